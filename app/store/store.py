@@ -1,0 +1,74 @@
+"""The model store: one object that answers "where is the model for this role, and is it ready?".
+
+It joins the manifest (what Wenda ships), the cache (what is prepared) and the user's config
+(roles pointed at their own folders or hub ids). Everything else asks it for paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from app import paths
+from app.config import Config
+from app.store.errors import ModelStoreError
+from app.store.manifest import Manifest, ModelEntry, load_manifest
+from app.store.prepare import StepProgress, prepare_model
+from app.store.progress import ProgressFn
+from app.store.status import ModelStatus, check_model, check_override
+
+
+class ModelStore:
+    def __init__(
+        self,
+        manifest: Manifest | None = None,
+        root: Path | None = None,
+        config: Config | None = None,
+    ) -> None:
+        self.manifest = manifest or load_manifest()
+        self.root = root or paths.models_dir()
+        self.config = config or Config()
+
+    def entries(self, roles: Iterable[str] | None = None) -> list[ModelEntry]:
+        """Manifest entries for ``roles`` (all when None); unknown roles are an error."""
+        if not roles:
+            return list(self.manifest.models)
+        known = self.manifest.roles
+        unknown = [r for r in roles if r not in known]
+        if unknown:
+            raise ModelStoreError(
+                f"unknown model role {', '.join(unknown)}; roles are: {', '.join(known)}"
+            )
+        return [self.manifest.by_role(r) for r in roles]
+
+    def status(
+        self, entry: ModelEntry, deep: bool = False, progress: ProgressFn | None = None
+    ) -> ModelStatus:
+        override = self.config.models.paths.get(entry.role)
+        if override:
+            return check_override(entry.role, override, self.config.models.allow_online)
+        return check_model(entry, self.root, deep=deep, progress=progress)
+
+    def statuses(self, roles: Iterable[str] | None = None, deep: bool = False) -> list[ModelStatus]:
+        return [self.status(e, deep=deep) for e in self.entries(roles)]
+
+    def prepare(
+        self, roles: Iterable[str] | None = None, step: StepProgress | None = None, force: bool = False
+    ) -> list[Path]:
+        """Prepare bundled models (roles the user overrode are skipped: they are theirs)."""
+        return [
+            prepare_model(e, self.root, step=step, force=force)
+            for e in self.entries(roles)
+            if not self.config.models.paths.get(e.role)
+        ]
+
+    def path(self, role: str) -> str:
+        """Folder (or hub id) to load the model for ``role`` from; raises if it is not usable."""
+        (entry,) = self.entries([role])
+        status = self.status(entry)
+        if status.state != "ready":
+            raise ModelStoreError(
+                f"the {role} model ({status.name}) is {status.state}: {status.detail}",
+                fix=f"wenda models prepare {role}",
+            )
+        return status.path
