@@ -33,7 +33,7 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def fsync_dir(path: Path) -> None:
-    """Flush a folder's entry table so a rename inside it survives a crash (no-op where unsupported)."""
+    """Flush a folder's entry table so a rename in it survives a crash (no-op if unsupported)."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:

@@ -109,7 +109,7 @@ def _check_value(value: Any, hint: Any, choices: tuple[str, ...], where: str) ->
         value = float(value)
     elif hint is str:
         if not isinstance(value, str):
-            raise ConfigError(f'{where} must be a string in quotes, not {value!r}')
+            raise ConfigError(f"{where} must be a string in quotes, not {value!r}")
         if choices and value not in choices:
             raise ConfigError(f"{where} must be one of {', '.join(choices)}, not {value!r}")
     elif typing.get_origin(hint) is dict:
@@ -173,7 +173,10 @@ def load_config(path: Path | None = None) -> Config:
 def config_to_dict(config: Config) -> dict[str, Any]:
     """Plain nested dict of every setting (for ``config show --json`` and writing)."""
     return {
-        f.name: {s.name: getattr(getattr(config, f.name), s.name) for s in fields(getattr(config, f.name))}
+        f.name: {
+            s.name: getattr(getattr(config, f.name), s.name)
+            for s in fields(getattr(config, f.name))
+        }
         for f in fields(config)
     }
 

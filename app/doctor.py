@@ -8,6 +8,7 @@ the doctor runs on a headless box and names what is missing there.
 from __future__ import annotations
 
 import ctypes.util
+import importlib.metadata
 import os
 import platform
 import shutil
@@ -37,7 +38,7 @@ class Check:
 
 def check_python() -> Check:
     version = platform.python_version()
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - the doctor may run under another interpreter
         return Check("python", "fail", f"Python {version}", "install Python 3.11 or newer")
     return Check("python", "ok", f"Python {version} ({sys.executable})")
 
@@ -58,7 +59,9 @@ def check_torch() -> Check:
 
 def check_portaudio() -> Check:
     if ctypes.util.find_library("portaudio") is None:
-        return Check("portaudio", "fail", "PortAudio library not found", f"{APT_HINT} libportaudio2")
+        return Check(
+            "portaudio", "fail", "PortAudio library not found", f"{APT_HINT} libportaudio2"
+        )
     return Check("portaudio", "ok", "PortAudio library found")
 
 
@@ -76,10 +79,16 @@ def _audio_devices(kind: str) -> Check:
     if not usable:
         fix = "connect a microphone" if kind == "input" else "connect speakers or headphones"
         return Check(
-            name, "warn", f"no {kind} device (typed chat still works)",
+            name,
+            "warn",
+            f"no {kind} device (typed chat still works)",
             f"{fix}, or start PulseAudio ({APT_HINT} pulseaudio)",
         )
-    default = devices[default_index]["name"] if default_index is not None and default_index >= 0 else usable[0]["name"]
+    default = (
+        devices[default_index]["name"]
+        if default_index is not None and default_index >= 0
+        else usable[0]["name"]
+    )
     return Check(name, "ok", f"{len(usable)} {kind} device(s), default: {default}")
 
 
@@ -98,15 +107,21 @@ def check_display() -> Check:
         return Check("display", "ok", "Qt offscreen platform (no window is shown)")
     if not has_display and sys.platform.startswith("linux"):
         return Check(
-            "display", "warn", "no display: the window cannot open; wenda chat works",
+            "display",
+            "warn",
+            "no display: the window cannot open; wenda chat works",
             "run on a desktop session, or use wenda chat",
         )
     try:
-        from PySide6 import QtCore
-
-        return Check("display", "ok", f"display available, Qt {QtCore.qVersion()}")
-    except ImportError as e:
-        return Check("display", "fail", f"Qt cannot load: {e}", "pip install PySide6-Essentials==6.11.3")
+        version = importlib.metadata.version("PySide6-Essentials")
+    except importlib.metadata.PackageNotFoundError:
+        return Check(
+            "display",
+            "fail",
+            "Qt (PySide6) is not installed",
+            "pip install PySide6-Essentials==6.11.3",
+        )
+    return Check("display", "ok", f"display available, PySide6 {version}")
 
 
 def check_program(program: str, package: str, purpose: str, required: bool) -> Check:
@@ -121,7 +136,9 @@ def check_libsndfile() -> Check:
     try:
         import soundfile
 
-        return Check("libsndfile", "ok", f"libsndfile {soundfile.__libsndfile_version__} (audio files)")
+        return Check(
+            "libsndfile", "ok", f"libsndfile {soundfile.__libsndfile_version__} (audio files)"
+        )
     except Exception as e:
         return Check("libsndfile", "fail", f"cannot load: {e}", f"{APT_HINT} libsndfile1")
 
@@ -134,7 +151,9 @@ def check_models(config: Config) -> list[Check]:
     for status in store.statuses():
         name = f"model {status.role}"
         if status.state == "ready":
-            checks.append(Check(name, "ok", f"{status.name} ready ({status.size_bytes / 1e6:,.0f} MB)"))
+            checks.append(
+                Check(name, "ok", f"{status.name} ready ({status.size_bytes / 1e6:,.0f} MB)")
+            )
         else:
             checks.append(Check(name, "fail", f"{status.name} {status.state}", status.detail))
     return checks
@@ -156,7 +175,9 @@ def check_config(error: ConfigError | None) -> Check:
     if error is not None:
         return Check("config", "fail", str(error), f"edit or delete {paths.config_file()}")
     exists = paths.config_file().exists()
-    return Check("config", "ok", f"{paths.config_file()}" + ("" if exists else " (defaults, no file)"))
+    return Check(
+        "config", "ok", f"{paths.config_file()}" + ("" if exists else " (defaults, no file)")
+    )
 
 
 def check_network_policy(config: Config) -> Check:
@@ -185,7 +206,10 @@ def run_checks(config: Config, config_error: ConfigError | None = None) -> list[
         ("audio-input", check_audio_input),
         ("audio-output", check_audio_output),
         ("espeak-ng", lambda: check_program("espeak-ng", "espeak-ng", "fallback voice", False)),
-        ("ffmpeg", lambda: check_program("ffmpeg", "ffmpeg", "optional: more audio formats", False)),
+        (
+            "ffmpeg",
+            lambda: check_program("ffmpeg", "ffmpeg", "optional: more audio formats", False),
+        ),
         ("display", check_display),
         ("disk", check_disk),
         ("models", lambda: check_models(config)),

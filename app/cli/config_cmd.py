@@ -17,7 +17,9 @@ def add_parser(subparsers: Any) -> None:
     show.add_argument("--json", action="store_true", help="print one JSON document")
     show.add_argument("--defaults", action="store_true", help="ignore the file: show the defaults")
     actions.add_parser("path", help="print where the settings file lives")
-    setter = actions.add_parser("set", help="change one setting, e.g. wenda config set asr.engine openai")
+    setter = actions.add_parser(
+        "set", help="change one setting, e.g. wenda config set asr.engine openai"
+    )
     setter.add_argument("key", help="section.key, or models.paths.ROLE")
     setter.add_argument("value")
     parser.set_defaults(run=run, tolerates_bad_config=True)

@@ -12,7 +12,9 @@ LABELS = {"ok": "OK  ", "warn": "WARN", "fail": "FAIL"}
 
 
 def add_parser(subparsers: Any) -> None:
-    parser = subparsers.add_parser("doctor", help="check Python, devices, audio, display and models")
+    parser = subparsers.add_parser(
+        "doctor", help="check Python, devices, audio, display and models"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(run=run, tolerates_bad_config=True)
 

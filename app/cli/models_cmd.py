@@ -25,7 +25,9 @@ def add_parser(subparsers: Any) -> None:
         ("prepare", "check, join and convert the weights into the cache (idempotent)"),
     ):
         action = actions.add_parser(name, help=help_text)
-        action.add_argument("roles", nargs="*", metavar="ROLE", help="only these roles (default: all)")
+        action.add_argument(
+            "roles", nargs="*", metavar="ROLE", help="only these roles (default: all)"
+        )
         action.add_argument("--json", action="store_true", help="print one JSON document")
         if name == "prepare":
             action.add_argument("--force", action="store_true", help="rebuild even if ready")
@@ -72,7 +74,9 @@ def _prepare(store: ModelStore, args: argparse.Namespace) -> int:
         seconds = time.perf_counter() - started
         results.append({**status.to_json(), "seconds": round(seconds, 2)})
         if not args.json:
-            print(f"{status.state:8} {entry.role:15} {entry.name:28} {seconds:6.1f} s  {status.path}")
+            print(
+                f"{status.state:8} {entry.role:15} {entry.name:28} {seconds:6.1f} s  {status.path}"
+            )
     if args.json:
         print(json.dumps(results, indent=2))
     return EXIT_PROBLEM if failures else 0

@@ -1,4 +1,4 @@
-"""Errors the model store reports to users: each says what is wrong and the command that fixes it."""
+"""Errors the model store reports to users: what is wrong and the command that fixes it."""
 
 from __future__ import annotations
 

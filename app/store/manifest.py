@@ -115,7 +115,9 @@ def _require(data: dict[str, Any], key: str, kind: type, where: str) -> Any:
 def _check_dest(dest: str, where: str) -> str:
     pure = PurePosixPath(dest)
     if pure.is_absolute() or ".." in pure.parts or not dest:
-        raise ManifestError(f"{where}: dest {dest!r} must be a relative path inside the model folder")
+        raise ManifestError(
+            f"{where}: dest {dest!r} must be a relative path inside the model folder"
+        )
     return dest
 
 
@@ -183,7 +185,9 @@ def _parse_model(data: dict[str, Any], index: int) -> ModelEntry:
 
 def parse_manifest(data: dict[str, Any]) -> Manifest:
     """Validate a parsed manifest document."""
-    models = tuple(_parse_model(m, i) for i, m in enumerate(_require(data, "model", list, "manifest")))
+    models = tuple(
+        _parse_model(m, i) for i, m in enumerate(_require(data, "model", list, "manifest"))
+    )
     for attr in ("role", "name"):
         values = [getattr(m, attr) for m in models]
         duplicates = {v for v in values if values.count(v) > 1}

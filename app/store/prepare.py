@@ -111,7 +111,9 @@ def _convert(entry: ModelEntry, out: Path, work: Path, step: StepProgress) -> No
     if entry.prepare == "ct2-to-openai-whisper":
         from app.store.convert_whisper import convert_ct2_whisper
 
-        convert_ct2_whisper(out / "ctranslate2", out / "openai-whisper", step("convert to openai-whisper"))
+        convert_ct2_whisper(
+            out / "ctranslate2", out / "openai-whisper", step("convert to openai-whisper")
+        )
     elif entry.prepare == "gguf-to-transformers":
         from app.store.convert_gguf import convert_gguf
 

@@ -41,7 +41,7 @@ class ModelStatus:
 
 
 def entry_digest(entry: ModelEntry) -> str:
-    """Fingerprint of a manifest entry: a prepared folder is only valid for the entry that made it."""
+    """Fingerprint of a manifest entry; a prepared folder is valid only for its entry."""
     return hashlib.sha256(repr(entry).encode("utf-8")).hexdigest()
 
 
@@ -77,14 +77,21 @@ def check_model(
     """State of one bundled model in the cache under ``root``."""
     folder = model_dir(entry, root)
     if not folder.exists():
-        return _status(entry, folder, "missing", 0, f"not prepared: wenda models prepare {entry.role}")
+        return _status(
+            entry, folder, "missing", 0, f"not prepared: wenda models prepare {entry.role}"
+        )
     marker = read_marker(folder)
     if marker is None:
-        return _status(entry, folder, "corrupt", 0, f"no valid {MARKER}: wenda models prepare {entry.role}")
+        return _status(
+            entry, folder, "corrupt", 0, f"no valid {MARKER}: wenda models prepare {entry.role}"
+        )
     size = sum(int(f.get("size_bytes", 0)) for f in marker["files"].values())
     if marker.get("entry_digest") != entry_digest(entry):
         return _status(
-            entry, folder, "missing", size,
+            entry,
+            folder,
+            "missing",
+            size,
             f"prepared from another manifest version: wenda models prepare {entry.role}",
         )
     total = size if deep else len(marker["files"])
@@ -96,15 +103,22 @@ def check_model(
         actual_size = path.stat().st_size
         if actual_size != info["size_bytes"]:
             return _status(
-                entry, folder, "corrupt", size,
+                entry,
+                folder,
+                "corrupt",
+                size,
                 f"{path} has {actual_size} bytes, expected {info['size_bytes']}",
             )
         if deep:
             actual = sha256_file(path)
             if actual != info["sha256"]:
                 return _status(
-                    entry, folder, "corrupt", size,
-                    f"{path}: expected sha256 {info['sha256']}, got {actual}",
+                    entry,
+                    folder,
+                    "corrupt",
+                    size,
+                    f"{path}: expected sha256 {info['sha256']}, got {actual}; "
+                    f"rebuild with: wenda models prepare --force {entry.role}",
                 )
             done += actual_size
         else:
@@ -124,14 +138,21 @@ def check_override(role: str, value: str, allow_online: bool) -> ModelStatus:
             detail = f"models.paths.{role} points to {path}, which does not exist"
         else:
             state, detail = "ready", ""
-        size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else (
-            path.stat().st_size if path.exists() else 0
+        size = (
+            sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+            if path.is_dir()
+            else (path.stat().st_size if path.exists() else 0)
         )
         return ModelStatus(role, path.name, state, str(path), size, "user-provided", detail, "user")
     if allow_online:
         return ModelStatus(role, value, "ready", value, 0, "see the hub page", "hub id", "hub")
     return ModelStatus(
-        role, value, "missing", value, 0, "see the hub page",
+        role,
+        value,
+        "missing",
+        value,
+        0,
+        "see the hub page",
         f"models.paths.{role} is a hub id but models.allow_online is false: "
         "wenda config set models.allow_online true (or use a local folder)",
         "hub",

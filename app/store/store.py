@@ -53,7 +53,10 @@ class ModelStore:
         return [self.status(e, deep=deep) for e in self.entries(roles)]
 
     def prepare(
-        self, roles: Iterable[str] | None = None, step: StepProgress | None = None, force: bool = False
+        self,
+        roles: Iterable[str] | None = None,
+        step: StepProgress | None = None,
+        force: bool = False,
     ) -> list[Path]:
         """Prepare bundled models (roles the user overrode are skipped: they are theirs)."""
         return [
