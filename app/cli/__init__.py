@@ -12,13 +12,20 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from app.cli import config_cmd, doctor_cmd, models_cmd
+import importlib
 from app.config import Config, ConfigError, load_config
 from app.offline import apply_network_policy
 from app.store.errors import ModelStoreError
 
 EXIT_USER_ERROR = 2
-COMMANDS = (models_cmd, doctor_cmd, config_cmd)
+# One module per subcommand, each with add_parser(subparsers) and run(args). Modules import
+# their heavy libraries (torch, whisper, Qt) inside run(), so `wenda --help` stays fast.
+COMMAND_MODULES = (
+    "app.cli.models_cmd",
+    "app.cli.doctor_cmd",
+    "app.cli.config_cmd",
+    "app.cli.bench_cmd",
+)
 USER_ERRORS: tuple[type[BaseException], ...] = (ConfigError, ModelStoreError)
 
 
@@ -30,8 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in COMMANDS:
-        command.add_parser(subparsers)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_parser(subparsers)
     return parser
 
 
@@ -72,6 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("wenda: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `wenda ... | head`): not an error worth a traceback.
+        sys.stderr.close()
+        return 0
 
 
 def entry_point() -> None:

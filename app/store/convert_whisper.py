@@ -1,13 +1,11 @@
 """Convert a CTranslate2 (faster-whisper) Whisper folder into an openai-whisper checkpoint.
 
-The bundled Whisper weights ship only in CTranslate2 format, and no registry has an
-openai-whisper ``.pt`` file. openai-whisper is what gives word timestamps from cross-attention
-and what training code can fine-tune, so the store converts once: it reads ``model.bin``
-itself (the format is small and documented in ``shared/MODELS.md``; importing ctranslate2 to
-read it would not give us tensors anyway), renames and splits the fused tensors, and saves the
-standard ``{"dims", "model_state_dict"}`` checkpoint that ``whisper.load_model`` reads with
-``torch.load(weights_only=True)``. The input is an untrusted third-party upload, so every
-length and shape is checked against the file before it is used.
+The bundled Whisper weights ship only in CTranslate2 format and no registry has an
+openai-whisper ``.pt``, yet openai-whisper is what fine-tuning and cross-attention word
+timestamps need. So the store converts once: read ``model.bin`` directly (ctranslate2 does
+not hand out its tensors), rename and split the fused tensors, and save the standard
+``{"dims", "model_state_dict"}`` checkpoint that ``whisper.load_model`` reads weights-only.
+The file is an untrusted upload, so every length and shape is checked before use.
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.store.errors import ConversionError
 from app.store.progress import ProgressFn
 
 if TYPE_CHECKING:
@@ -35,25 +34,18 @@ log = logging.getLogger(__name__)
 CHECKPOINT_NAME = "model.pt"
 ALIGNMENT_HEADS_NAME = "alignment_heads.json"
 
-# Binary versions whose layout matches the one parsed here (u8 dtype ids, spec name,
-# revision and alias table); ctranslate2 4.x writes 6.
-_SUPPORTED_VERSIONS = range(5, 7)
-_DTYPES: dict[int, np.dtype] = {
-    0: np.dtype("<f4"),
-    1: np.dtype("i1"),
-    2: np.dtype("<i2"),
-    3: np.dtype("<i4"),
-    4: np.dtype("<f2"),
-    5: np.dtype("<u2"),  # bfloat16: widened to float32 on read, numpy has no bf16
-}
+# Binary versions that CTranslate2's own reader parses with the layout below (u8 dtype ids
+# from 4, aliases from 3); ctranslate2 3.x and 4.x write 6.
+_SUPPORTED_VERSIONS = range(4, 7)
+# Type ids in CTranslate2's order: f32, i8, i16, i32, f16, bf16 (bf16 is read as raw u2
+# and widened to float32, numpy has no bfloat16).
+_DTYPES = [np.dtype(t) for t in ("<f4", "i1", "<i2", "<i4", "<f2", "<u2")]
 _BFLOAT16 = 5
 
 # (ct2 variable, openai-whisper keys its rows split into); None drops that slice.
 _Rule = tuple[str, tuple[str | None, ...]]
 
 
-class ConversionError(Exception):
-    """The CTranslate2 folder is missing a file, truncated, or not a Whisper model we know."""
 
 
 class _Reader:
@@ -78,7 +70,8 @@ class _Reader:
 
     def string(self, what: str) -> str:
         (length,) = self.unpack("H", what)
-        raw = self.buf[self.take(length, what) : self.pos]
+        start = self.take(length, what)
+        raw = self.buf[start : start + length]
         if length == 0 or raw[-1] != 0:
             raise ConversionError(f"{self.path}: {what} is not a NUL-terminated string")
         return raw[:-1].decode("utf-8", errors="replace")
@@ -87,10 +80,9 @@ class _Reader:
 def read_ct2_variables(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """Parse a CTranslate2 ``model.bin`` into arrays and an alias table.
 
-    Returns ``(variables, aliases)``: arrays keyed by name in their stored shape and dtype
-    (read-only views onto a memory map, so the file is never copied whole; bfloat16 is
-    widened to float32), and ``alias -> target`` names. The map stays open as long as any
-    array refers to it.
+    Returns ``(variables, aliases)``: arrays by name in their stored shape and dtype,
+    read-only views onto a memory map (no copy of the file; bfloat16 is widened to
+    float32), and ``alias -> target`` names.
     """
     try:
         with open(path, "rb") as f:
@@ -107,8 +99,7 @@ def read_ct2_variables(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str
     spec = r.string("spec name")
     (revision,) = r.unpack("I", "spec revision")
     if spec != "WhisperSpec":
-        raise ConversionError(f"{path} holds a {spec!r} model, not a Whisper model")
-    log.debug("%s: version %d, %s revision %d", path, version, spec, revision)
+        raise ConversionError(f"{path} holds a {spec!r} model (revision {revision}), not Whisper")
     (count,) = r.unpack("I", "variable count")
     variables: dict[str, np.ndarray] = {}
     for index in range(count):
@@ -117,7 +108,7 @@ def read_ct2_variables(path: Path) -> tuple[dict[str, np.ndarray], dict[str, str
         shape = r.unpack("I" * rank, f"shape of {name}")
         (dtype_id,) = r.unpack("B", f"dtype of {name}")
         (nbytes,) = r.unpack("I", f"byte count of {name}")
-        if dtype_id not in _DTYPES:
+        if dtype_id >= len(_DTYPES):
             raise ConversionError(f"{path}: variable {name} has unknown dtype id {dtype_id}")
         dtype = _DTYPES[dtype_id]
         if nbytes != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
@@ -150,9 +141,6 @@ class _Source:
             seen.add(name)
         return name
 
-    def has(self, name: str) -> bool:
-        return self.resolve(name) in self.variables
-
     def raw(self, name: str) -> np.ndarray:
         target = self.resolve(name)
         if target not in self.variables:
@@ -161,15 +149,13 @@ class _Source:
         return self.variables[target]
 
     def float(self, name: str) -> np.ndarray:
-        """The variable as floats; int8/int16 quantized weights are multiplied back out.
-
-        CTranslate2 stores ``round(w * scale)`` with a per-row (int8) or scalar (int16)
-        ``<name>_scale``, so ``w = q / scale``.
-        """
-        value = self.raw(name)
+        """The variable as floats. Quantized weights are ``round(w * scale)`` with a per-row
+        (int8) or scalar (int16) ``<name>_scale``, so ``w = q / scale``."""
+        target = self.resolve(name)
+        value = self.raw(target)
         if value.dtype.kind == "f":
             return value
-        scale = self.raw(name + "_scale").astype(np.float32)
+        scale = self.raw(target + "_scale").astype(np.float32)
         scale = scale.reshape(scale.shape + (1,) * (value.ndim - scale.ndim))
         return value.astype(np.float32) / scale
 
@@ -182,7 +168,7 @@ class _Source:
 
 def _layer_count(src: _Source, stack: str) -> int:
     n = 0
-    while src.has(f"{stack}/layer_{n}/ffn/linear_0/weight"):
+    while f"{stack}/layer_{n}/ffn/linear_0/weight" in src.variables:
         n += 1
     if n == 0:
         raise ConversionError(f"{src.path} has no {stack} layers; not a Whisper model?")
@@ -211,12 +197,15 @@ def _dims_from(src: _Source) -> whisper.model.ModelDimensions:
     )
 
 
-def _linear(src: str, dst: tuple[str, ...]) -> Iterator[_Rule]:
-    """A (possibly fused) linear layer. openai-whisper's key projections have no bias; the
-    key slice of a fused bias is dropped, which is exact since q·b_k is the same for every
-    key and cancels in the softmax."""
-    yield f"{src}/weight", tuple(f"{d}.weight" for d in dst)
-    yield f"{src}/bias", tuple(None if d.endswith(".key") else f"{d}.bias" for d in dst)
+def _linear(src: str, dst: str, fused: str = "") -> Iterator[_Rule]:
+    """A linear layer, or several ``fused`` ones stacked by rows (e.g. "query key value").
+
+    openai-whisper's key projections have no bias; dropping the key slice of a fused bias
+    is exact, since q·b_k is the same for every key and cancels in the softmax.
+    """
+    names = tuple(f"{dst}.{part}" for part in fused.split()) or (dst,)
+    yield f"{src}/weight", tuple(f"{n}.weight" for n in names)
+    yield f"{src}/bias", tuple(None if n.endswith(".key") else f"{n}.bias" for n in names)
 
 
 def _norm(src: str, dst: str) -> Iterator[_Rule]:
@@ -224,24 +213,18 @@ def _norm(src: str, dst: str) -> Iterator[_Rule]:
     yield f"{src}/beta", (f"{dst}.bias",)
 
 
-def _qkv(prefix: str, *parts: str) -> tuple[str, ...]:
-    return tuple(f"{prefix}.{part}" for part in parts)
-
-
 def _block(src: str, dst: str, cross: bool) -> Iterator[_Rule]:
     """One residual attention block (self-attention, optional cross-attention, MLP)."""
-    yield from _linear(
-        f"{src}/self_attention/linear_0", _qkv(f"{dst}.attn", "query", "key", "value")
-    )
-    yield from _linear(f"{src}/self_attention/linear_1", (f"{dst}.attn.out",))
+    yield from _linear(f"{src}/self_attention/linear_0", f"{dst}.attn", "query key value")
+    yield from _linear(f"{src}/self_attention/linear_1", f"{dst}.attn.out")
     yield from _norm(f"{src}/self_attention/layer_norm", f"{dst}.attn_ln")
     if cross:
-        yield from _linear(f"{src}/attention/linear_0", (f"{dst}.cross_attn.query",))
-        yield from _linear(f"{src}/attention/linear_1", _qkv(f"{dst}.cross_attn", "key", "value"))
-        yield from _linear(f"{src}/attention/linear_2", (f"{dst}.cross_attn.out",))
+        yield from _linear(f"{src}/attention/linear_0", f"{dst}.cross_attn.query")
+        yield from _linear(f"{src}/attention/linear_1", f"{dst}.cross_attn", "key value")
+        yield from _linear(f"{src}/attention/linear_2", f"{dst}.cross_attn.out")
         yield from _norm(f"{src}/attention/layer_norm", f"{dst}.cross_attn_ln")
-    yield from _linear(f"{src}/ffn/linear_0", (f"{dst}.mlp.0",))
-    yield from _linear(f"{src}/ffn/linear_1", (f"{dst}.mlp.2",))
+    yield from _linear(f"{src}/ffn/linear_0", f"{dst}.mlp.0")
+    yield from _linear(f"{src}/ffn/linear_1", f"{dst}.mlp.2")
     yield from _norm(f"{src}/ffn/layer_norm", f"{dst}.mlp_ln")
 
 
@@ -249,7 +232,7 @@ def _rules(dims: whisper.model.ModelDimensions) -> list[_Rule]:
     """The whole mapping from CTranslate2 names to openai-whisper state-dict keys."""
     rules: list[_Rule] = []
     for conv in ("conv1", "conv2"):
-        rules += _linear(f"encoder/{conv}", (f"encoder.{conv}",))
+        rules += _linear(f"encoder/{conv}", f"encoder.{conv}")
     rules.append(("encoder/position_encodings/encodings", ("encoder.positional_embedding",)))
     for i in range(dims.n_audio_layer):
         rules += _block(f"encoder/layer_{i}", f"encoder.blocks.{i}", cross=False)
@@ -270,7 +253,7 @@ def _check_leftovers(src: _Source) -> None:
     separate copy is accepted only if it is identical.
     """
     projection = "decoder/projection/weight"
-    if src.has(projection) and src.resolve(projection) not in src.used:
+    if src.resolve(projection) in src.variables.keys() - src.used:
         if not np.array_equal(src.float(projection), src.float("decoder/embeddings/weight")):
             raise ConversionError(f"{src.path}: output projection is not tied to the embedding")
     extra = sorted(n for n, v in src.variables.items() if v.ndim > 0 and n not in src.used)
@@ -303,13 +286,12 @@ def _build_state_dict(
 def _check_loads_strict(
     state: dict[str, torch.Tensor], dims: whisper.model.ModelDimensions
 ) -> None:
-    """Fail at conversion rather than at first use if a key or shape is off.
+    """Fail at conversion, not at first use, if a key or shape is off.
 
-    The same encoder and decoder modules ``Whisper(dims)`` builds, on the meta device so
-    nothing is allocated (Whisper itself can't be built on meta: its sparse alignment mask
-    has no meta kernel); alignment_heads and the causal mask are not persistent, so the
-    key sets are identical. ``assign`` only swaps the skeleton's meta tensors for ours;
-    missing, unexpected and mis-shaped keys are still errors.
+    Uses the encoder and decoder that ``Whisper(dims)`` is made of, on the meta device so
+    nothing is allocated (Whisper's sparse alignment mask has no meta kernel; it and the
+    causal mask are not persistent, so the keys are the same). ``assign`` just swaps in our
+    tensors; missing, unexpected and mis-shaped keys are still errors.
     """
     import torch
     from whisper.model import AudioEncoder, TextDecoder
@@ -337,15 +319,14 @@ def _read_alignment_heads(
     except (OSError, ValueError) as e:
         raise ConversionError(f"cannot read {config_path}: {e}") from e
     pairs = config.get("alignment_heads") or []
+    limits = (dims.n_text_layer, dims.n_text_head)
     for pair in pairs:
-        if not (
-            isinstance(pair, list)
-            and len(pair) == 2
-            and 0 <= pair[0] < dims.n_text_layer
-            and 0 <= pair[1] < dims.n_text_head
+        ok = isinstance(pair, list) and len(pair) == 2
+        if not ok or not all(
+            type(i) is int and 0 <= i < n for i, n in zip(pair, limits, strict=True)
         ):
-            raise ConversionError(f"{config_path}: bad alignment head {pair!r}")
-    return [[int(layer), int(head)] for layer, head in pairs]
+            raise ConversionError(f"{config_path}: bad alignment head {pair!r} for {limits}")
+    return [list(pair) for pair in pairs]
 
 
 def _write_atomically(path: Path, write: Callable[[Path], object]) -> None:

@@ -18,3 +18,7 @@ class SourceMissingError(ModelStoreError):
 
 class SourceCorruptError(ModelStoreError):
     """A weight file is installed but its bytes are wrong (truncated, damaged, other version)."""
+
+
+class ConversionError(ModelStoreError):
+    """A weight file could not be converted (truncated, corrupt, or a layout we do not know)."""
