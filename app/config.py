@@ -23,6 +23,9 @@ class ConfigError(Exception):
     """The settings file cannot be used; the message names the file, key and the fix."""
 
 
+DEVICES = ("auto", "cpu", "cuda")
+
+
 def _opt(default: Any, doc: str, choices: tuple[str, ...] = ()) -> Any:
     return field(default=default, metadata={"doc": doc, "choices": choices})
 
@@ -50,10 +53,25 @@ class ModelsConfig:
     )
 
 
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise ConfigError(message)
+
+
 @dataclass(frozen=True)
 class AudioConfig:
     input_device: str = _opt("", "Microphone by name or index; empty means the system default.")
     output_device: str = _opt("", "Speaker by name or index; empty means the system default.")
+    end_silence_ms: int = _opt(
+        550,
+        "Silence (ms) that ends your turn. Lower answers sooner but may cut you off at a "
+        "pause; raise it if you pause mid-sentence.",
+    )
+    max_utterance_s: float = _opt(30.0, "Longest single turn (s); longer speech is cut here.")
+
+    def __post_init__(self) -> None:
+        _require(150 <= self.end_silence_ms <= 5000, "audio.end_silence_ms must be 150-5000")
+        _require(1.0 <= self.max_utterance_s <= 300, "audio.max_utterance_s must be 1-300")
 
 
 @dataclass(frozen=True)
@@ -61,12 +79,33 @@ class AsrConfig:
     engine: str = _opt("faster", "Speech recognition engine.", ("faster", "openai"))
     model: str = _opt("base", "Whisper model: base, tiny.en, or a folder.")
     language: str = _opt("auto", "Spoken language, or auto to detect it.", ("auto", "en", "zh"))
+    device: str = _opt(
+        "auto", "Where Whisper runs; auto uses a CUDA GPU if there is one.", ("auto", "cpu", "cuda")
+    )
+    beam_size: int = _opt(
+        1, "Whisper beam width: 1 (greedy) is fastest; 5 is Whisper's default, slower on CPU."
+    )
+    max_audio_s: float = _opt(
+        3600.0, "Longest audio file `wenda transcribe` accepts, in seconds; longer is refused."
+    )
+
+    def __post_init__(self) -> None:
+        _require(1 <= self.beam_size <= 10, "asr.beam_size must be 1-10")
+        _require(self.max_audio_s > 0, "asr.max_audio_s must be more than 0")
 
 
 @dataclass(frozen=True)
 class TtsConfig:
-    voice: str = _opt("", "Voice name; empty picks the default voice for the language.")
+    voice: str = _opt(
+        "",
+        "Voice name: joe (Piper, English), jm_kumo or another Kokoro voice (Chinese), "
+        "espeak-ng (always available); empty picks the default for the language.",
+    )
     enabled: bool = _opt(True, "Speak replies aloud.")
+    speed: float = _opt(1.0, "Speaking rate; 1.0 is the voice's natural pace (0.5-2.0).")
+
+    def __post_init__(self) -> None:
+        _require(0.5 <= self.speed <= 2.0, "tts.speed must be between 0.5 and 2.0")
 
 
 @dataclass(frozen=True)
@@ -77,7 +116,54 @@ class PrivacyConfig:
 @dataclass(frozen=True)
 class GeneratorConfig:
     enabled: bool = _opt(True, "Use the chat model when no template or FAQ answer fits.")
-    url: str = _opt("", "OpenAI-compatible server URL; empty runs the local model.")
+    url: str = _opt(
+        "",
+        "OpenAI-compatible server URL (vLLM, llama.cpp server), e.g. http://gpu-box:8000/v1; "
+        "empty runs the local model. The key, if any, is read from WENDA_GENERATOR_API_KEY.",
+    )
+    served_model: str = _opt(
+        "", "Model name sent to the server; with vLLM, the name of a LoRA adapter it serves."
+    )
+    max_new_tokens: int = _opt(96, "Longest reply, in tokens (about 0.75 English words each).")
+    temperature: float = _opt(
+        0.0, "0 always picks the likeliest word (steady, factual); higher varies the wording."
+    )
+    timeout_s: float = _opt(
+        30.0, "Give up on a reply after this many seconds, keeping what was said so far."
+    )
+    device: str = _opt(
+        "auto", "Where the local model runs: auto uses a CUDA GPU when present.", DEVICES
+    )
+    adapters: dict[str, str] = field(
+        default_factory=dict,
+        metadata={
+            "doc": "LoRA adapter per language from `wenda train generator`, e.g. "
+            'en = "/home/me/adapters/shop-en"; else the adapter activated in the fine-tuning '
+            "window, else none.",
+            "choices": (),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class VoiceConfig:
+    """Spoken conversations (``wenda talk``, the GUI's microphone); see app/voice."""
+
+    asr_model: str = _opt(
+        "auto",
+        "Whisper for conversations: auto (tiny.en for English, the fastest; asr.model for "
+        "other languages), base, tiny.en, or a folder.",
+    )
+    beam_size: int = _opt(1, "Whisper beam width in conversations; 1 (greedy) is the fastest.")
+    end_silence_ms: int = _opt(
+        450, "Silence that ends your turn, in ms; shorter answers sooner but may cut you off."
+    )
+    barge_in: bool = _opt(True, "Let you interrupt Wenda by talking while it speaks.")
+    echo_margin_db: float = _opt(
+        6.0,
+        "How much louder than Wenda's own echo your voice must be to interrupt, in dB "
+        "(raise it if Wenda interrupts itself, lower it if it does not hear you).",
+    )
 
 
 @dataclass(frozen=True)
@@ -89,6 +175,7 @@ class Config:
     tts: TtsConfig = field(default_factory=TtsConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
+    voice: VoiceConfig = field(default_factory=VoiceConfig)
 
 
 def _section_types() -> dict[str, type]:

@@ -10,10 +10,11 @@ VENV="${WENDA_VENV:-$ROOT/.venv}"
 WITH_TESTS=0
 [[ "${1:-}" == "--test" ]] && WITH_TESTS=1
 
-# Runtime: audio I/O, audio files, fallback voice, Qt's libraries; the audio server is used by
-# the voice loop and by the microphone tests.
+# Runtime: audio I/O, audio files, fallback voice, Qt's libraries (xcb window, CJK font); the
+# audio server is used by the voice loop and by the microphone tests.
 APT_RUNTIME=(libportaudio2 libsndfile1 libasound2-plugins pulseaudio pulseaudio-utils espeak-ng
-             libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3)
+             libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3
+             libxcb-icccm4 libxcb-keysyms1 fonts-noto-cjk)
 # Tests: real recordings made by people (pocketsphinx-testdata, alsa-utils), sox.
 APT_TEST=(pocketsphinx-testdata alsa-utils sox)
 

@@ -8,14 +8,23 @@ nothing the user did can produce a traceback unless they ask for ``--debug``.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
 
-import importlib
 from app.config import Config, ConfigError, load_config
+from app.conversation import ChatSetupError
 from app.offline import apply_network_policy
 from app.store.errors import ModelStoreError
+from app.voice.errors import VoiceSetupError
+from dialogue.domain.errors import DomainError
+from dialogue.generator.errors import GeneratorError
+from dialogue.nlu.errors import NluError
+from speech.errors import SpeechError
+from training.generator.checkpoint import AdapterError
+from training.generator.config import TrainConfigError
+from training.generator.data import TrainingDataError
 
 EXIT_USER_ERROR = 2
 # One module per subcommand, each with add_parser(subparsers) and run(args). Modules import
@@ -25,8 +34,29 @@ COMMAND_MODULES = (
     "app.cli.doctor_cmd",
     "app.cli.config_cmd",
     "app.cli.bench_cmd",
+    "app.cli.train_cmd",
+    "app.cli.eval_cmd",
+    "app.cli.predict_cmd",
+    "app.cli.chat_cmd",
+    "app.cli.domain_cmd",
+    "app.cli.memory_cmd",
+    "app.cli.talk_cmd",
+    "app.cli.transcribe_cmd",
+    "app.cli.say_cmd",
 )
-USER_ERRORS: tuple[type[BaseException], ...] = (ConfigError, ModelStoreError)
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    ConfigError,
+    ModelStoreError,
+    NluError,
+    DomainError,  # wenda chat / domain: a bad domain folder (file, line, field)
+    ChatSetupError,  # wenda chat: no trained NLU model, unknown language
+    SpeechError,  # wenda talk: no microphone or speaker, a speech model that cannot load
+    VoiceSetupError,  # wenda talk: [voice] settings that cannot work
+    GeneratorError,  # the chat model or adapter cannot load, the generator server fails
+    TrainingDataError,  # wenda train/eval generator: bad chat/FAQ JSONL (file:line)
+    TrainConfigError,  # wenda train generator: a setting out of range
+    AdapterError,  # wenda eval generator: not an adapter folder
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,9 +79,23 @@ def _configure_logging(verbose: bool) -> None:
     )
 
 
-def _launch_default(parser: argparse.ArgumentParser) -> int:
-    """``wenda`` with no command: the app's status and what to run next."""
-    parser.print_help()
+def _launch_default(parser: argparse.ArgumentParser, config: Config) -> int:
+    """``wenda`` with no command: the desktop window; with no display, the terminal chat
+    (started when stdin is a terminal, else suggested)."""
+    from app.gui.display import has_display
+
+    if has_display():
+        try:
+            from app.gui.app import run_app
+        except ImportError as e:  # Qt's system libraries are missing
+            print(f"wenda: the window cannot start ({e}); try `wenda chat`", file=sys.stderr)
+            return EXIT_USER_ERROR
+        return run_app(config)
+    print("wenda: no display found (DISPLAY / WAYLAND_DISPLAY not set), so no window.")
+    if "app.cli.chat_cmd" in COMMAND_MODULES and sys.stdin.isatty():
+        print("Starting the terminal chat instead (`wenda chat`; Ctrl-D to leave).")
+        return main(["chat"])
+    print("For a typed conversation in the terminal run `wenda chat`; see `wenda --help`.")
     return 0
 
 
@@ -69,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.config_error = e
         apply_network_policy(args.config.models.allow_online)
         if args.command is None:
-            return _launch_default(parser)
+            return _launch_default(parser, args.config)
         return int(args.run(args) or 0)
     except USER_ERRORS as e:
         if args.debug:

@@ -18,6 +18,17 @@ import psutil
 # name -> (module, one-line help). Issues add their benchmark here.
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "store": ("app.bench.store", "model store: prepare time and cache size (into a temp cache)"),
+    "speech": ("app.bench.speech", "Whisper load/latency, TTS first audio, VAD cost per frame"),
+    "voice": ("app.bench.voice", "voice loop: end of speech -> first audio, per stage, barge-in"),
+    "dialogue": (
+        "app.bench.dialogue",
+        "dialogue: turn latency without speech, retrieval top-1, emotion accuracy",
+    ),
+    "nlu": ("app.bench.nlu", "NLU: SNIPS test scores, training time, latency, size on disk"),
+    "generator": (
+        "app.bench.generator",
+        "reply generator: time to first token and tokens per second (median)",
+    ),
 }
 
 

@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from app.cli.progress import model_bar
+from app.store.domain_models import domain_model_status
 from app.store.errors import ModelStoreError
 from app.store.status import ModelStatus
 from app.store.store import ModelStore
@@ -76,6 +77,24 @@ def _prepare(store: ModelStore, args: argparse.Namespace) -> int:
         if not args.json:
             print(
                 f"{status.state:8} {entry.role:15} {entry.name:28} {seconds:6.1f} s  {status.path}"
+            )
+    for model in store.domain_models(args.roles):
+        started = time.perf_counter()
+        if not args.json:
+            print(f"training {model.name} from {model.examples} (a few minutes, once)...")
+        try:
+            store.prepare_domain(model, force=args.force)
+        except ModelStoreError as e:
+            failures += 1
+            print(f"wenda: {model.role} ({model.name}): {e}", file=sys.stderr)
+            results.append({"role": model.role, "name": model.name, "error": str(e)})
+            continue
+        status = domain_model_status(model)
+        seconds = time.perf_counter() - started
+        results.append({**status.to_json(), "seconds": round(seconds, 2)})
+        if not args.json:
+            print(
+                f"{status.state:8} {model.role:15} {model.name:28} {seconds:6.1f} s  {status.path}"
             )
     if args.json:
         print(json.dumps(results, indent=2))

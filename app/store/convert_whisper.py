@@ -46,8 +46,6 @@ _BFLOAT16 = 5
 _Rule = tuple[str, tuple[str | None, ...]]
 
 
-
-
 class _Reader:
     """Bounds-checked little-endian cursor over the bytes of ``model.bin``."""
 

@@ -11,6 +11,13 @@ from pathlib import Path
 
 from app import paths
 from app.config import Config
+from app.store.domain_models import (
+    ENCODER_ROLES,
+    DomainModel,
+    domain_model_status,
+    domain_models,
+    prepare_domain_model,
+)
 from app.store.errors import ModelStoreError
 from app.store.manifest import Manifest, ModelEntry, load_manifest
 from app.store.prepare import StepProgress, prepare_model
@@ -29,17 +36,22 @@ class ModelStore:
         self.root = root or paths.models_dir()
         self.config = config or Config()
 
+    def domain_models(self, roles: Iterable[str] | None = None) -> list[DomainModel]:
+        """The configured domain's NLU models for ``roles`` (all when None)."""
+        models = domain_models(self.config)
+        return models if not roles else [m for m in models if m.role in roles]
+
     def entries(self, roles: Iterable[str] | None = None) -> list[ModelEntry]:
         """Manifest entries for ``roles`` (all when None); unknown roles are an error."""
         if not roles:
             return list(self.manifest.models)
-        known = self.manifest.roles
+        known = (*self.manifest.roles, *(m.role for m in domain_models(self.config)))
         unknown = [r for r in roles if r not in known]
         if unknown:
             raise ModelStoreError(
                 f"unknown model role {', '.join(unknown)}; roles are: {', '.join(known)}"
             )
-        return [self.manifest.by_role(r) for r in roles]
+        return [self.manifest.by_role(r) for r in roles if r in self.manifest.roles]
 
     def status(
         self, entry: ModelEntry, deep: bool = False, progress: ProgressFn | None = None
@@ -50,7 +62,15 @@ class ModelStore:
         return check_model(entry, self.root, deep=deep, progress=progress)
 
     def statuses(self, roles: Iterable[str] | None = None, deep: bool = False) -> list[ModelStatus]:
-        return [self.status(e, deep=deep) for e in self.entries(roles)]
+        """Bundled models, then the domain's NLU models (trained from its examples)."""
+        rows = [self.status(e, deep=deep) for e in self.entries(roles)]
+        return rows + [domain_model_status(m) for m in self.domain_models(roles)]
+
+    def prepare_domain(self, model: DomainModel, force: bool = False) -> Path:
+        """Train one domain NLU model on its language's encoder (prepared first if needed)."""
+        encoder_role = ENCODER_ROLES[model.language]
+        self.prepare([encoder_role])
+        return prepare_domain_model(model, Path(self.path(encoder_role)), force=force)
 
     def prepare(
         self,

@@ -1,0 +1,99 @@
+"""``wenda domain check [DIR]`` and ``wenda domain train [DIR]``: validate a domain folder
+(every problem with file, line and field) and train its NLU models.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser("domain", help="check a domain folder or train its NLU")
+    actions = parser.add_subparsers(dest="domain_action", metavar="ACTION", required=True)
+    check = actions.add_parser("check", help="validate a domain folder and summarise it")
+    check.add_argument("dir", nargs="?", default="", help="domain folder (default: configured)")
+    check.add_argument("--json", action="store_true", help="print one JSON document")
+    train = actions.add_parser("train", help="train the domain's NLU model per language")
+    train.add_argument("dir", nargs="?", default="", help="domain folder (default: configured)")
+    train.add_argument("--lang", choices=("en", "zh"), action="append", help="only this language")
+    train.add_argument("--out", metavar="DIR", default="", help="model folder (one language)")
+    train.add_argument("--epochs", type=int, default=0, help="training epochs (default: 6)")
+    parser.set_defaults(run=run)
+
+
+def _summary(domain: Any) -> dict[str, Any]:
+    packs = {}
+    for language, pack in domain.packs.items():
+        examples = sum(1 for line in pack.nlu_file.read_text("utf-8").splitlines() if line.strip())
+        packs[language] = {
+            "intents": len(pack.intents),
+            "nlu_examples": examples,
+            "faq_entries": len(pack.faq),
+            "documents": len(pack.documents),
+            "response_keys": sum(len(t) for t in pack.responses.values()),
+        }
+    return {
+        "domain": domain.name,
+        "folder": str(domain.root),
+        "slots": len(domain.slots),
+        "forms": len(domain.forms),
+        "orders_sql": bool(domain.orders_sql),
+        "languages": packs,
+    }
+
+
+def _check(args: argparse.Namespace) -> int:
+    from app.conversation import domain_dir
+    from dialogue.domain import load_domain
+
+    domain = load_domain(domain_dir(args.config, args.dir))
+    summary = _summary(domain)
+    if args.json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{summary['folder']}: domain {domain.name} is valid")
+    print(f"  {summary['slots']} slot types, {summary['forms']} forms")
+    for language, counts in summary["languages"].items():
+        parts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items())
+        print(f"  {language}: {parts}")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from app.conversation import ENCODER_ROLES, domain_dir, nlu_model_dir
+    from app.store.store import ModelStore
+    from dialogue.domain import load_domain
+    from training.domain_nlu import DOMAIN_EPOCHS, train_domain_nlu
+
+    folder = domain_dir(args.config, args.dir)
+    domain = load_domain(folder)
+    languages = args.lang or list(domain.languages)
+    if args.out and len(languages) != 1:
+        print("wenda: --out needs exactly one --lang", file=sys.stderr)
+        return 2
+    store = ModelStore(config=args.config)
+    for language in languages:
+        encoder = Path(store.path(ENCODER_ROLES[language]))
+        out = Path(args.out) if args.out else nlu_model_dir(domain.name, language)
+        print(
+            f"training {domain.name} NLU ({language}) on {encoder.name} -> {out}", file=sys.stderr
+        )
+        started = time.perf_counter()
+
+        def progress(record: dict[str, Any]) -> None:
+            shown = {k: round(v, 4) if isinstance(v, float) else v for k, v in record.items()}
+            print(f"  {shown}", file=sys.stderr)
+
+        train_domain_nlu(folder, language, encoder, out, progress, args.epochs or DOMAIN_EPOCHS)
+        print(f"  done in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        print(out)
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    return _check(args) if args.domain_action == "check" else _train(args)

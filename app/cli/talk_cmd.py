@@ -1,0 +1,144 @@
+"""``wenda talk``: a hands-free spoken conversation in the terminal.
+
+Live, it listens on the microphone and answers through the speaker; you can talk over it
+to interrupt. With ``--input a.wav b.wav ...`` the recordings are played into the same
+pipeline in place of the microphone, one per turn, each after the previous reply has been
+spoken: a script runner. Every turn prints the transcript, the reply and its latency; with
+``--json``, one JSON line per turn instead (transcript, reply, intent, stage times).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser("talk", help="talk with the assistant (microphone or files)")
+    parser.add_argument(
+        "--input", nargs="+", metavar="FILE", default=[], help="recordings to play in, one a turn"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON line per turn")
+    parser.add_argument("--lang", choices=("en", "zh"), default="", help="conversation language")
+    parser.add_argument("--user", default="local", help="whose memory to use (default: local)")
+    parser.add_argument("--no-generator", action="store_true", help="never use the chat model")
+    parser.add_argument(
+        "--asr-model", default="", metavar="MODEL", help="base, tiny.en or a folder"
+    )
+    parser.add_argument("--nlu-model", default="", metavar="DIR", help="NLU model folder")
+    parser.set_defaults(run=run)
+
+
+def turn_json(done: Any) -> dict[str, Any]:
+    """The JSON line of one finished turn (``TurnDone``)."""
+    extra = done.extra or {}
+    return {
+        "turn": done.turn_id,
+        "transcript": done.transcript,
+        "reply": done.reply,
+        "heard": done.heard,
+        "interrupted": done.interrupted,
+        "intent": done.intent,
+        "source": done.source,
+        "confidence": extra.get("confidence"),
+        "slots": extra.get("slots", {}),
+        "action": extra.get("action", ""),
+        "times_ms": done.times.relative_ms(),
+        "stages_ms": done.times.stage_ms(),
+    }
+
+
+class Printer:
+    """Turns session events into terminal lines (runs on the session's thread)."""
+
+    def __init__(self, as_json: bool, advance: Any = None) -> None:
+        self.as_json = as_json
+        self.advance = advance  # ReplayMicrophone.next_turn, for --input
+        self.errors = 0
+        self._turns = 0
+
+    def __call__(self, event: Any) -> None:
+        from app.voice import events as ev
+
+        if isinstance(event, ev.TurnDone):
+            self._turns += 1
+            if self.as_json:
+                print(json.dumps(turn_json(event), ensure_ascii=False), flush=True)
+            elif event.transcript:
+                stages = event.times.stage_ms()
+                heard = _ms(stages["end_of_speech_to_transcript_ms"])
+                spoke = _ms(stages["end_of_speech_to_first_audio_ms"])
+                cut = ", interrupted" if event.interrupted else ""
+                print(f"  (end of speech -> transcript {heard}, -> first audio {spoke}{cut})")
+        elif isinstance(event, ev.Listening):
+            if self.advance is not None and self._turns:
+                self.advance()
+            if not self.as_json:
+                print("listening...", file=sys.stderr, flush=True)
+        elif isinstance(event, ev.Transcript) and not self.as_json and event.text:
+            print(f"you> {event.text}", flush=True)
+        elif isinstance(event, ev.ReplyText) and not self.as_json:
+            print(f"wenda> {event.text}", flush=True)
+        elif isinstance(event, ev.Error):
+            self.errors += 1
+            print(f"wenda: {event.stage} failed: {event.message}", file=sys.stderr, flush=True)
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} ms"
+
+
+def _devices(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The microphone (or the recordings) and the speaker (or none, for scripts)."""
+    from app.voice.devices import QueueSpeaker, TimedMicrophone
+    from app.voice.replay import ReplayMicrophone, SilentSpeaker
+    from speech.audio_file import load_audio
+    from speech.errors import AudioDeviceError
+
+    audio = args.config.audio
+    if args.input:
+        microphone: Any = ReplayMicrophone([load_audio(path) for path in args.input])
+    else:
+        microphone = TimedMicrophone(audio.input_device)
+    try:
+        speaker: Any = QueueSpeaker(audio.output_device)
+    except AudioDeviceError as e:
+        if not args.input:
+            raise
+        log.warning("%s; replies are not played", e)
+        speaker = SilentSpeaker()
+    return microphone, speaker
+
+
+def run(args: argparse.Namespace) -> int:
+    from app.voice import events as ev
+    from app.voice.build import TalkOptions, load_engines, voice_settings
+    from app.voice.session import VoiceSession
+
+    config = args.config
+    language = args.lang or config.general.language
+    options = TalkOptions(
+        language, args.user, not args.no_generator, args.asr_model, args.nlu_model
+    )
+    microphone, speaker = _devices(args)
+    if not args.json:
+        print("loading models...", file=sys.stderr, flush=True)
+    engines = load_engines(config, options, microphone, speaker)
+    printer = Printer(args.json, getattr(microphone, "next_turn", None))
+    session = VoiceSession(engines, voice_settings(config, language), printer)
+    session.start(listen=True)
+    try:
+        session.wait()
+    except KeyboardInterrupt:
+        session.submit(ev.Stop())
+        session.wait()
+    finally:
+        close = getattr(speaker, "close", None)
+        if close:
+            close()
+    return 1 if session.stop_reason.startswith("error") else 0

@@ -1,0 +1,89 @@
+"""``wenda train generator``: LoRA fine-tuning of the reply generator from the terminal.
+
+Resolves what needs the app (the domain folder, the bundled base model for the language) and
+hands plain paths to ``training.generator.train``, which does the work. The same training
+runs on several GPUs with ``accelerate launch -m training.generator.train ...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def add_parser(actions: Any) -> None:
+    """Add the ``generator`` action to ``wenda train``'s sub-parsers."""
+    from training.generator.config import TrainConfig
+
+    parser = actions.add_parser(
+        "generator", help="fine-tune the reply generator (LoRA) on a domain's dialogues and FAQ"
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="domain folder (uses LANG/dialogues.jsonl, faq.jsonl, docs/) or chat JSONL file "
+        "(default: the configured domain, else the bundled shop)",
+    )
+    parser.add_argument("--out", type=Path, required=True, help="adapter folder to write")
+    parser.add_argument("--lang", choices=("en", "zh"), default=None, help="default: config")
+    parser.add_argument(
+        "--base", default=None, help="base model folder (default: the bundled chat model for LANG)"
+    )
+    parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
+    parser.add_argument("--rank", type=int, default=TrainConfig.rank, help="LoRA rank")
+    parser.add_argument(
+        "--max-steps", type=int, default=TrainConfig.max_steps, help="stop early (0: no limit)"
+    )
+    parser.add_argument("--lr", type=float, default=TrainConfig.learning_rate)
+    parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
+    parser.add_argument("--max-seq-len", type=int, default=TrainConfig.max_seq_len)
+    parser.add_argument(
+        "--log-file", type=Path, default=None, help="step log (default: OUT.log.jsonl beside OUT)"
+    )
+    parser.add_argument("--seed", type=int, default=TrainConfig.seed)
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from app.conversation import domain_dir
+    from app.generator import generator_role
+    from app.store.store import ModelStore
+    from training.generator.config import TrainConfig
+    from training.generator.train import train
+
+    language = args.lang or args.config.general.language
+    base = args.base or ModelStore(config=args.config).path(generator_role(language))
+    config = TrainConfig(
+        data=str(args.data or domain_dir(args.config)),
+        out=str(args.out),
+        base=str(base),
+        language=language,
+        epochs=args.epochs,
+        max_steps=args.max_steps,
+        rank=args.rank,
+        learning_rate=args.lr,
+        batch_size=args.batch_size,
+        max_seq_len=args.max_seq_len,
+        log_file=str(args.log_file or ""),
+        seed=args.seed,
+    )
+    # A GUI cancels training with SIGTERM: exit cleanly; the adapter folder is only ever
+    # replaced whole, so the previous one stays.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    info = train(config, show_progress=not args.quiet and sys.stderr.isatty()).info
+    m = info["metrics"]
+    print(f"adapter: {args.out}")
+    print(
+        f"{m['steps']} steps on {info['data']['train_examples']} examples in {m['train_s']:.0f} s"
+    )
+    if m["heldout_examples"]:
+        print(
+            f"held-out ({m['heldout_examples']} examples): perplexity base "
+            f"{m['base_heldout_perplexity']:.3f} -> adapter {m['adapter_heldout_perplexity']:.3f}"
+        )
+    return 0

@@ -1,0 +1,83 @@
+"""Checks on chat JSONL (generator training data) with file:line messages, and its summary.
+
+The format is OpenAI's messages: one ``{"messages": [{"role": ..., "content": ...}, ...]}`` per
+line. This is the wizard's pre-flight check so the user sees every problem before a run starts;
+the generator trainer checks again on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+ROLES = ("system", "user", "assistant")
+
+
+@dataclass(frozen=True)
+class ChatIssue:
+    """One problem in a chat file; ``line`` is 1-based, 0 for the whole file."""
+
+    source: str
+    line: int
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.severity}: {self.message}"
+
+
+def _check_conversation(data: object) -> str | None:
+    if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
+        return 'expected an object with a "messages" list'
+    messages = data["messages"]
+    if not messages:
+        return '"messages" is empty'
+    for i, message in enumerate(messages, start=1):
+        if not isinstance(message, dict):
+            return f"message {i} is not an object"
+        if message.get("role") not in ROLES:
+            return f"message {i} has role {message.get('role')!r}; use {', '.join(ROLES)}"
+        content = message.get("content")
+        if not isinstance(content, str) or not content.strip():
+            return f"message {i} has no text content"
+    if not any(m["role"] == "assistant" for m in messages):
+        return "no assistant message: nothing to learn from"
+    return None
+
+
+def validate_chat(path: Path) -> tuple[int, Counter[str], list[ChatIssue]]:
+    """Number of good conversations, message counts per role, and every issue found."""
+    source = str(path)
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        return 0, Counter(), [ChatIssue(source, 0, f"cannot read the file: {e}")]
+    good, roles, issues = 0, Counter[str](), []
+    seen: dict[str, int] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as e:
+            issues.append(ChatIssue(source, number, f"not valid JSON ({e.msg})"))
+            continue
+        problem = _check_conversation(data)
+        if problem:
+            issues.append(ChatIssue(source, number, problem))
+            continue
+        key = json.dumps(data["messages"], sort_keys=True, ensure_ascii=False)
+        if key in seen:
+            issues.append(ChatIssue(source, number, f"duplicate of line {seen[key]}", "warning"))
+        seen.setdefault(key, number)
+        good += 1
+        roles.update(m["role"] for m in data["messages"])
+    if not good and not issues:
+        issues.append(ChatIssue(source, 0, "no conversations (the file is empty)"))
+    return good, roles, issues

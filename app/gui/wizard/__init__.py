@@ -1,0 +1,1 @@
+"""The fine-tuning wizard (pages, subprocess runner, live loss plot)."""

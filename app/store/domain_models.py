@@ -1,0 +1,123 @@
+"""Models Wenda trains itself from bundled data: the NLU model of each language of the domain.
+
+They are not in the weight manifest (no package ships them) but ``wenda models prepare``
+builds them like any other model, into ``<cache>/models/<domain>-nlu-<lang>``. A model is
+ready when its ``training.json`` records the sha256 of the examples it was trained on and
+that still matches the domain's ``nlu.jsonl``; editing the examples makes it stale, and the
+next prepare retrains it. The trainer writes its folder atomically.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from app import paths
+from app.config import Config
+from app.store.errors import ModelStoreError
+from app.store.status import ModelStatus
+
+log = logging.getLogger(__name__)
+
+ENCODER_ROLES = {"en": "nlu-encoder", "zh": "nlu-encoder-zh"}
+
+
+@dataclass(frozen=True)
+class DomainModel:
+    """The NLU model of one language of a domain folder."""
+
+    domain: str
+    language: str
+    domain_dir: Path
+
+    @property
+    def role(self) -> str:
+        return f"nlu-domain-{self.language}"
+
+    @property
+    def name(self) -> str:
+        return f"{self.domain}-nlu-{self.language}"
+
+    @property
+    def examples(self) -> Path:
+        return self.domain_dir / self.language / "nlu.jsonl"
+
+    def folder(self, root: Path | None = None) -> Path:
+        return (root or paths.models_dir()) / self.name
+
+
+def domain_models(config: Config) -> list[DomainModel]:
+    """One entry per language of the configured domain (the bundled shop by default)."""
+    import tomllib
+
+    from app.conversation import domain_dir
+
+    folder = domain_dir(config)
+    try:
+        meta = tomllib.loads((folder / "domain.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        log.warning("no domain models: cannot read %s: %s", folder / "domain.toml", e)
+        return []
+    name = str(meta.get("name", folder.name))
+    return [
+        DomainModel(name, lang, folder)
+        for lang in meta.get("languages", [])
+        if lang in ENCODER_ROLES
+    ]
+
+
+def domain_model_status(model: DomainModel, root: Path | None = None) -> ModelStatus:
+    """Ready when trained on exactly the current examples; else missing (never half-written)."""
+    from training.domain_nlu import data_sha256, trained_for
+
+    folder = model.folder(root)
+
+    def status(state: str, detail: str = "") -> ModelStatus:
+        size = (
+            sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+            if folder.is_dir()
+            else 0
+        )
+        return ModelStatus(
+            model.role,
+            model.name,
+            state,
+            str(folder),
+            size,  # type: ignore[arg-type]
+            "trained locally from the domain's examples",
+            detail,
+            "domain",
+        )
+
+    if not folder.is_dir():
+        return status("missing", f"not trained: wenda models prepare {model.role}")
+    recorded = trained_for(folder).get("nlu_sha256")
+    if recorded is None:
+        return status("corrupt", f"no training record: wenda models prepare --force {model.role}")
+    if not model.examples.is_file() or recorded != data_sha256(model.examples):
+        return status(
+            "missing", f"examples changed since training: wenda models prepare {model.role}"
+        )
+    return status("ready")
+
+
+def prepare_domain_model(
+    model: DomainModel, encoder_dir: Path, root: Path | None = None, force: bool = False
+) -> Path:
+    """Train the model unless it is ready (minutes on two CPU cores)."""
+    from training.domain_nlu import train_domain_nlu
+
+    folder = model.folder(root)
+    if not force and domain_model_status(model, root).state == "ready":
+        return folder
+    log.info("training %s on %s", model.name, encoder_dir)
+    try:
+        return train_domain_nlu(model.domain_dir, model.language, encoder_dir, folder)
+    except Exception as e:  # the trainer's own errors name the file and line
+        if isinstance(e, ModelStoreError):
+            raise
+        raise ModelStoreError(
+            f"training {model.name} from {model.examples} failed: {e}",
+            fix=f"wenda domain check {model.domain_dir}",
+        ) from e

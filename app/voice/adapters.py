@@ -1,0 +1,68 @@
+"""Fit the real engines to the session's protocols (``app.voice.engines``).
+
+The dialogue manager streams ``ReplyChunk`` pieces and ends with a ``TurnResult``; the
+session wants text pieces and a ``ReplyInfo``, and a way to say what was heard of a reply
+that was cut short.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from app.voice.engines import ReplyInfo
+
+log = logging.getLogger(__name__)
+
+SOURCES = {"answer": "kb", "generate": "generator"}  # decision kind -> where the words came from
+
+
+class DialogueConversation:
+    """A ``dialogue.manager.DialogueManager`` as a :class:`~app.voice.engines.Conversation`."""
+
+    def __init__(self, manager: Any) -> None:
+        self.manager = manager
+
+    def respond(self, text: str, stop: threading.Event) -> Iterator[str | ReplyInfo]:
+        from dialogue.manager import ReplyChunk, TurnResult
+
+        spaced = self.manager.language != "zh"
+        last = ""
+        for item in self.manager.stream(text, stop):
+            if isinstance(item, ReplyChunk):
+                piece = item.text
+                if spaced and _starts_sentence(last, piece):
+                    piece = " " + piece  # "Sure." + "Our ..." are two template pieces
+                if piece:
+                    last = piece
+                    yield piece
+            elif isinstance(item, TurnResult):
+                source = SOURCES.get(item.decision, "template")
+                yield ReplyInfo(item.intent, source, item.to_json())
+
+    def heard(self, text: str) -> None:
+        """Keep only the heard part of the last reply in the history the generator sees."""
+        own = getattr(self.manager, "heard", None)
+        if callable(own):
+            own(text)
+            return
+        history = self.manager.state.history
+        if history and history[-1].role == "assistant" and history[-1].text != text:
+            # Until the manager has its own heard(): the last assistant message is this
+            # turn's reply (the session calls this right after the reply's stream ends).
+            history[-1].text = text
+
+
+def _starts_sentence(before: str, piece: str) -> bool:
+    """Whether ``piece`` is a new sentence glued to the end of the last one. Template pieces
+    come without the space between them; generator pieces are sub-words that carry their
+    own spaces ("3." + "50" must stay one number)."""
+    return (
+        bool(before)
+        and before.rstrip()[-1:] in ".!?:;"
+        and before[-1:] not in " \n"
+        and piece[:1].isalpha()
+        and piece[:1].isupper()
+    )

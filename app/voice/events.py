@@ -1,0 +1,162 @@
+"""What a voice session tells front ends (events) and what they ask of it (commands).
+
+One small frozen dataclass per kind, so a GUI or CLI matches on type instead of parsing a
+code and a dict. Events are delivered from the session's thread: a front end hands them to
+its own thread (the Qt bridge re-emits them as a signal). Commands go the other way through
+``session.submit(command)``, which is safe from any thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.voice.latency import TurnTimes
+
+# --- events: session -> front end ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listening:
+    """The session is waiting for the user to speak (after start and after every turn)."""
+
+    turn_id: int
+
+
+@dataclass(frozen=True)
+class SpeechStarted:
+    """The user started talking; ``barge_in`` when that interrupted Wenda."""
+
+    turn_id: int
+    at_s: float
+    barge_in: bool = False
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What the user said (``typed`` for text commands); empty text means nothing usable."""
+
+    turn_id: int
+    text: str
+    language: str = "en"
+    typed: bool = False
+
+
+@dataclass(frozen=True)
+class Thinking:
+    """The dialogue is working on a reply."""
+
+    turn_id: int
+
+
+@dataclass(frozen=True)
+class ReplyText:
+    """One sentence of the reply, as soon as it is known (before it is spoken)."""
+
+    turn_id: int
+    index: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Speaking:
+    """Playback of sentence ``index`` started at ``at_s`` (monotonic seconds)."""
+
+    turn_id: int
+    index: int
+    text: str
+    at_s: float
+
+
+@dataclass(frozen=True)
+class SentencePlayed:
+    """Sentence ``index`` stopped playing: whole, or cut short by an interruption;
+    ``ended_s`` is when the speaker fell silent (monotonic seconds)."""
+
+    turn_id: int
+    index: int
+    text: str
+    heard_text: str
+    fraction: float
+    interrupted: bool
+    ended_s: float | None = None
+
+
+@dataclass(frozen=True)
+class TurnDone:
+    """A turn is over. ``heard`` is the part of the reply the user heard (all of it unless
+    interrupted); the dialogue history keeps only that part."""
+
+    turn_id: int
+    transcript: str
+    reply: str
+    heard: str
+    intent: str
+    source: str
+    interrupted: bool
+    times: TurnTimes
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Error:
+    """A stage failed for this turn; the session goes on listening."""
+
+    turn_id: int
+    stage: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """The session has ended (``reason``: stop command, end of the input, or an error)."""
+
+    reason: str
+
+
+Event = (
+    Listening
+    | SpeechStarted
+    | Transcript
+    | Thinking
+    | ReplyText
+    | Speaking
+    | SentencePlayed
+    | TurnDone
+    | Error
+    | Stopped
+)
+
+# --- commands: front end -> session -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Start:
+    """Open the microphone and start listening."""
+
+
+@dataclass(frozen=True)
+class Stop:
+    """End the session: stop playback and generation, close devices, shut the loop down."""
+
+
+@dataclass(frozen=True)
+class Mute:
+    """Ignore the microphone while ``muted`` (typed text still works)."""
+
+    muted: bool = True
+
+
+@dataclass(frozen=True)
+class Interrupt:
+    """Stop the reply in progress, as if the user had barged in."""
+
+
+@dataclass(frozen=True)
+class TypedText:
+    """A typed user turn: skips the microphone and ASR."""
+
+    text: str
+
+
+Command = Start | Stop | Mute | Interrupt | TypedText

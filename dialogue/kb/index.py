@@ -1,0 +1,210 @@
+"""Hybrid retrieval over FAQ entries and document chunks: dense (encoder cosine) fused with
+BM25 keywords, so both paraphrases and exact terms (product codes such as ``LL-1042``) match.
+
+Every FAQ phrasing and every chunk is a *unit*; an entry is scored by its best unit. The two
+rankings are fused by a weighted sum of normalised scores (the calibrated dense score below,
+and BM25 divided by the query's best BM25 score) or by reciprocal rank. Confidence is calibrated on the index itself: 0 at the mean
+cosine of units of *different* entries, 1 at the mean cosine of phrasings of the *same* FAQ
+entry, so one threshold works for encoders whose cosines live on different scales.
+Unit embeddings are cached on disk keyed by a hash of the encoder and the texts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dialogue.domain.model import Document, FaqEntry
+from dialogue.kb.chunking import chunk_document
+from dialogue.kb.encoder import Encoder
+from dialogue.kb.lexical import tokenize
+from dialogue.kb.types import Hit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class KbConfig:
+    """Retrieval settings (chosen on a dev split of the FAQ phrasings: see BENCHMARKS.md)."""
+
+    dense_weight: float = 0.7  # fused = w * cosine + (1 - w) * bm25 / best bm25
+    chunk_words: int = 120
+    overlap_words: int = 30
+    index_answers: bool = True  # an FAQ answer is one more unit of its entry
+    doc_weight: float = 1.0  # documents' fused scores are scaled by this: curated FAQ first
+    fusion: str = "sum"  # "sum" of normalised scores, or "rrf" (reciprocal rank)
+    second_weight: float = 0.0  # an entry's score adds this times its second-best unit
+    candidates: int = 5
+
+
+@dataclass(frozen=True)
+class _Entry:
+    kind: str
+    id: str
+    text: str
+    source: str
+
+
+class KnowledgeBase:
+    """Search FAQ entries and documents of one language; build with :func:`build_kb`."""
+
+    def __init__(
+        self,
+        language: str,
+        entries: list[_Entry],
+        units: list[str],
+        owner: np.ndarray,
+        vectors: np.ndarray | None,
+        encoder: Encoder | None,
+        config: KbConfig,
+    ) -> None:
+        from rank_bm25 import BM25Okapi
+
+        self.language = language
+        self.entries = entries
+        self.units = units
+        self.owner = owner  # unit index -> entry index
+        self.vectors = vectors
+        self.encoder = encoder
+        self.config = config
+        self.bm25 = BM25Okapi([tokenize(u, language) or ["\0"] for u in units])
+        is_doc = np.array([entries[i].kind == "doc" for i in owner], dtype=bool)
+        self.unit_weight = np.where(is_doc, config.doc_weight, 1.0)
+        self.low, self.high = self._calibration()
+
+    def _calibration(self) -> tuple[float, float]:
+        """Mean cosine of unrelated units (low) and of same-entry FAQ phrasings (high)."""
+        if self.vectors is None or len(self.units) < 2:
+            return 0.0, 1.0
+        sims = self.vectors @ self.vectors.T
+        same = self.owner[:, None] == self.owner[None, :]
+        np.fill_diagonal(same, False)
+        different = self.owner[:, None] != self.owner[None, :]
+        low = float(sims[different].mean())
+        high = float(sims[same].mean()) if same.any() else 1.0
+        return low, max(high, low + 1e-3)
+
+    def search(self, query: str, k: int = 3) -> list[Hit]:
+        """The ``k`` best entries for ``query``, best first (empty for an empty query)."""
+        if not query.strip() or not self.units:
+            return []
+        lexical = np.asarray(self.bm25.get_scores(tokenize(query, self.language) or ["\0"]))
+        lexical = lexical / lexical.max() if lexical.max() > 0 else lexical
+        if self.vectors is not None and self.encoder is not None:
+            dense = self.vectors @ self.encoder.embed([query], kind="query")[0]
+            weight = self.config.dense_weight
+        else:
+            dense, weight = np.zeros(len(self.units)), 0.0
+        calibrated = (dense - self.low) / (self.high - self.low)  # on the scale of BM25 / best
+        fused = _fuse(calibrated, lexical, weight, self.config.fusion) * self.unit_weight
+        units_of: dict[int, list[int]] = {}
+        for unit in np.argsort(-fused):
+            found = units_of.setdefault(int(self.owner[unit]), [])
+            if len(found) < 2:
+                found.append(int(unit))
+        second = self.config.second_weight  # evidence from a second phrasing of the same entry
+        score = {
+            entry: fused[units[0]] + (second * fused[units[1]] if len(units) > 1 else 0.0)
+            for entry, units in units_of.items()
+        }
+        hits = []
+        for entry_index in sorted(score, key=lambda e: -score[e])[:k]:
+            unit = units_of[entry_index][0]
+            entry = self.entries[entry_index]
+            if self.vectors is not None:
+                confidence = (float(dense[unit]) - self.low) / (self.high - self.low)
+            else:
+                confidence = float(lexical[unit])
+            hits.append(
+                Hit(
+                    entry.kind,
+                    entry.id,
+                    entry.text,
+                    entry.source,
+                    float(score[entry_index]),
+                    min(max(confidence, 0.0), 1.0),
+                    self.units[unit],
+                )
+            )
+        return hits
+
+
+def _fuse(dense: np.ndarray, lexical: np.ndarray, weight: float, fusion: str) -> np.ndarray:
+    """Per-unit fused score: weighted sum of the scores, or of reciprocal ranks (k = 60)."""
+    if fusion == "rrf":
+        rank_dense = np.argsort(np.argsort(-dense))
+        rank_lexical = np.argsort(np.argsort(-lexical))
+        return weight / (60 + rank_dense) + (1 - weight) / (60 + rank_lexical)
+    return weight * dense + (1 - weight) * lexical
+
+
+def build_kb(
+    faq: Sequence[FaqEntry],
+    documents: Sequence[Document],
+    language: str,
+    encoder: Encoder | None,
+    cache_dir: Path | None = None,
+    config: KbConfig | None = None,
+) -> KnowledgeBase:
+    """Index FAQ phrasings (and answers) and document chunks; embeddings come from the cache
+    when the same encoder saw the same texts before. ``encoder=None`` gives BM25 only."""
+    config = config or KbConfig()
+    entries: list[_Entry] = []
+    units: list[str] = []
+    owner: list[int] = []
+    for item in faq:
+        entries.append(_Entry("faq", item.id, item.answer, f"faq:{item.id}"))
+        texts = [*item.questions, *([item.answer] if config.index_answers else [])]
+        units += texts
+        owner += [len(entries) - 1] * len(texts)
+    for document in documents:
+        for chunk in chunk_document(
+            document.name, document.text, config.chunk_words, config.overlap_words
+        ):
+            entries.append(_Entry("doc", chunk.source, chunk.text, chunk.source))
+            units.append(
+                f"{chunk.heading.split(' > ')[-1]}: {chunk.text}" if chunk.heading else chunk.text
+            )
+            owner.append(len(entries) - 1)
+    vectors = _embed_cached(encoder, units, cache_dir) if encoder is not None else None
+    log.info("knowledge base (%s): %d entries, %d units", language, len(entries), len(units))
+    return KnowledgeBase(language, entries, units, np.asarray(owner), vectors, encoder, config)
+
+
+def _embed_cached(encoder: Encoder, units: list[str], cache_dir: Path | None) -> np.ndarray:
+    """Unit embeddings, read from ``cache_dir`` when the encoder and texts are unchanged."""
+    digest = hashlib.sha256(encoder.name.encode())
+    for unit in units:
+        digest.update(b"\0" + unit.encode("utf-8"))
+    path = cache_dir / f"kb-{digest.hexdigest()[:32]}.npy" if cache_dir else None
+    if path is not None and path.is_file():
+        try:
+            vectors = np.load(path, allow_pickle=False)
+            if vectors.shape[0] == len(units):
+                return vectors
+        except (OSError, ValueError) as e:
+            log.warning("embedding cache %s unreadable (%s); recomputing", path.name, e)
+    vectors = encoder.embed(units, kind="passage")
+    if path is not None:
+        _save_atomic(path, vectors)
+    return vectors
+
+
+def _save_atomic(path: Path, vectors: np.ndarray) -> None:
+    """Write the cache so a reader sees the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.save(f, vectors, allow_pickle=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,154 @@
+"""The trained model folder: everything needed to run the NLU, with no model store or hub.
+
+Layout (``save_model`` writes, ``load_model`` reads):
+- ``config.json`` + tokenizer files: the encoder's architecture and vocabulary;
+- ``model.safetensors``: encoder and head weights (LoRA adapters already merged);
+- ``references.safetensors``: pooled training vectors for the out-of-scope distance;
+- ``nlu.json``: label maps, head config, token limit, out-of-scope thresholds and the sha256
+  of the weights, checked on load so a damaged file is reported instead of giving nonsense.
+The trainer adds ``training.json``, ``report.json`` and ``loss.jsonl`` beside them.
+Weights are loaded as tensors only (safetensors), never as pickled code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from dialogue.nlu.errors import NluModelError
+from dialogue.nlu.model import HeadConfig, JointModel
+from dialogue.nlu.outofscope import OosThresholds
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+META_FILE = "nlu.json"
+WEIGHTS_FILE = "model.safetensors"
+REFERENCES_FILE = "references.safetensors"
+
+
+@dataclass(frozen=True)
+class ModelMeta:
+    """What ``nlu.json`` holds: the model's label maps and settings."""
+
+    intents: tuple[str, ...]
+    tags: tuple[str, ...]
+    head: HeadConfig
+    max_tokens: int
+    thresholds: OosThresholds
+    weights_sha256: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_VERSION,
+            "intents": list(self.intents),
+            "tags": list(self.tags),
+            "head": asdict(self.head),
+            "max_tokens": self.max_tokens,
+            "thresholds": self.thresholds.to_json(),
+            "weights_sha256": self.weights_sha256,
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> ModelMeta:
+        if raw.get("format") != FORMAT_VERSION:
+            raise ValueError(f"unsupported format {raw.get('format')!r}")
+        return cls(
+            intents=tuple(raw["intents"]),
+            tags=tuple(raw["tags"]),
+            head=HeadConfig(**raw["head"]),
+            max_tokens=int(raw["max_tokens"]),
+            thresholds=OosThresholds.from_json(raw["thresholds"]),
+            weights_sha256=str(raw.get("weights_sha256", "")),
+        )
+
+
+@dataclass
+class LoadedModel:
+    """A model folder in memory, ready for :class:`dialogue.nlu.predictor.NluPredictor`."""
+
+    model: JointModel
+    tokenizer: Any
+    meta: ModelMeta
+    references: torch.Tensor | None
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_model(
+    folder: Path,
+    model: JointModel,
+    tokenizer: Any,
+    meta: ModelMeta,
+    references: torch.Tensor | None = None,
+) -> ModelMeta:
+    """Write a loadable model folder into ``folder`` (created); returns the meta with the hash.
+
+    Not atomic by itself: the trainer writes into a temporary folder and renames it.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    model.encoder_config.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    save_file(state, str(folder / WEIGHTS_FILE), metadata={"format": "pt"})
+    if references is not None:
+        refs = references.detach().to(torch.float16).contiguous()
+        save_file({"references": refs}, str(folder / REFERENCES_FILE))
+    meta = ModelMeta(**{**meta.__dict__, "weights_sha256": sha256_file(folder / WEIGHTS_FILE)})
+    (folder / META_FILE).write_text(json.dumps(meta.to_json(), indent=2) + "\n", encoding="utf-8")
+    return meta
+
+
+def _read_meta(folder: Path) -> ModelMeta:
+    path = folder / META_FILE
+    if not path.is_file():
+        raise NluModelError(
+            f"{folder} is not a trained NLU model (no {META_FILE}); "
+            "train one with: wenda train nlu --data PATH --out DIR"
+        )
+    try:
+        return ModelMeta.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, KeyError, TypeError) as e:
+        raise NluModelError(f"{path} is damaged ({e}); train the model again") from e
+
+
+def load_model(folder: Path, verify: bool = True) -> LoadedModel:
+    """Load a model folder written by :func:`save_model`; raises :class:`NluModelError`.
+
+    ``verify`` re-hashes the weights against ``nlu.json`` (about 0.2 s for MiniLM).
+    """
+    from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+    folder = Path(folder)
+    meta = _read_meta(folder)
+    weights = folder / WEIGHTS_FILE
+    if not weights.is_file():
+        raise NluModelError(f"{weights} is missing; train the model again")
+    if verify and meta.weights_sha256 and sha256_file(weights) != meta.weights_sha256:
+        raise NluModelError(f"{weights} is corrupt (sha256 mismatch); train the model again")
+    try:
+        config = AutoConfig.from_pretrained(folder, local_files_only=True)
+        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        encoder = AutoModel.from_config(config)
+        model = JointModel(encoder, len(meta.intents), len(meta.tags), meta.head)
+        model.load_state_dict(load_file(str(weights)), strict=True)
+    except (OSError, ValueError, RuntimeError) as e:
+        raise NluModelError(f"cannot load the NLU model in {folder}: {e}") from e
+    references = None
+    if (folder / REFERENCES_FILE).is_file():
+        references = load_file(str(folder / REFERENCES_FILE))["references"].float()
+    model.eval()
+    return LoadedModel(model, tokenizer, meta, references)

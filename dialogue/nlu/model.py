@@ -1,0 +1,94 @@
+"""The joint model: a pretrained encoder, an intent head on the pooled utterance and a slot
+head on each word's first sub-token, trained together with the sum of both losses.
+
+Any ``AutoModel`` encoder folder works (BERT-like: MiniLM, multilingual-e5). Mean pooling is the
+default because all-MiniLM-L6-v2 was trained to give sentence meaning through its mean; ``cls``
+is kept for encoders trained the other way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from dialogue.nlu.encoding import IGNORE_INDEX
+
+POOLINGS = ("mean", "cls")
+
+
+@dataclass(frozen=True)
+class HeadConfig:
+    """How the heads read the encoder; saved with the model and needed to load it."""
+
+    pooling: str = "mean"  # "mean" over real tokens, or "cls" (the first token)
+    dropout: float = 0.1  # on the encoder output, before both heads (training only)
+    slot_loss_weight: float = 1.0  # slot loss relative to intent loss
+
+    def __post_init__(self) -> None:
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, got {self.pooling!r}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+
+
+@dataclass
+class JointOutput:
+    """``intent_logits`` (B, n_intents), ``slot_logits`` (B, W, n_tags), ``pooled`` (B, H)."""
+
+    intent_logits: torch.Tensor
+    slot_logits: torch.Tensor
+    pooled: torch.Tensor
+    loss: torch.Tensor | None = None
+
+
+class JointModel(nn.Module):
+    """Encoder plus two linear heads; ``forward`` takes :func:`encoding.collate` batches."""
+
+    def __init__(self, encoder: nn.Module, n_intents: int, n_tags: int, head: HeadConfig) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.head_config = head
+        encoder_config: Any = encoder.config  # a transformers PretrainedConfig, saved with us
+        self.encoder_config = encoder_config
+        hidden = int(encoder_config.hidden_size)
+        self.dropout = nn.Dropout(head.dropout)
+        self.intent_head = nn.Linear(hidden, n_intents)
+        self.slot_head = nn.Linear(hidden, n_tags)
+
+    def pool(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        if self.head_config.pooling == "cls":
+            return hidden[:, 0]
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        word_index: torch.Tensor,
+        word_mask: torch.Tensor,
+        intent_labels: torch.Tensor | None = None,
+        tag_labels: torch.Tensor | None = None,
+    ) -> JointOutput:
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask)[0]
+        pooled = self.pool(hidden, attention_mask)
+        index = word_index.unsqueeze(-1).expand(-1, -1, hidden.shape[-1])
+        words = torch.gather(hidden, 1, index)  # (B, W, H): each word's first sub-token
+        intent_logits = self.intent_head(self.dropout(pooled))
+        slot_logits = self.slot_head(self.dropout(words))
+        loss = None
+        if intent_labels is not None and tag_labels is not None:
+            tag_labels = tag_labels.masked_fill(~word_mask, IGNORE_INDEX)
+            intent_loss = F.cross_entropy(intent_logits, intent_labels, ignore_index=IGNORE_INDEX)
+            if bool((tag_labels != IGNORE_INDEX).any()):
+                slot_loss = F.cross_entropy(
+                    slot_logits.flatten(0, 1), tag_labels.flatten(), ignore_index=IGNORE_INDEX
+                )
+            else:  # no word carries a label: cross_entropy would give NaN
+                slot_loss = slot_logits.sum() * 0.0
+            loss = intent_loss + self.head_config.slot_loss_weight * slot_loss
+        return JointOutput(intent_logits, slot_logits, pooled, loss)

@@ -1,0 +1,136 @@
+"""The playback queue: clips in order, the position in the current one, and what was heard.
+
+Pure bookkeeping with explicit times, kept apart from the audio device so it can be tested
+without one. The speaker's audio callback calls :meth:`PlaybackQueue.fill` once per block
+with the time that block will reach the listener; from those times the queue knows when each
+clip really started and, when playback is cut short, how much of it was heard (what a
+dialogue history should keep after a barge-in).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from speech.audio import DTYPE, SAMPLE_RATE
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PlayedClip:
+    """How one clip went. ``started_at`` is ``time.monotonic()`` when its first sample
+    reached the speaker (None if it never started); ``played`` counts samples heard."""
+
+    clip_id: int
+    samples: int
+    played: int
+    started_at: float | None
+    interrupted: bool
+
+    @property
+    def played_s(self) -> float:
+        return self.played / SAMPLE_RATE
+
+
+@dataclass
+class _Clip:
+    clip_id: int
+    audio: np.ndarray
+    handed: int = 0  # samples given to the device so far
+    started_at: float | None = None
+    stopped_at: float | None = None  # when stop() cut it (None: not cut)
+
+
+class PlaybackQueue:
+    """Thread-safe: the audio callback fills, other threads add, stop and report."""
+
+    def __init__(self, sample_rate: int = SAMPLE_RATE) -> None:
+        self.sample_rate = sample_rate
+        self._lock = threading.Lock()  # held only for list operations and one block's copy
+        self._clips: list[_Clip] = []  # every clip since the last take_reports()
+        self._next = 0  # index in _clips of the clip being handed out
+        self.drained = threading.Event()  # set when everything queued has been handed out
+        self.drained.set()
+
+    def add(self, clip_id: int, audio: np.ndarray) -> None:
+        """Queue mono ``audio`` to play after what is already queued."""
+        with self._lock:
+            self._clips.append(_Clip(clip_id, np.asarray(audio, dtype=DTYPE)))
+            self.drained.clear()
+
+    def fill(self, out: np.ndarray, heard_at: float) -> None:
+        """Write the next ``len(out)`` samples (silence when idle or stopped) into ``out``.
+
+        ``heard_at`` is the monotonic time at which ``out[0]`` will reach the listener.
+        Never raises for queue reasons; called from the audio thread.
+        """
+        out.fill(0.0)
+        written = 0
+        with self._lock:
+            while written < len(out) and self._next < len(self._clips):
+                clip = self._clips[self._next]
+                if clip.started_at is None:
+                    clip.started_at = heard_at + written / self.sample_rate
+                take = min(len(out) - written, len(clip.audio) - clip.handed)
+                out[written : written + take] = clip.audio[clip.handed : clip.handed + take]
+                clip.handed += take
+                written += take
+                if clip.handed >= len(clip.audio):
+                    self._next += 1
+            if self._next >= len(self._clips):
+                self.drained.set()
+
+    def stop(self, now: float) -> None:
+        """Hand out no more audio: queued clips are dropped, the current one is cut at ``now``
+        (the speaker silences the device at once, so nothing after ``now`` is heard)."""
+        with self._lock:
+            for clip in self._clips:
+                if clip.stopped_at is None and not self._heard_all(clip, now):
+                    clip.stopped_at = now
+            self._next = len(self._clips)
+            self.drained.set()
+
+    def end_time(self) -> float | None:
+        """When the last handed-out sample will have been heard (None if nothing started)."""
+        with self._lock:
+            started = [c for c in self._clips if c.started_at is not None]
+            if not started:
+                return None
+            last = started[-1]
+            return (last.started_at or 0.0) + last.handed / self.sample_rate
+
+    def reports(self, now: float, forget: bool = False) -> list[PlayedClip]:
+        """What was heard of each clip by ``now``; ``forget`` drops the finished ones."""
+        with self._lock:
+            reports = [self._report(c, now) for c in self._clips]
+            if forget:
+                keep = [not self._finished(c, now) for c in self._clips]
+                self._next -= sum(1 for k in keep[: self._next] if not k)
+                self._clips = [c for c, k in zip(self._clips, keep, strict=True) if k]
+            return reports
+
+    def _heard_all(self, clip: _Clip, now: float) -> bool:
+        if clip.started_at is None or clip.handed < len(clip.audio):
+            return False
+        return (now - clip.started_at) * self.sample_rate >= len(clip.audio)
+
+    def _finished(self, clip: _Clip, now: float) -> bool:
+        return clip.stopped_at is not None or self._heard_all(clip, now)
+
+    def _report(self, clip: _Clip, now: float) -> PlayedClip:
+        played = 0
+        if clip.started_at is not None:
+            until = now if clip.stopped_at is None else min(now, clip.stopped_at)
+            heard = int(round((until - clip.started_at) * self.sample_rate))
+            played = max(0, min(clip.handed, heard))
+        return PlayedClip(
+            clip.clip_id,
+            len(clip.audio),
+            played,
+            clip.started_at,
+            interrupted=clip.stopped_at is not None,
+        )

@@ -1,0 +1,148 @@
+"""Split a reply into sentences for streaming synthesis, and clean text a voice cannot say.
+
+Speaking starts as soon as the first sentence is synthesized, so a wrong split is audible:
+"$3.50" must stay one number, "Dr. Li" one name, "U.S. Army" one phrase, while "。！？；"
+end Chinese sentences with no space after them. The :class:`SentenceAggregator` does the
+same on text that arrives piece by piece (a generator's tokens): a sentence is released only
+once the text after its full stop shows that it really ended.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+
+log = logging.getLogger(__name__)
+
+MAX_SENTENCE_CHARS = 250  # longer sentences are cut at a comma, else a space (first audio sooner)
+ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof st jr sr vs etc approx dept fig no nos vol mt ft inc ltd co corp "
+    "jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun "
+    "ave blvd rd min max est".split()
+)
+CJK_ENDS = "。！？；…"
+CLOSERS = "\"'”’」』）)]"
+_CJK_END = re.compile(f"[{CJK_ENDS}]+[{re.escape(CLOSERS)}]*")
+_LATIN_END = re.compile(f"[.!?]+[{re.escape(CLOSERS)}]*(?=\\s)")
+_SOFT_BREAKS = ",;:，、；："
+# Emoji, pictographs, dingbats, flags, variation selectors, zero-width joiner, keycaps.
+_EMOJI = re.compile(
+    "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f1e6-\U0001f1ff"
+    "\u2300-\u23ff\u2b00-\u2bff\ufe0e\ufe0f\u200d\u20e3]+"
+)
+_MARKUP = re.compile(r"[*_`#~^|<>\\]+")
+
+
+def speakable(text: str) -> str:
+    """``text`` without emoji and markup symbols, whitespace collapsed.
+
+    Voices would read an emoji out by name ("grinning face") and markdown as punctuation
+    noise; neither belongs in a spoken reply.
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = _EMOJI.sub(" ", text)
+    text = _MARKUP.sub(" ", text)
+    text = "\n".join(re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in text.splitlines())
+    return text.strip()
+
+
+def has_words(text: str) -> bool:
+    """True if ``text`` has a letter or digit: something a voice can say."""
+    return any(unicodedata.category(c)[0] in "LN" for c in text)
+
+
+def _word_before(text: str, end: int) -> str:
+    """The token that ends at ``end`` (just before a full stop)."""
+    start = end
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    return text[start:end]
+
+
+def _is_false_stop(text: str, match: re.Match[str]) -> bool:
+    """A "." that does not end a sentence: abbreviation, initial, list number, "e.g.",
+    or dots followed by a word in lower case ("Wait... what?")."""
+    mark = match.group().rstrip(CLOSERS)
+    after = text[match.end() :].lstrip()
+    if set(mark) == {"."} and after and after[0].islower():
+        return True
+    if mark != ".":
+        return False
+    word = _word_before(text, match.start()).lstrip("(\"'“‘")
+    if word.rstrip(".").lower() in ABBREVIATIONS:
+        return True
+    if re.fullmatch(r"[A-Za-z]|([A-Za-z]\.)+[A-Za-z]", word):
+        return True  # "F." in "John F. Kennedy", the last stop of "U.S." or "e.g."
+    return word.isdigit() and len(word) <= 2 and _line_start(text, match.start() - len(word))
+
+
+def _line_start(text: str, index: int) -> bool:
+    before = text[:index].rstrip(" \t")
+    return not before or before.endswith("\n")
+
+
+def _boundaries(text: str) -> list[int]:
+    """Indices just past each sentence end (full stops, Chinese ends, line breaks)."""
+    ends = {m.end() for m in _CJK_END.finditer(text)}
+    ends |= {m.end() for m in _LATIN_END.finditer(text) if not _is_false_stop(text, m)}
+    ends |= {m.start() for m in re.finditer(r"\n", text)}
+    return sorted(ends)
+
+
+def _cut_long(sentence: str, max_chars: int) -> list[str]:
+    """Pieces of at most ``max_chars``, cut after the last comma, else space, in reach."""
+    pieces = []
+    while len(sentence) > max_chars:
+        window = sentence[:max_chars]
+        cut = max(window.rfind(c) for c in _SOFT_BREAKS) + 1
+        if cut < max_chars // 3:
+            cut = window.rfind(" ") + 1
+        if cut < max_chars // 3:
+            cut = max_chars  # no break in reach (e.g. unpunctuated Chinese): cut anyway
+        pieces.append(sentence[:cut].strip())
+        sentence = sentence[cut:].strip()
+    return [*pieces, sentence]
+
+
+def split_sentences(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[str]:
+    """The sentences of ``text`` in order, trimmed, each with at least one word."""
+    pieces, start = [], 0
+    for end in [*_boundaries(text), len(text)]:
+        pieces.extend(_cut_long(text[start:end].strip(), max_chars))
+        start = end
+    return [p for p in pieces if has_words(p)]
+
+
+class SentenceAggregator:
+    """Collects streamed text and releases whole sentences as soon as they are certain."""
+
+    def __init__(self, max_chars: int = MAX_SENTENCE_CHARS) -> None:
+        self.max_chars = max_chars
+        self._buffer = ""
+
+    def push(self, piece: str) -> list[str]:
+        """Add text; returns the sentences completed by it (maybe none)."""
+        self._buffer += piece
+        # A Latin stop is certain only once a next word shows ("3." + "50", "Dr." + " Li");
+        # Chinese ends are certain at once.
+        filled = len(self._buffer.rstrip())
+        certain = [
+            b
+            for b in _boundaries(self._buffer)
+            if b < filled or self._buffer[b - 1] in CJK_ENDS + CLOSERS
+        ]
+        if certain:
+            done, self._buffer = self._buffer[: certain[-1]], self._buffer[certain[-1] :]
+            return split_sentences(done, self.max_chars)
+        if len(self._buffer) > self.max_chars:  # one long sentence: release what is safe
+            trailing = self._buffer[len(self._buffer.rstrip()) :]
+            *ready, tail = _cut_long(self._buffer.strip(), self.max_chars)
+            self._buffer = tail + trailing
+            return [p for p in ready if has_words(p)]
+        return []
+
+    def flush(self) -> list[str]:
+        """The text is complete: whatever remains is the last sentence."""
+        done, self._buffer = self._buffer, ""
+        return split_sentences(done, self.max_chars)

@@ -1,0 +1,111 @@
+"""The logic around the engines, with fakes: the VAD gate, the listener, streamed speaking."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from speech.asr import GatedRecognizer, Transcript, build_transcript, pick_language
+from speech.audio import FRAME_SAMPLES, SAMPLE_RATE, frames_of
+from speech.endpoint import EndpointConfig, SpeechStarted
+from speech.hallucination import HallucinationGuard, ScoredText
+from speech.listen import Utterance, listen
+from speech.speak import speak, synthesize_all
+from tests.fakes import FakeRecognizer, FakeSpeaker, FakeSynthesizer, FakeVad
+
+
+def tone(seconds: float) -> np.ndarray:
+    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    return (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(int(seconds * SAMPLE_RATE), dtype=np.float32)
+
+
+def test_gate_skips_whisper_when_there_is_no_speech() -> None:
+    inner = FakeRecognizer("Thank you.")
+    result = GatedRecognizer(inner, FakeVad()).transcribe(silence(2.0))
+    assert result == Transcript.silent(2.0) and inner.calls == []
+
+
+def test_gate_crops_to_the_speech_and_shifts_times_back() -> None:
+    inner = FakeRecognizer("hello")
+    audio = np.concatenate([silence(3.0), tone(1.0), silence(3.0)])
+    result = GatedRecognizer(inner, FakeVad()).transcribe(audio)
+    (cropped,) = inner.calls
+    assert 1.0 <= len(cropped) / SAMPLE_RATE <= 1.8  # the speech plus margins, not 7 s
+    assert result.audio_seconds == 7.0
+    assert 2.5 <= result.segments[0].start_s <= 3.0  # in the original file's time
+
+
+def test_language_choice_is_limited_to_the_app_languages() -> None:
+    probabilities = {"cy": 0.5, "en": 0.3, "zh": 0.1}
+    assert pick_language(probabilities, ("en", "zh")) == ("en", 0.3)
+    assert pick_language(probabilities, ()) == ("cy", 0.5)
+
+
+def test_build_transcript_joins_kept_segments() -> None:
+    speech = ScoredText(" 你好", -0.2, 0.1, 1.0)
+    noise = ScoredText(" 字幕由Amara.org社区提供", -0.2, 0.1, 1.0)
+    decoded = [(0.0, 1.0, speech), (1.0, 2.5, noise), (2.0, 9.0, ScoredText("世界", -0.3, 0.1, 1))]
+    result = build_transcript(decoded, "zh", 0.9, 3.0, HallucinationGuard())
+    assert result.text == "你好世界"  # no spaces between Chinese segments
+    assert [(s.start_s, s.end_s) for s in result.segments] == [(0.0, 1.0), (2.0, 3.0)]
+
+
+def test_listener_cuts_utterances_with_pre_roll() -> None:
+    config = EndpointConfig(end_silence_ms=320, pre_roll_ms=320)
+    audio = np.concatenate([silence(1.0), tone(0.64), silence(1.0), tone(0.32), silence(0.2)])
+    events = list(listen(frames_of(audio), FakeVad(), config))
+    kinds = [type(e).__name__ for e in events]
+    assert kinds == ["SpeechStarted", "Utterance", "SpeechStarted", "Utterance"]
+    first, second = (e for e in events if isinstance(e, Utterance))
+    assert first.reason == "silence" and second.reason == "end_of_stream"
+    assert first.speech_start_s == pytest.approx(1.0, abs=0.04)
+    assert first.start_s == pytest.approx(first.speech_start_s - 0.32, abs=1e-6)
+    # the audio is pre-roll + speech + the silence that ended it, in whole frames
+    assert len(first.audio) % FRAME_SAMPLES == 0
+    assert len(first.audio) / SAMPLE_RATE == pytest.approx(
+        first.speech_end_s - first.start_s + 0.32
+    )
+    assert np.abs(first.audio[: int(0.3 * SAMPLE_RATE)]).max() == 0  # pre-roll: the silence before
+    started = next(e for e in events if isinstance(e, SpeechStarted))
+    assert started.detected - started.frame == config.start_frames - 1
+
+
+def test_speak_synthesizes_the_next_sentence_while_one_plays() -> None:
+    log: list[str] = []
+    spoken = speak("First one. Second one! 第三句。", FakeSynthesizer(log=log), FakeSpeaker(log))
+    assert [entry.split(":")[0] for entry in log] == ["synth", "play"] * 3
+    assert [s.text for s in spoken] == ["First one.", "Second one!", "第三句。"]
+    assert all(s.clip is not None and not s.clip.interrupted for s in spoken)
+
+
+def test_a_failing_sentence_is_skipped_not_fatal() -> None:
+    spoken = speak("Good. Bad! Good again.", FakeSynthesizer(fail_on="Bad"), FakeSpeaker())
+    assert [s.clip is not None for s in spoken] == [True, False, True]
+
+
+def test_cancel_stops_synthesis_at_the_next_sentence() -> None:
+    cancel = threading.Event()
+    log: list[str] = []
+    speaker = FakeSpeaker(log, on_play=cancel.set)
+    speak("One. Two. Three.", FakeSynthesizer(log=log), speaker, cancel)
+    assert log == ["synth:One.", "play:" + log[1].split(":")[1]]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀🎉", "***"])
+def test_nothing_to_say(text: str) -> None:
+    synthesizer = FakeSynthesizer()
+    assert speak(text, synthesizer, FakeSpeaker()) == []
+    assert len(synthesize_all(text, synthesizer)) == 0 and synthesizer.log == []
+
+
+@pytest.mark.parametrize("samples", [0, 100, FRAME_SAMPLES])
+def test_gate_handles_tiny_inputs(samples: int) -> None:
+    inner = FakeRecognizer()
+    result = GatedRecognizer(inner, FakeVad()).transcribe(np.zeros(samples, dtype=np.float32))
+    assert result.empty and inner.calls == [] and result.audio_seconds == samples / SAMPLE_RATE

@@ -1,0 +1,60 @@
+"""The playback queue's bookkeeping (pure, explicit times): order, start times, heard parts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from speech.playback import PlaybackQueue
+
+RATE = 1000  # samples per second, to keep the arithmetic readable
+
+
+def block(queue: PlaybackQueue, size: int, at: float) -> np.ndarray:
+    out = np.full(size, np.nan, dtype=np.float32)
+    queue.fill(out, at)
+    return out
+
+
+def test_clips_play_in_order_and_report_their_start() -> None:
+    queue = PlaybackQueue(RATE)
+    queue.add(1, np.ones(150, dtype=np.float32))
+    queue.add(2, np.full(100, 2.0, dtype=np.float32))
+    assert not queue.drained.is_set()
+    first = block(queue, 100, at=10.0)
+    second = block(queue, 100, at=10.1)
+    third = block(queue, 100, at=10.2)
+    np.testing.assert_array_equal(
+        np.concatenate([first, second, third])[:250], [1] * 150 + [2] * 100
+    )
+    assert (third[50:] == 0).all() and queue.drained.is_set()
+    reports = queue.reports(now=10.4)
+    assert [r.started_at for r in reports] == [10.0, 10.15]
+    assert [(r.played, r.samples, r.interrupted) for r in reports] == [
+        (150, 150, False),
+        (100, 100, False),
+    ]
+
+
+def test_stop_cuts_and_reports_what_was_heard() -> None:
+    queue = PlaybackQueue(RATE)
+    queue.add(1, np.ones(500, dtype=np.float32))
+    queue.add(2, np.ones(500, dtype=np.float32))
+    block(queue, 100, at=5.0)
+    block(queue, 100, at=5.1)  # 200 samples handed out, heard from 5.0
+    queue.stop(now=5.12)
+    assert (block(queue, 100, at=5.2) == 0).all()  # silence at once
+    first, second = queue.reports(now=6.0, forget=True)
+    assert (first.played, first.interrupted) == (120, True)
+    assert (second.played, second.started_at, second.interrupted) == (0, None, True)
+    assert queue.reports(now=6.0) == []  # forgotten once reported finished
+
+
+def test_idle_queue_writes_silence_and_new_clips_play_after_stop() -> None:
+    queue = PlaybackQueue(RATE)
+    assert (block(queue, 64, at=0.0) == 0).all()
+    queue.add(1, np.ones(10, dtype=np.float32))
+    queue.stop(now=0.1)
+    queue.add(2, np.ones(10, dtype=np.float32))
+    out = block(queue, 20, at=0.2)
+    assert out[:10].sum() == 10 and out[10:].sum() == 0
+    assert queue.end_time() == 0.2 + 10 / RATE

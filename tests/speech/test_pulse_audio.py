@@ -1,0 +1,171 @@
+"""The real audio path through a private PulseAudio server: no fakes anywhere.
+
+Microphone: a real recording is played into the virtual microphone with ``paplay``, captured
+by sounddevice, endpointed with Silero VAD and transcribed by Whisper. Speaker: a Piper
+sentence is played to the virtual speaker and recorded back from its monitor with
+``parecord``; then playback is stopped midway and the recording shows where it was cut.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from speech.audio import SAMPLE_RATE
+from speech.devices import find_device
+from speech.errors import AudioDeviceError
+from speech.listen import Utterance, listen
+from speech.microphone import MicrophoneConfig, make_microphone
+from speech.speaker import SpeakerConfig, make_speaker
+from tests.speech.pulse import PulseServer
+from tests.speech.recordings import ALSA_SOUNDS, LIBRIVOX_0880, word_errors
+
+pytestmark = [pytest.mark.audio, pytest.mark.usefixtures("recordings_installed")]
+
+
+def collect_utterances(mic, vad, count: int, timeout_s: float) -> list[Utterance]:  # type: ignore[no-untyped-def]
+    """Listen on a thread until ``count`` utterances arrive (or the time is up)."""
+    found: list[Utterance] = []
+    done = threading.Event()
+
+    def run() -> None:
+        for event in listen(mic.frames(), vad):
+            if isinstance(event, Utterance):
+                found.append(event)
+                if len(found) == count:
+                    break
+        done.set()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    done.wait(timeout_s)
+    mic.close()
+    thread.join(5)
+    return found
+
+
+@pytest.mark.slow
+def test_microphone_to_transcript(pulse: PulseServer, vad, recognizer) -> None:  # type: ignore[no-untyped-def]
+    base = recognizer("faster", "base")
+    mic = make_microphone(MicrophoneConfig())
+    assert mic.sample_rate == SAMPLE_RATE and mic.channels == 1
+
+    def feed() -> None:  # two real recordings into the microphone, a pause before each
+        for path in (LIBRIVOX_0880, ALSA_SOUNDS / "Front_Left.wav"):
+            time.sleep(0.8)
+            pulse.run("paplay", "--device=micfeed", str(path))
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    utterances = collect_utterances(mic, vad, count=2, timeout_s=30)
+    feeder.join()
+    assert [u.reason for u in utterances] == ["silence", "silence"]
+    assert mic.overruns == 0
+    heard = [base.transcribe(u.audio).text for u in utterances]
+    print(f"\nheard through the virtual microphone: {heard}")
+    for u in utterances:  # pre-roll: audio from before the first speech frame
+        assert u.speech_start_s - u.start_s == pytest.approx(min(0.32, u.speech_start_s))
+    assert utterances[1].speech_start_s - utterances[1].start_s == pytest.approx(0.32)
+    errors, words = word_errors("he was not an ill disposed young man front left", " ".join(heard))
+    assert errors <= 1
+
+
+def _record(pulse: PulseServer, path: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        ["parecord", "--device=speaker.monitor", "--file-format=wav", "--rate=16000",
+         "--channels=1", "--latency-msec=10", str(path)],
+        env={**os.environ, **pulse.env},
+    )  # fmt: skip
+
+
+def _sounding(recording: np.ndarray) -> tuple[int, int]:
+    """First and last sample of the recording that is not silence."""
+    loud = np.nonzero(np.abs(recording) > 0.01)[0]
+    return int(loud[0]), int(loud[-1])
+
+
+@pytest.fixture(scope="module")
+def sentence(voice) -> np.ndarray:  # type: ignore[no-untyped-def]
+    text = "Your order of three items ships tomorrow morning, and should arrive on Friday."
+    return voice("joe", "en").synthesize(text)
+
+
+def test_playback_reaches_the_speaker(pulse: PulseServer, sentence, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with make_speaker(SpeakerConfig()) as speaker:
+        recorder = _record(pulse, tmp_path / "out.wav")
+        time.sleep(0.5)
+        speaker.play(sentence, clip_id=7)
+        (report,) = speaker.drain(timeout_s=20)
+        time.sleep(0.3)
+        recorder.terminate()
+        recorder.wait(10)
+        assert speaker.underflows == 0
+    recording, rate = sf.read(tmp_path / "out.wav", dtype="float32")
+    first, _ = _sounding(recording)
+    lead = int(np.nonzero(np.abs(sentence) > 0.01)[0][0])
+    start = first - lead
+    heard = recording[start : start + len(sentence)]
+    r = np.corrcoef(heard, sentence[: len(heard)])[0, 1]
+    print(f"\nplayback recorded back: r = {r:.3f}")
+    assert rate == SAMPLE_RATE and r > 0.9
+    assert (report.clip_id, report.played, report.interrupted) == (7, len(sentence), False)
+    assert report.started_at is not None
+
+
+def test_stop_cuts_playback_within_50_ms(pulse: PulseServer, sentence, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with make_speaker(SpeakerConfig()) as speaker:
+        recorder = _record(pulse, tmp_path / "cut.wav")
+        time.sleep(0.5)
+        speaker.play(sentence, clip_id=1)
+        speaker.play(sentence, clip_id=2)
+        time.sleep(1.5)
+        stopped_at = time.monotonic()
+        first, second = speaker.stop()
+        time.sleep(0.5)
+        recorder.terminate()
+        recorder.wait(10)
+    recording, _ = sf.read(tmp_path / "cut.wav", dtype="float32")
+    begin, end = _sounding(recording)
+    lead = int(np.nonzero(np.abs(sentence) > 0.01)[0][0])
+    heard_s = (end - begin + lead) / SAMPLE_RATE  # how much of the clip the recording holds
+    assert first.started_at is not None
+    cut_delay_s = heard_s - (stopped_at - first.started_at)
+    print(
+        f"\nheard {heard_s:.3f} s, reported {first.played_s:.3f} s; "
+        f"sound ended {cut_delay_s * 1000:.0f} ms after stop()"
+    )
+    assert first.interrupted and second.interrupted and second.played == 0
+    assert abs(heard_s - first.played_s) < 0.05  # the report matches what was heard
+    assert cut_delay_s < 0.05
+
+
+def test_named_devices_and_missing_ones(pulse: PulseServer) -> None:
+    assert find_device("pulse", "input") == find_device("PULSE", "output")
+    with pytest.raises(AudioDeviceError, match="no microphone named 'no-such-mic'; devices: "):
+        find_device("no-such-mic", "input")
+    with pytest.raises(AudioDeviceError, match="speaker 999 does not exist"):
+        find_device("999", "output")
+
+
+def test_no_sound_server_is_a_clear_error(pulse: PulseServer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """With the sound server gone, opening a device fails with a message, not a traceback."""
+    import sounddevice as sd
+
+    monkeypatch.setenv("PULSE_SERVER", "unix:/nonexistent/pulse/native")
+    try:
+        with pytest.raises(AudioDeviceError) as error:
+            make_microphone(MicrophoneConfig(stall_timeout_s=1.0))
+        assert "microphone" in str(error.value)
+        with pytest.raises(AudioDeviceError, match="speaker"):
+            make_speaker(SpeakerConfig())
+    finally:
+        monkeypatch.setenv("PULSE_SERVER", pulse.env["PULSE_SERVER"])
+        sd._terminate()
+        sd._initialize()

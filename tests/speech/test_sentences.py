@@ -1,0 +1,89 @@
+"""Sentence splitting for streaming TTS (pure): numbers, abbreviations, Chinese, streaming."""
+
+from __future__ import annotations
+
+import pytest
+
+from speech.sentences import SentenceAggregator, speakable, split_sentences
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("That costs $3.50. Shipping is free over 1,000 dollars! Want it?",
+         ["That costs $3.50.", "Shipping is free over 1,000 dollars!", "Want it?"]),
+        ("Dr. Smith lives in the U.S. and works at Acme Inc. in Boston. He is nice.",
+         ["Dr. Smith lives in the U.S. and works at Acme Inc. in Boston.", "He is nice."]),
+        ("Ask Mr. Li, e.g. about returns. I can help.",
+         ["Ask Mr. Li, e.g. about returns.", "I can help."]),
+        ("John F. Kennedy was born in 1917. He was president.",
+         ["John F. Kennedy was born in 1917.", "He was president."]),
+        ("It is 5 p.m. now. See you at 6 a.m. tomorrow.",
+         ["It is 5 p.m. now.", "See you at 6 a.m. tomorrow."]),
+        ("The total is 1,234.56 yuan. Version 2.0 is out.",
+         ["The total is 1,234.56 yuan.", "Version 2.0 is out."]),
+        ("你好。我们今天有三件商品打折！要看看吗？好的；谢谢",
+         ["你好。", "我们今天有三件商品打折！", "要看看吗？", "好的；", "谢谢"]),
+        ("他说：“走吧。”然后走了。", ["他说：“走吧。”", "然后走了。"]),
+        ("Mixed 中文。And English.", ["Mixed 中文。", "And English."]),
+        ("He said \"Stop.\" Then he left.", ['He said "Stop."', "Then he left."]),
+        ("Wait... what? No way!", ["Wait... what?", "No way!"]),
+        ("1. Open the box.\n2. Take it out.", ["1. Open the box.", "2. Take it out."]),
+        ("No full stop at the end", ["No full stop at the end"]),
+        ("", []),
+        ("... !!! ???", []),
+    ],
+)  # fmt: skip
+def test_split_sentences(text: str, sentences: list[str]) -> None:
+    assert split_sentences(text) == sentences
+
+
+def test_long_sentences_are_cut_at_commas_then_spaces() -> None:
+    text = "one two three, four five six seven eight nine ten eleven twelve"
+    assert split_sentences(text, max_chars=30) == [
+        "one two three,",
+        "four five six seven eight",
+        "nine ten eleven twelve",
+    ]
+    chinese = "没有标点的长句子" * 10
+    pieces = split_sentences(chinese, max_chars=25)
+    assert "".join(pieces) == chinese and max(map(len, pieces)) <= 25
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        ("😀😀", ""),
+        ("👍🏽 Great!", "Great!"),
+        ("**Bold** and `code` #tag", "Bold and code tag"),
+        ("家庭 👨‍👩‍👧 ok", "家庭 ok"),
+        ("line one\n\n  line two", "line one\n\nline two"),
+    ],
+)
+def test_speakable(text: str, spoken: str) -> None:
+    assert speakable(text) == spoken
+
+
+@pytest.mark.parametrize("piece_size", [1, 3, 7, 1000])
+def test_aggregator_matches_whole_text(piece_size: int) -> None:
+    text = "That costs $3.50. Dr. Li says hi! 你好。我们走吧，and e.g. this. The end"
+    aggregator, released = SentenceAggregator(), []
+    for start in range(0, len(text), piece_size):
+        released += aggregator.push(text[start : start + piece_size])
+    assert released + aggregator.flush() == split_sentences(text)
+
+
+def test_aggregator_waits_for_the_next_word() -> None:
+    aggregator = SentenceAggregator()
+    assert aggregator.push("It costs 3.") == []  # "3." could be "3.50"
+    assert aggregator.push("50 dollars. ") == []  # not certain before the next word
+    assert aggregator.push("Ok") == ["It costs 3.50 dollars."]
+    assert aggregator.push("。") == ["Ok。"]  # Chinese ends are certain at once
+
+
+def test_aggregator_releases_an_endless_sentence() -> None:
+    aggregator, released = SentenceAggregator(max_chars=40), []
+    for _ in range(30):
+        released += aggregator.push("word ")
+    assert released and all(len(s) <= 40 for s in released)
+    assert " ".join(released + aggregator.flush()).split() == ["word"] * 30

@@ -1,0 +1,107 @@
+"""The voices, checked by ear's proxy: Whisper must hear what they were asked to say."""
+
+from __future__ import annotations
+
+import logging
+import time
+import unicodedata
+
+import numpy as np
+import pytest
+
+from speech.audio import SAMPLE_RATE
+from speech.errors import ModelLoadError
+from speech.sentences import split_sentences
+from speech.speak import speak, synthesize_all
+from speech.tts import VoiceConfig, make_synthesizer
+from tests.fakes import FakeSpeaker
+from tests.speech.recordings import edit_distance, word_errors
+
+pytestmark = pytest.mark.slow
+
+
+def char_error_rate(reference: str, hypothesis: str) -> float:
+    def chars(text: str) -> list[str]:
+        return [c for c in text if unicodedata.category(c)[0] in "LN"]
+
+    ref = chars(reference)
+    return edit_distance(ref, chars(hypothesis)) / len(ref)
+
+
+@pytest.mark.parametrize(
+    ("voice_name", "text"),
+    [
+        ("joe", "Please send the blue shirt to my office tomorrow."),
+        ("espeak-ng", "Hello there. Your parcel ships on Monday."),
+    ],
+)
+def test_english_round_trip(voice, recognizer, voice_name: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    audio = synthesize_all(text, voice(voice_name, "en"))
+    assert audio.dtype == np.float32 and 1.0 < len(audio) / SAMPLE_RATE < 8.0
+    assert 0.05 < np.abs(audio).max() <= 1.0
+    heard = recognizer("faster", "base").transcribe(audio)
+    errors, words = word_errors(text, heard.text)
+    print(f"\n{voice_name}: {text!r} -> {heard.text!r} ({errors}/{words} errors)")
+    assert heard.language == "en" and errors <= 1
+
+
+def test_chinese_round_trip(voice, recognizer) -> None:  # type: ignore[no-untyped-def]
+    text = "您好，欢迎光临我们的商店。请问您想买什么？"
+    audio = synthesize_all(text, voice("jm_kumo", "zh"))
+    heard = recognizer("faster", "base").transcribe(audio)
+    cer = char_error_rate(text, heard.text)
+    print(f"\nkokoro zh: {text} -> {heard.text} (CER {cer:.0%})")
+    assert heard.language == "zh" and cer < 0.35
+
+
+def test_first_audio_comes_before_the_whole_reply_is_synthesized(voice) -> None:  # type: ignore[no-untyped-def]
+    joe = voice("joe", "en")
+    reply = (
+        "Your order has shipped. It left our warehouse this morning. "
+        "The courier expects to deliver it on Friday. You will get a text message before then."
+    )
+    played_at: list[float] = []
+    started = time.perf_counter()
+    spoken = speak(reply, joe, FakeSpeaker(on_play=lambda: played_at.append(time.perf_counter())))
+    total = time.perf_counter() - started
+    first = played_at[0] - started
+    print(f"\nfirst audio after {first:.2f} s of {total:.2f} s synthesis")
+    assert len(spoken) == 4 and len(played_at) == 4
+    assert first < 0.5 * total  # one sentence of four, not the whole reply
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀🎉👍", "*** ###"])
+def test_nothing_speakable_gives_no_audio(voice, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert len(synthesize_all(text, voice("joe", "en"))) == 0
+
+
+def test_very_long_text_is_spoken_in_bounded_pieces(voice) -> None:  # type: ignore[no-untyped-def]
+    long_english = "This sentence goes on and on, " * 40
+    pieces = split_sentences(long_english)
+    assert len(pieces) > 4 and max(map(len, pieces)) <= 250
+    assert len(voice("joe", "en").synthesize(pieces[0])) > SAMPLE_RATE
+    unpunctuated_chinese = "我们的商店今天有很多商品正在打折欢迎大家来看看" * 5  # 115 characters
+    audio = voice("jm_kumo", "zh").synthesize(unpunctuated_chinese)
+    assert len(audio) / SAMPLE_RATE > 10  # past Kokoro's 510-phoneme window, all of it spoken
+
+
+def test_emoji_inside_text_is_not_read_out(voice, recognizer) -> None:  # type: ignore[no-untyped-def]
+    audio = synthesize_all("Thanks for shopping with us 😀 see you soon!", voice("joe", "en"))
+    heard = recognizer("faster", "base").transcribe(audio).text.lower()
+    assert "face" not in heard and "grinning" not in heard and "soon" in heard
+
+
+def test_missing_voice_falls_back_to_espeak(tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    missing = VoiceConfig(engine="piper", model_path=str(tmp_path))
+    with caplog.at_level(logging.WARNING):
+        fallback = make_synthesizer(missing)
+    assert fallback.name.startswith("espeak-ng") and "espeak-ng instead" in caplog.text
+    assert len(fallback.synthesize("Still talking.")) > 0
+    with pytest.raises(ModelLoadError, match="Piper voice"):
+        make_synthesizer(VoiceConfig(engine="piper", model_path=str(tmp_path), fallback=False))
+
+
+def test_unknown_kokoro_voice_lists_the_real_ones(store) -> None:  # type: ignore[no-untyped-def]
+    config = VoiceConfig("kokoro", store.path("tts-zh"), "af_nobody", "zh", fallback=False)
+    with pytest.raises(ModelLoadError, match="jm_kumo"):
+        make_synthesizer(config)

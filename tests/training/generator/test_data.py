@@ -1,0 +1,132 @@
+"""Training data: grounded examples from FAQ and dialogues, the split, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dialogue.generation import Message, Passage
+from dialogue.generator.prompt import DECLINE, SYSTEM_PROMPT
+from training.generator.data import (
+    Chat,
+    TrainingDataError,
+    chat_examples,
+    data_sha256,
+    faq_examples,
+    load_examples,
+    read_chats,
+    read_examples,
+    read_faq,
+    split_heldout,
+    write_examples,
+)
+
+
+def test_faq_entries_teach_answering_from_the_passage_and_declining(mini_domain: Path) -> None:
+    faq = read_faq(mini_domain / "en" / "faq.jsonl")
+    examples = faq_examples(faq, "en")
+    answers = [e for e in examples if e.kind == "answer"]
+    declines = [e for e in examples if e.kind == "decline"]
+    assert len(answers) == 2 * len(faq) and len(declines) == len(faq)
+    for example in answers:
+        entry = next(f for f in faq if example.group == f"faq:{f.id}")
+        assert example.messages[0]["content"] == SYSTEM_PROMPT["en"]
+        assert entry.answer in example.messages[-2]["content"]  # the passage holds the answer
+        assert example.messages[-1] == {"role": "assistant", "content": entry.answer}
+    for example in declines:
+        entry = next(f for f in faq if example.group == f"faq:{f.id}")
+        assert entry.answer not in example.messages[-2]["content"]  # an unrelated passage
+        assert example.messages[-1]["content"] == DECLINE["en"]
+
+
+def test_dialogue_turns_get_backing_passages_and_unbacked_facts_are_skipped() -> None:
+    chat = Chat(
+        (
+            Message("user", "how much is shipping?"),
+            Message("assistant", "Standard shipping costs 4.90 euros."),
+            Message("user", "and when does order 10482 arrive?"),
+            Message("assistant", "Order 10482 arrives on 18 March."),  # from a database
+            Message("user", "thanks"),
+            Message("assistant", "You're welcome!"),
+        ),
+        "chats.jsonl:1",
+    )
+    candidates = [
+        Passage("Standard shipping in Germany costs 4.90 euros.", "faq:ship"),
+        Passage("Returns are free within 30 days.", "faq:returns"),
+    ]
+    examples = chat_examples([chat], "en", candidates)
+    assert [e.messages[-1]["content"] for e in examples] == [
+        "Standard shipping costs 4.90 euros.",
+        "You're welcome!",
+    ]
+    assert 'source="faq:ship"' in examples[0].messages[-2]["content"]
+    assert "faq:returns" not in examples[0].messages[-2]["content"]
+    assert [m["content"] for m in examples[1].messages[1:-1]][0] == "how much is shipping?"
+    everything = chat_examples([chat], "en", candidates, require_backing=False)
+    assert len(everything) == 3
+
+
+def test_domain_folder_and_chat_file_both_load(mini_domain: Path) -> None:
+    examples, files = load_examples(mini_domain, "en")
+    assert {e.kind for e in examples} == {"answer", "decline", "dialogue"}
+    assert {f.name for f in files} == {"dialogues.jsonl", "faq.jsonl", "shipping.md"}
+    chat_only, files = load_examples(mini_domain / "en" / "dialogues.jsonl", "en")
+    assert {e.kind for e in chat_only} == {"dialogue"} and len(files) == 1
+
+
+def test_split_is_stable_disjoint_by_group_and_never_empty(mini_domain: Path) -> None:
+    examples, _ = load_examples(mini_domain, "en")
+    train, heldout = split_heldout(examples, 0.1)
+    assert heldout and train
+    assert not {e.group for e in train} & {e.group for e in heldout}
+    assert split_heldout(examples, 0.1) == (train, heldout)
+    assert split_heldout(examples, 0.0) == (examples, [])
+
+
+def test_examples_round_trip_through_jsonl(mini_domain: Path, tmp_path: Path) -> None:
+    examples, _ = load_examples(mini_domain, "en")
+    write_examples(tmp_path / "x.jsonl", examples)
+    assert read_examples(tmp_path / "x.jsonl") == examples
+
+
+def test_data_hash_follows_content(mini_domain: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "faq.jsonl"
+    copy.write_bytes((mini_domain / "en" / "faq.jsonl").read_bytes())
+    before = data_sha256([copy])
+    assert data_sha256([copy]) == before
+    copy.write_text(copy.read_text().replace("4.90", "5.90"))
+    assert data_sha256([copy]) != before
+
+
+GOOD = (
+    '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}'
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "expected a JSON object"),
+        ('{"messages": []}', "'messages' must be a non-empty list"),
+        ('{"messages": [{"role": "bot", "content": "x"}]}', "role must be one of"),
+        ('{"messages": [{"role": "user", "content": ""}]}', "content' must be a non-empty"),
+        ('{"messages": [{"role": "user", "content": "hi"}]}', "no assistant message"),
+    ],
+)
+def test_malformed_chat_lines_name_file_and_line(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "chats.jsonl"
+    path.write_text(f"{GOOD}\n\n{line}\n", encoding="utf-8")
+    with pytest.raises(TrainingDataError, match=f"chats.jsonl:3: .*{message}"):
+        read_chats(path)
+
+
+def test_malformed_faq_and_missing_domain_files(tmp_path: Path) -> None:
+    path = tmp_path / "faq.jsonl"
+    path.write_text('{"id": "a", "questions": "not a list", "answer": "x"}\n')
+    with pytest.raises(TrainingDataError, match="faq.jsonl:1: 'questions'"):
+        read_faq(path)
+    with pytest.raises(TrainingDataError, match="neither a chat JSONL file nor a domain"):
+        load_examples(tmp_path, "en")

@@ -1,0 +1,79 @@
+"""Train the NLU model of one language of a domain: the domain's ``<lang>/nlu.jsonl`` on the
+language's encoder, with settings that finish in a few minutes on two CPU cores.
+
+``wenda domain train`` and ``wenda models prepare`` call :func:`train_domain_nlu`; the chat
+finds the result by convention at ``<cache>/models/<domain>-nlu-<lang>``. The model folder's
+``training.json`` records the domain, language and data hash (``config.extra``), so a stale
+model can be detected when the domain's examples change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from dialogue.domain import load_domain
+
+log = logging.getLogger(__name__)
+
+# Few epochs: the domain has ~20-40 short examples per intent and the encoder is pretrained;
+# measured on two cores in BENCHMARKS.md (Dialogue). The frozen word embeddings halve the
+# trainable parameters (and matter most for e5's 250k-word vocabulary).
+DOMAIN_EPOCHS = 6
+DOMAIN_PATIENCE = 2
+
+
+def data_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def train_domain_nlu(
+    domain_dir: Path,
+    language: str,
+    encoder_dir: Path,
+    out_dir: Path,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+    epochs: int = DOMAIN_EPOCHS,
+    seed: int = 13,
+) -> Path:
+    """Validate the domain, train its ``language`` NLU into ``out_dir`` (atomic); returns it.
+
+    ``progress`` gets the trainer's per-epoch record (epoch, dev metrics). Raises
+    ``DomainError`` for a bad folder and ``NluError`` for data the trainer rejects.
+    """
+    from training.nlu.config import TrainConfig
+    from training.nlu.run import RunHooks, train_nlu
+
+    domain = load_domain(Path(domain_dir))
+    pack = domain.pack(language)
+    config = replace(
+        TrainConfig(),
+        epochs=epochs,
+        patience=DOMAIN_PATIENCE,
+        seed=seed,
+        extra={
+            "domain": domain.name,
+            "language": language,
+            "nlu_sha256": data_sha256(pack.nlu_file),
+        },
+    )
+    hooks = RunHooks(on_epoch=progress, progress=False)
+    log.info("training the %s NLU of domain %s on %s", language, domain.name, encoder_dir)
+    train_nlu(pack.nlu_file, Path(out_dir), Path(encoder_dir), config, hooks=hooks)
+    return Path(out_dir)
+
+
+def trained_for(model_dir: Path) -> dict[str, Any]:
+    """What a model folder was trained on (``config.extra`` of its training.json), or {}."""
+    import json
+
+    try:
+        training = json.loads((Path(model_dir) / "training.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    extra = training.get("config", {}).get("extra", {})
+    return extra if isinstance(extra, dict) else {}

@@ -1,0 +1,102 @@
+"""Compare an adapter with its base model: held-out loss and perplexity, and grounding.
+
+Both numbers come from one copy of the weights: the adapter is attached unmerged and switched
+off for the base model's turn, so the comparison differs in the adapter alone. By default the
+loss is measured on the held-out split saved with the adapter (never trained on); another
+chat JSONL file, or a domain's ``<lang>/eval/dialogues.jsonl``, can be given instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from dialogue.generator.loading import attach_adapter, load_causal_lm
+from dialogue.generator.local import LocalGenerator
+from dialogue.generator.options import GeneratorOptions
+from training.generator.checkpoint import HELDOUT_FILE, read_info
+from training.generator.data import (
+    ChatExample,
+    TrainingDataError,
+    chat_examples,
+    language_folder,
+    read_chats,
+    read_examples,
+)
+from training.generator.encoding import IGNORE, encode_all, heldout_loss, perplexity
+from training.generator.grounding import GROUNDING_FILE, read_grounding_set, run_grounding
+
+log = logging.getLogger(__name__)
+
+
+def evaluation_examples(adapter_dir: Path, data: Path | None, language: str) -> list[ChatExample]:
+    """The adapter's held-out split, a chat JSONL file, or a domain's held-out dialogues."""
+    if data is None:
+        return read_examples(adapter_dir / HELDOUT_FILE)
+    if data.is_dir():
+        data = language_folder(data, language) / "eval" / "dialogues.jsonl"
+    if not data.is_file():
+        raise TrainingDataError(f"{data}: no such chat JSONL file")
+    return chat_examples(read_chats(data), language, [], require_backing=False)
+
+
+def default_grounding_file(info: dict[str, Any]) -> Path | None:
+    """``<domain>/<lang>/eval/grounding.jsonl`` of the domain the adapter was trained on."""
+    data = Path(info["train_config"]["data"])
+    if not data.is_dir():
+        return None
+    path = language_folder(data, info["language"]) / GROUNDING_FILE
+    return path if path.is_file() else None
+
+
+def evaluate_adapter(
+    adapter_dir: Path,
+    base: str = "",
+    data: Path | None = None,
+    grounding: Path | None = None,
+    max_new_tokens: int = 64,
+) -> dict[str, Any]:
+    """Loss, perplexity and (when a grounding file is given) grounding, base vs adapter.
+
+    Returns at least base_loss, adapter_loss, base_perplexity, adapter_perplexity and n (the
+    number of examples scored); ``grounding`` holds both models' summaries.
+    """
+    info = read_info(adapter_dir)
+    language = info["language"]
+    examples = evaluation_examples(adapter_dir, data, language)
+    if not examples:
+        raise TrainingDataError(f"no examples to evaluate in {data or adapter_dir / HELDOUT_FILE}")
+    model, tokenizer = load_causal_lm(base or info["base_model"], device="auto")
+    peft_model = attach_adapter(model, str(adapter_dir), merge=False)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    encoded = encode_all(tokenizer, examples, info["train_config"]["max_seq_len"])
+    adapter_loss = heldout_loss(peft_model, encoded, pad_id)
+    with peft_model.disable_adapter():
+        base_loss = heldout_loss(peft_model, encoded, pad_id)
+    result: dict[str, Any] = {
+        "adapter": str(adapter_dir),
+        "adapter_data_sha256": info["data"]["sha256"],
+        "base_model": base or info["base_model"],
+        "language": language,
+        "data": str(data or adapter_dir / HELDOUT_FILE),
+        "n": len(encoded),
+        "tokens": sum(sum(1 for t in e.labels if t != IGNORE) for e in encoded),
+        "base_loss": round(base_loss, 4),
+        "adapter_loss": round(adapter_loss, 4),
+        "base_perplexity": round(perplexity(base_loss), 3),
+        "adapter_perplexity": round(perplexity(adapter_loss), 3),
+    }
+    if grounding is not None:
+        items = read_grounding_set(grounding)
+        options = GeneratorOptions(model=base or info["base_model"], max_new_tokens=max_new_tokens)
+        generator = LocalGenerator(peft_model, tokenizer, options)
+        adapter_summary, _ = run_grounding(generator, items, language, max_new_tokens)
+        with peft_model.disable_adapter():
+            base_summary, _ = run_grounding(generator, items, language, max_new_tokens)
+        result["grounding"] = {
+            "file": str(grounding),
+            "base": base_summary,
+            "adapter": adapter_summary,
+        }
+    return result

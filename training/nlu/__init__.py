@@ -1,0 +1,1 @@
+"""NLU training: data splits, the training loop, calibration and evaluation."""

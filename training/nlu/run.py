@@ -1,0 +1,284 @@
+"""One NLU training run from data path to model folder: read top to bottom as config, data,
+model, loop, calibration, save.
+
+``train_nlu`` is what ``wenda train nlu`` calls; it takes paths (never the model store) and
+returns the training report, which is also saved as ``report.json`` in the model folder.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+import torch
+
+from dialogue.nlu.checkpoint import LoadedModel, ModelMeta, save_model
+from dialogue.nlu.encoding import Encoded, collate, encode_words
+from dialogue.nlu.errors import Issue, NluDataError, NluError
+from dialogue.nlu.model import HeadConfig, JointModel
+from dialogue.nlu.outofscope import OosThresholds
+from dialogue.nlu.predictor import NluPredictor
+from dialogue.nlu.schema import OUT_OF_SCOPE, Example
+from dialogue.nlu.validate import summarize, tag_inventory
+from training.nlu.calibrate import thresholds_for_recall, thresholds_with_oos
+from training.nlu.config import TrainConfig
+from training.nlu.data import Splits, data_hash, load_splits
+from training.nlu.evaluate import score
+from training.nlu.output import atomic_folder
+from training.nlu.trainer import EpochFn, free_cores, train_loop
+
+log = logging.getLogger(__name__)
+
+LOSS_FILE = "loss.jsonl"
+REPORT_FILE = "report.json"
+TRAINING_FILE = "training.json"
+
+
+@dataclass(frozen=True)
+class TrainedRun:
+    """The saved run: its report (as in ``report.json``) and the model, still in memory."""
+
+    report: dict[str, Any]
+    predictor: NluPredictor
+
+
+@dataclass(frozen=True)
+class RunHooks:
+    """Where a run reports as it goes (the CLI prints; tests stay quiet)."""
+
+    on_data: Callable[[Splits], None] | None = None
+    on_epoch: EpochFn | None = None
+    on_folder: Callable[[Path], None] | None = None  # the temporary folder, while training
+    progress: bool = True
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise NluError("--device cuda was asked for, but CUDA is not available")
+    return torch.device(name)
+
+
+def build_model(base: Path, n_intents: int, n_tags: int, config: TrainConfig) -> tuple[Any, Any]:
+    """Tokenizer and joint model on the encoder in ``base`` (LoRA-wrapped when asked)."""
+    from transformers import AutoModel, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
+        encoder = AutoModel.from_pretrained(base, local_files_only=True)
+    except (OSError, ValueError) as e:
+        raise NluError(f"cannot load the base encoder from {base}: {e}") from e
+    if not getattr(tokenizer, "is_fast", False):
+        raise NluError(f"the tokenizer in {base} is not a fast tokenizer (word ids are needed)")
+    model = JointModel(encoder, n_intents, n_tags, HeadConfig(config.pooling, config.dropout))
+    if config.lora:
+        from peft import LoraConfig, get_peft_model
+
+        lora = LoraConfig(
+            r=config.lora.r,
+            lora_alpha=config.lora.alpha,
+            lora_dropout=config.lora.dropout,
+            target_modules=list(config.lora.target_modules),
+            modules_to_save=["intent_head", "slot_head"],
+        )
+        return tokenizer, get_peft_model(model, lora)
+    if config.freeze_word_embeddings:
+        encoder.get_input_embeddings().weight.requires_grad_(False)
+    return tokenizer, model
+
+
+def encode_examples(tokenizer: Any, examples: Sequence[Example], meta: ModelMeta) -> list[Encoded]:
+    intent_index = {name: i for i, name in enumerate(meta.intents)}
+    tag_index = {name: i for i, name in enumerate(meta.tags)}
+    encoded = []
+    for example in examples:
+        plain = encode_words(tokenizer, [w.text for w in example.words], meta.max_tokens)
+        tags = tuple(tag_index[t] for t in example.tags)
+        encoded.append(
+            Encoded(
+                plain.input_ids, plain.word_index, plain.dropped, intent_index[example.intent], tags
+            )
+        )
+    return encoded
+
+
+@torch.inference_mode()
+def reference_vectors(
+    model: JointModel,
+    tokenizer: Any,
+    examples: Sequence[Example],
+    meta: ModelMeta,
+    per_intent: int,
+    seed: int,
+) -> torch.Tensor:
+    """Pooled vectors of up to ``per_intent`` in-scope training examples per intent (N, H)."""
+    rng = random.Random(seed)
+    chosen: list[Example] = []
+    for intent in meta.intents:
+        group = [e for e in examples if e.intent == intent and intent != OUT_OF_SCOPE]
+        chosen += rng.sample(group, min(per_intent, len(group)))
+    if not chosen:
+        return torch.zeros((0, int(model.encoder_config.hidden_size)))
+    encoded = encode_examples(tokenizer, chosen, meta)
+    pad_id = int(tokenizer.pad_token_id or 0)
+    vectors = []
+    device = next(model.parameters()).device
+    for first in range(0, len(encoded), 64):
+        inputs = collate(encoded[first : first + 64], pad_id)
+        inputs = {k: v.to(device) for k, v in inputs.items() if not k.endswith("labels")}
+        vectors.append(model(**inputs).pooled.float().cpu())
+    return torch.cat(vectors)
+
+
+def calibrate(
+    predictor: NluPredictor, dev: Sequence[Example], config: TrainConfig
+) -> OosThresholds:
+    """Out-of-scope thresholds from the model's dev predictions (see ``calibrate.py``)."""
+    predictions = predictor.predict_words([(e.text, e.words) for e in dev])
+    confidences = [p.confidence for p in predictions]
+    similarities = [p.similarity for p in predictions]
+    is_oos = [e.intent == OUT_OF_SCOPE for e in dev]
+    if any(is_oos) and not all(is_oos):
+        oos_wins = [p.out_of_scope for p in predictions]  # thresholds are off: only the class
+        return thresholds_with_oos(confidences, similarities, is_oos, oos_wins)
+    in_scope = [i for i, oos in enumerate(is_oos) if not oos]
+    return thresholds_for_recall(
+        [confidences[i] for i in in_scope],
+        [similarities[i] for i in in_scope],
+        config.oos_in_scope_recall,
+    )
+
+
+class _LossLog:
+    """Appends one JSON line per step to ``loss.jsonl`` (and ``--log-jsonl``), flushed at once
+    so a GUI can plot the curve while training runs."""
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        self.files: list[TextIO] = []
+        for path in paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.files.append(path.open("a", encoding="utf-8"))
+
+    def __call__(self, record: dict[str, Any]) -> None:
+        line = json.dumps(record) + "\n"
+        for f in self.files:
+            f.write(line)
+            f.flush()
+
+    def close(self) -> None:
+        for f in self.files:
+            f.close()
+
+
+def _check_trainable(splits: Splits) -> None:
+    if not any(e.intent != OUT_OF_SCOPE for e in splits.train):
+        issue = Issue("train", 0, "every example is out of scope (oos); add in-scope intents")
+        raise NluDataError([issue])
+
+
+def train_nlu(
+    data: Path,
+    out: Path,
+    base: Path,
+    config: TrainConfig | None = None,
+    log_jsonl: Path | None = None,
+    hooks: RunHooks | None = None,
+) -> TrainedRun:
+    """Train on ``data``, write the model folder ``out`` atomically; the report and model."""
+    config, hooks = config or TrainConfig(), hooks or RunHooks()
+    wall_started = time.perf_counter()
+    torch.set_num_threads(config.threads or free_cores())
+    seed_everything(config.seed)
+    splits = load_splits(Path(data), config.dev_fraction, config.seed)
+    _check_trainable(splits)
+    if hooks.on_data:
+        hooks.on_data(splits)
+    intents = tuple(sorted({e.intent for e in splits.train}))
+    meta = ModelMeta(
+        intents,
+        tuple(tag_inventory(splits.train)),
+        HeadConfig(config.pooling, config.dropout),
+        config.max_tokens,
+        OosThresholds(),
+    )
+    device = pick_device(config.device)
+    tokenizer, model = build_model(Path(base), len(meta.intents), len(meta.tags), config)
+    model.to(device)
+    train_encoded = encode_examples(tokenizer, splits.train, meta)
+    with atomic_folder(out) as folder:
+        if hooks.on_folder:
+            hooks.on_folder(folder)
+        loss_log = _LossLog([folder / LOSS_FILE, *([Path(log_jsonl)] if log_jsonl else [])])
+        try:
+            result = train_loop(
+                model,
+                tokenizer,
+                meta,
+                train_encoded,
+                splits.dev,
+                config,
+                device,
+                on_step=loss_log,
+                on_epoch=hooks.on_epoch,
+                progress=hooks.progress,
+            )
+        finally:
+            loss_log.close()
+        joint = model.merge_and_unload() if config.lora else model
+        joint = joint.to("cpu").eval()
+        references = (
+            reference_vectors(
+                joint, tokenizer, splits.train, meta, config.references_per_intent, config.seed
+            )
+            .half()
+            .float()
+        )  # as saved (float16), so the model in memory is the one on disk
+        predictor = NluPredictor(LoadedModel(joint, tokenizer, meta, references))
+        thresholds = calibrate(predictor, splits.dev, config)
+        meta = ModelMeta(**{**meta.__dict__, "thresholds": thresholds})
+        predictor.meta = meta
+        dev_items = [(e.text, e.words) for e in splits.dev]
+        dev_final = score(splits.dev, predictor.predict_words(dev_items))
+        meta = save_model(folder, joint, tokenizer, meta, references)
+        report = {
+            "epochs": result.epochs,
+            "best_epoch": result.best_epoch,
+            "best_dev": result.best_dev,
+            "dev_with_oos_thresholds": dev_final,
+            "thresholds": thresholds.to_json(),
+            "steps": result.steps,
+            "train_loop_s": round(result.train_s, 1),
+            "wall_s": round(time.perf_counter() - wall_started, 1),
+            "threads": torch.get_num_threads(),
+            "device": str(device),
+        }
+        training = {
+            "config": config.to_json(),
+            "base": str(base),
+            "data": str(data),
+            "data_sha256": data_hash([*splits.train, *splits.dev]),
+            "dev_source": splits.dev_source,
+            "n_train": len(splits.train),
+            "n_dev": len(splits.dev),
+            "summary": summarize(splits.train).__dict__,
+            "versions": {"torch": torch.__version__, "python": platform.python_version()},
+        }
+        (folder / TRAINING_FILE).write_text(json.dumps(training, indent=2) + "\n", "utf-8")
+        (folder / REPORT_FILE).write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+    predictor.meta = meta
+    return TrainedRun(report, predictor)
