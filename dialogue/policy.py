@@ -101,7 +101,6 @@ def _main(state: DialogueState, reading: Reading, ctx: PolicyContext) -> Decisio
     if act == "chitchat":
         if reading.intent in COMPLAINT_INTENTS:  # its reply offers a colleague: "yes" hands over
             state.pending = PENDING_HUMAN
-            state.offered_human = True
         return Decision("say", intent=reading.intent, key="default", resume=state.form is not None)
     if act == "clarify_no":
         return _ladder(state, reading, ctx, allow_clarify=False)
@@ -190,7 +189,6 @@ def _ladder(
 def _offer_human(state: DialogueState, key: str = "offer_human") -> Decision:
     """Offer a colleague; ``dont_know`` says first that the answer is not known."""
     state.pending = PENDING_HUMAN
-    state.offered_human = True
     return Decision("offer_human", key=key)
 
 
@@ -201,8 +199,12 @@ def _wrap(state: DialogueState, ctx: PolicyContext, decision: Decision) -> Decis
     prefix = (Say(GLOBAL, "apology_prefix"), *decision.prefix)
     suffix = decision.suffix
     frustrated = state.negative_turns >= ctx.domain.policy.frustration_turns
-    if frustrated and not state.offered_human and decision.kind not in ("offer_human", "handoff"):
-        state.offered_human = True
+    if (
+        frustrated
+        and not state.frustration_offer
+        and decision.kind not in ("offer_human", "handoff")
+    ):
+        state.frustration_offer = True  # once per conversation, not at every angry turn
         state.pending = PENDING_HUMAN
         suffix = (*suffix, Say(GLOBAL, "offer_human"))
     return replace(decision, prefix=prefix, suffix=suffix, brief=True)

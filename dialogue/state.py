@@ -76,7 +76,7 @@ class DialogueState:
     clarification: Clarification | None = None
     unclear_turns: int = 0  # consecutive turns not understood (the fallback ladder's step)
     negative_turns: int = 0  # frustrated or angry turns so far
-    offered_human: bool = False
+    frustration_offer: bool = False  # a human was offered because of frustration
     profile: Profile = field(default_factory=Profile)
     history: list[Turn] = field(default_factory=list)
 

@@ -178,7 +178,7 @@ def _start_form(state: DialogueState, intent: str, ctx: TrackContext) -> None:
 
 
 def _yes_no(nlu: Understanding, language: str, confident: bool) -> str:
-    """"yes", "no" or "": the NLU's affirm/deny, else a short answer that starts like one."""
+    """ "yes", "no" or "": the NLU's affirm/deny, else a short answer that starts like one."""
     if confident and nlu.intent in AFFIRM_INTENTS:
         return "yes"
     if confident and nlu.intent in DENY_INTENTS:

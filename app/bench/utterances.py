@@ -35,12 +35,17 @@ TEMPLATE_KB_TURNS = (
     "How do I return an item?",
     "Thank you very much.",
 )
-# Questions no template or FAQ answers: they climb the ladder to the chat model.
+# Questions no template or FAQ answers go to the chat model; each is followed by a greeting,
+# because the dialogue offers a human instead once two turns in a row were not understood.
 GENERATOR_TURNS = (
-    "Can you recommend a nice gift for my grandmother?",
-    "Which colour goes well with a grey sofa?",
-    "What should I write on a birthday card?",
-    "Is linen better than cotton for summer?",
+    "Tell me a joke.",
+    "Hello.",
+    "Write me a short poem about the sea.",
+    "Hello.",
+    "What is the meaning of life?",
+    "Hello.",
+    "What do you think about cats?",
+    "Hello.",
 )
 # A long answer to talk over, for the barge-in trials.
 LONG_ANSWER_TURN = "What are your opening hours?"

@@ -16,11 +16,13 @@ Synthetic shop turns are spoken by the bundled Piper voice at run time (``app.be
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -201,7 +203,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     settings = voice_settings(config, language)
     process = psutil.Process()
     load_before = os.getloadavg()
-    with tempfile.TemporaryDirectory(prefix="wenda-bench-voice-") as tmp, VirtualAudio() as audio:
+    with (
+        tempfile.TemporaryDirectory(prefix="wenda-bench-voice-") as tmp,
+        _private_data(Path(tmp) / "data"),
+        VirtualAudio() as audio,
+    ):
         speaker = QueueSpeaker()
         started = time.perf_counter()
         engines = load_engines(config, options, TimedMicrophone(), speaker)
@@ -234,6 +240,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "turn_log": rows,
     }
+
+
+@contextlib.contextmanager
+def _private_data(folder: Path) -> Iterator[None]:
+    """The bench's conversations go to a scratch memory, not the user's own."""
+    saved = os.environ.get("WENDA_DATA_DIR")
+    os.environ["WENDA_DATA_DIR"] = str(folder)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("WENDA_DATA_DIR", None)
+        else:
+            os.environ["WENDA_DATA_DIR"] = saved
 
 
 def _same(heard: str, said: str) -> bool:

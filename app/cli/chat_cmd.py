@@ -54,30 +54,30 @@ def _clock(now: str) -> Any:
     return lambda: fixed
 
 
-def _command(line: str, manager: Any, out: TextIO) -> bool:
-    """Run a /command; returns False to end the chat."""
+def _command(line: str, manager: Any, out: TextIO, note: TextIO, as_json: bool) -> bool:
+    """Run a /command; returns False to end the chat. Notes go to ``note`` (stderr when the
+    output is machine-read), so stdout stays one JSON line per turn."""
     name, _, arg = line[1:].strip().partition(" ")
     if name in ("quit", "exit", "q"):
         return False
     if name == "reset":
-        manager.state.reset()
-        print("(conversation reset)", file=out)
+        manager.reset()
+        print("(conversation reset)", file=note)
     elif name == "forget":
-        deleted = manager.memory.forget(manager.user) if manager.memory else 0
-        manager.state.profile.__init__()
-        print(f"(forgot everything about {manager.user}: {deleted} turns deleted)", file=out)
+        deleted = manager.forget_user()
+        print(f"(forgot everything about {manager.user}: {deleted} turns deleted)", file=note)
     elif name == "export":
-        data = manager.memory.export(manager.user) if manager.memory else {}
-        text = json.dumps(data, ensure_ascii=False, indent=2)
+        data = manager.export_user()
+        text = json.dumps(data, ensure_ascii=False, indent=None if as_json else 2)
         if arg:
             from app.atomic import write_text_atomic
 
             write_text_atomic(Path(arg).expanduser(), text + "\n")
-            print(f"(exported to {arg})", file=out)
+            print(f"(exported to {arg})", file=note)
         else:
             print(text, file=out)
     else:
-        print("commands: /reset /forget /export [FILE] /quit", file=out)
+        print("commands: /reset /forget /export [FILE] /quit", file=note)
     return True
 
 
@@ -128,7 +128,8 @@ def run(args: argparse.Namespace) -> int:
             if not text:
                 continue
             if text.startswith("/"):
-                if not _command(text, manager, out):
+                note = out if interactive and not args.json else sys.stderr
+                if not _command(text, manager, out, note, args.json):
                     break
                 continue
             try:

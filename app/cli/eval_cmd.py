@@ -18,6 +18,7 @@ HEADLINE = (
     "oos_recall",
     "oos_precision",
     "oos_rate",
+    "closed_set_intent_accuracy",
 )
 
 

@@ -22,7 +22,7 @@ from app.voice.echo import EchoGateConfig
 from app.voice.engines import Engines, Microphone, Speaker
 from app.voice.errors import VoiceSetupError
 from app.voice.pipeline import VoiceSettings
-from speech.audio import FRAME_SAMPLES, SAMPLE_RATE
+from speech.audio import FRAME_SAMPLES
 from speech.endpoint import EndpointConfig
 from speech.sentences import SentenceAggregator
 
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 ASR_ROLES = {"base": "asr", "tiny.en": "asr-fast"}
 TTS_ROLES = {"en": "tts", "zh": "tts-zh"}
+WARM_UP_SENTENCE = {"en": "Hello, how can I help you?", "zh": "你好，请问有什么可以帮您？"}
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,6 @@ def _load_asr(config: Config, language: str, choice: str) -> Any:
             vad_path="",  # the session's endpointer has already found the speech
         )
     )
-    recognizer.transcribe(np.zeros(SAMPLE_RATE, dtype=np.float32))
     return recognizer
 
 
@@ -112,7 +112,6 @@ def _load_tts(config: Config, language: str) -> Any:
             language=language,
         )
     )
-    voice.synthesize("Hello." if language == "en" else "你好。")
     return voice
 
 
@@ -128,6 +127,14 @@ def _load_dialogue(config: Config, language: str, options: TalkOptions) -> Any:
     )
     manager = build_dialogue(config, chat)
     manager.nlu.predict(["hello"])  # warm-up: the first prediction builds caches
+    if manager.generator is not None:
+        from dialogue.generation import GenerationRequest
+
+        try:  # the first forward pass allocates what every later one reuses
+            for _ in manager.generator.stream(GenerationRequest("Hello.", max_new_tokens=2)):
+                pass
+        except Exception as e:  # a slow or failing generator shows up in the turn itself
+            log.warning("generator warm-up failed: %s", e)
     return DialogueConversation(manager)
 
 
@@ -149,6 +156,8 @@ def load_engines(
             "dialogue": pool.submit(_load_dialogue, config, language, options),
         }
         loaded = {name: future.result() for name, future in futures.items()}
+    # Whisper's first real sentence is much slower than silence: warm it on a spoken one.
+    loaded["asr"].transcribe(loaded["tts"].synthesize(WARM_UP_SENTENCE[language]))
     if progress:
         progress(f"models loaded in {time.perf_counter() - started:.1f} s")
     return Engines(

@@ -8,6 +8,7 @@ latency both compare what was played with what was heard.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ import numpy as np
 
 from speech.asr import Recognizer
 from speech.vad import Vad
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "Conversation",

@@ -3,6 +3,10 @@ them without loading the pipeline."""
 
 from __future__ import annotations
 
+import logging
+
+log = logging.getLogger(__name__)
+
 
 class VoiceSetupError(Exception):
     """A voice session cannot be set up as configured; the message says how to fix it."""

@@ -8,10 +8,13 @@ its own thread (the Qt bridge re-emits them as a signal). Commands go the other 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.voice.latency import TurnTimes
+
+log = logging.getLogger(__name__)
 
 # --- events: session -> front end ---------------------------------------------------------
 

@@ -8,9 +8,12 @@ Times are ``time.monotonic()`` seconds; audio is mono float32 at 16 kHz.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

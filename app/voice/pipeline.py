@@ -18,13 +18,12 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import numpy as np
 
 from app.voice import events as ev
-from app.voice.echo import EchoGate, EchoGateConfig
+from app.voice.echo import EchoGate
 from app.voice.engines import Engines, Played, ReplyInfo
 from app.voice.frames import (
     InterruptFrame,
@@ -37,28 +36,16 @@ from app.voice.frames import (
 )
 from app.voice.listen import FrameClock, Heard, HeardPause, HeardStart, Listener
 from app.voice.sentences import lead_chunks
+from app.voice.settings import VoiceSettings
 from app.voice.trim import trim_silence
 from app.voice.turns import TurnLog, heard_part
 from speech.audio import SAMPLE_RATE
-from speech.endpoint import EndpointConfig
 from speech.sentences import has_words, speakable
 
+__all__ = ["VoicePipeline", "VoiceSettings"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 STAGES = ("microphone", "vad", "asr", "dialogue", "tts", "speaker")
-
-
-@dataclass(frozen=True)
-class VoiceSettings:
-    """How the loop behaves; built from the app config by ``app.voice.build``."""
-
-    endpoint: EndpointConfig = field(default_factory=EndpointConfig)
-    echo: EchoGateConfig | None = field(default_factory=EchoGateConfig)  # None: no gating
-    barge_in: bool = True  # False: the microphone is ignored while Wenda speaks
-    queue_frames: int = 8  # bound of each queue between stages
-    lead_chunk_words: int = 8  # a longer first sentence is cut at a comma (0: never)
-    early_asr_ms: int = 200  # silence after which ASR starts before the turn ends (0: never)
-    language: str = "en"
 
 
 class VoicePipeline:

@@ -7,9 +7,13 @@ little of each so words are not clipped.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from speech.audio import SAMPLE_RATE
+
+log = logging.getLogger(__name__)
 
 LEVEL = 0.01  # -40 dBFS: quieter than any speech sound a voice makes
 KEEP_LEAD_S = 0.02

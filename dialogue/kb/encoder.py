@@ -45,7 +45,7 @@ class TransformersEncoder:
         self.config = config
         self.tokenizer = tokenizer
         self.model = model.eval()
-        self.name = f"{Path(config.model_dir).name}|{config.query_prefix}|{config.passage_prefix}"
+        self.name = f"{_identity(config.model_dir)}|{config.query_prefix}|{config.passage_prefix}"
 
     def embed(self, texts: Sequence[str], kind: str = "query") -> np.ndarray:
         import torch
@@ -69,6 +69,16 @@ class TransformersEncoder:
         if not rows:
             return np.zeros((0, 0), dtype=np.float32)
         return np.concatenate(rows).astype(np.float32)
+
+
+def _identity(model_dir: Path) -> str:
+    """Folder name plus size and time of its weights: a re-tuned encoder is a new identity."""
+    folder = Path(model_dir)
+    parts = [folder.name]
+    for weights in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")):
+        stat = weights.stat()
+        parts.append(f"{weights.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "|".join(parts)
 
 
 def make_encoder(config: EncoderConfig) -> Encoder:

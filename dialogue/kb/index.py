@@ -1,12 +1,14 @@
 """Hybrid retrieval over FAQ entries and document chunks: dense (encoder cosine) fused with
 BM25 keywords, so both paraphrases and exact terms (product codes such as ``LL-1042``) match.
 
-Every FAQ phrasing and every chunk is a *unit*; an entry is scored by its best unit. The two
-rankings are fused by a weighted sum of normalised scores (the calibrated dense score below,
-and BM25 divided by the query's best BM25 score) or by reciprocal rank. Confidence is calibrated on the index itself: 0 at the mean
-cosine of units of *different* entries, 1 at the mean cosine of phrasings of the *same* FAQ
-entry, so one threshold works for encoders whose cosines live on different scales.
-Unit embeddings are cached on disk keyed by a hash of the encoder and the texts.
+Every FAQ phrasing, FAQ answer and document chunk is a *unit*. Per unit the two scores are
+fused by a weighted sum (the calibrated dense score below, and BM25 divided by the query's
+best BM25 score) or by reciprocal rank; documents weigh a little less than the curated FAQ.
+An entry scores its best unit plus half its second best (two phrasings agreeing is evidence).
+Calibration comes from the index itself: 0 at the mean cosine of units of *different*
+entries, 1 at the mean cosine of phrasings of the *same* FAQ entry, so one threshold (the
+hit's ``confidence``) works for encoders whose cosines live on different scales.
+Unit embeddings are cached on disk keyed by the encoder's identity and the texts.
 """
 
 from __future__ import annotations
@@ -34,14 +36,13 @@ log = logging.getLogger(__name__)
 class KbConfig:
     """Retrieval settings (chosen on a dev split of the FAQ phrasings: see BENCHMARKS.md)."""
 
-    dense_weight: float = 0.7  # fused = w * cosine + (1 - w) * bm25 / best bm25
+    dense_weight: float = 0.8  # fused = w * calibrated cosine + (1 - w) * bm25 / best bm25
     chunk_words: int = 120
     overlap_words: int = 30
     index_answers: bool = True  # an FAQ answer is one more unit of its entry
-    doc_weight: float = 1.0  # documents' fused scores are scaled by this: curated FAQ first
+    doc_weight: float = 0.8  # documents' fused scores are scaled by this: curated FAQ first
     fusion: str = "sum"  # "sum" of normalised scores, or "rrf" (reciprocal rank)
-    second_weight: float = 0.0  # an entry's score adds this times its second-best unit
-    candidates: int = 5
+    second_weight: float = 0.5  # an entry's score adds this times its second-best unit
 
 
 @dataclass(frozen=True)
@@ -158,11 +159,13 @@ def build_kb(
     config = config or KbConfig()
     entries: list[_Entry] = []
     units: list[str] = []
+    kinds: list[str] = []  # phrasings are embedded like queries, answers and chunks as passages
     owner: list[int] = []
     for item in faq:
         entries.append(_Entry("faq", item.id, item.answer, f"faq:{item.id}"))
         texts = [*item.questions, *([item.answer] if config.index_answers else [])]
         units += texts
+        kinds += ["query"] * len(item.questions) + ["passage"] * (len(texts) - len(item.questions))
         owner += [len(entries) - 1] * len(texts)
     for document in documents:
         for chunk in chunk_document(
@@ -172,17 +175,20 @@ def build_kb(
             units.append(
                 f"{chunk.heading.split(' > ')[-1]}: {chunk.text}" if chunk.heading else chunk.text
             )
+            kinds.append("passage")
             owner.append(len(entries) - 1)
-    vectors = _embed_cached(encoder, units, cache_dir) if encoder is not None else None
+    vectors = _embed_cached(encoder, units, kinds, cache_dir) if encoder is not None else None
     log.info("knowledge base (%s): %d entries, %d units", language, len(entries), len(units))
     return KnowledgeBase(language, entries, units, np.asarray(owner), vectors, encoder, config)
 
 
-def _embed_cached(encoder: Encoder, units: list[str], cache_dir: Path | None) -> np.ndarray:
+def _embed_cached(
+    encoder: Encoder, units: list[str], kinds: list[str], cache_dir: Path | None
+) -> np.ndarray:
     """Unit embeddings, read from ``cache_dir`` when the encoder and texts are unchanged."""
     digest = hashlib.sha256(encoder.name.encode())
-    for unit in units:
-        digest.update(b"\0" + unit.encode("utf-8"))
+    for unit, kind in zip(units, kinds, strict=True):
+        digest.update(f"\0{kind}\0{unit}".encode())
     path = cache_dir / f"kb-{digest.hexdigest()[:32]}.npy" if cache_dir else None
     if path is not None and path.is_file():
         try:
@@ -191,7 +197,14 @@ def _embed_cached(encoder: Encoder, units: list[str], cache_dir: Path | None) ->
                 return vectors
         except (OSError, ValueError) as e:
             log.warning("embedding cache %s unreadable (%s); recomputing", path.name, e)
-    vectors = encoder.embed(units, kind="passage")
+    vectors = np.zeros((len(units), 0), dtype=np.float32)
+    for kind in ("query", "passage"):
+        rows = [i for i, k in enumerate(kinds) if k == kind]
+        if rows:
+            part = encoder.embed([units[i] for i in rows], kind=kind)
+            if vectors.shape[1] == 0:
+                vectors = np.zeros((len(units), part.shape[1]), dtype=np.float32)
+            vectors[rows] = part
     if path is not None:
         _save_atomic(path, vectors)
     return vectors

@@ -80,9 +80,10 @@ def test_keywords_only_without_an_encoder() -> None:
 def test_embeddings_are_cached_by_content(tmp_path: Path) -> None:
     encoder = BagOfWordsEncoder()
     build_kb(FAQ, [DOC], "en", encoder, cache_dir=tmp_path)
-    assert encoder.calls == 1 and len(list(tmp_path.glob("kb-*.npy"))) == 1
+    first = encoder.calls
+    assert first > 0 and len(list(tmp_path.glob("kb-*.npy"))) == 1
     build_kb(FAQ, [DOC], "en", encoder, cache_dir=tmp_path)
-    assert encoder.calls == 1  # read from the cache
+    assert encoder.calls == first  # read from the cache
     changed = [*FAQ, FaqEntry("new", ("a new question",), "A new answer.")]
     build_kb(changed, [DOC], "en", encoder, cache_dir=tmp_path)
-    assert encoder.calls == 2 and len(list(tmp_path.glob("kb-*.npy"))) == 2
+    assert encoder.calls > first and len(list(tmp_path.glob("kb-*.npy"))) == 2

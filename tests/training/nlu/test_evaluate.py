@@ -57,3 +57,4 @@ def test_unseen_intent_counts_as_error_and_no_oos_keys() -> None:
 def test_flagged_in_scope_counts_as_wrong_intent() -> None:
     got = score([GOLD[0]], [_pred("O B-genre", "Play", oos=True)])
     assert got["intent_accuracy"] == 0.0 and got["oos_rate"] == 1.0 and got["slot_f1"] == 1.0
+    assert got["closed_set_intent_accuracy"] == 1.0  # the classifier itself was right

@@ -1,0 +1,25 @@
+"""How a voice session behaves: one frozen dataclass, built from the app config by
+``app.voice.build.voice_settings`` (or by hand in tests)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from app.voice.echo import EchoGateConfig
+from speech.endpoint import EndpointConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """How the loop behaves; built from the app config by ``app.voice.build``."""
+
+    endpoint: EndpointConfig = field(default_factory=EndpointConfig)
+    echo: EchoGateConfig | None = field(default_factory=EchoGateConfig)  # None: no gating
+    barge_in: bool = True  # False: the microphone is ignored while Wenda speaks
+    queue_frames: int = 8  # bound of each queue between stages
+    lead_chunk_words: int = 8  # a longer first sentence is cut at a comma (0: never)
+    early_asr_ms: int = 200  # silence after which ASR starts before the turn ends (0: never)
+    language: str = "en"

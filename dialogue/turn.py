@@ -1,0 +1,248 @@
+"""One turn's reply: render the policy's decision into text pieces, running the action, the
+knowledge-base answer or the generator it calls for, and note what happened (action,
+sources, slots) for the turn's result. Used by :class:`dialogue.manager.DialogueManager`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from dialogue.actions import ActionContext, ActionError, run_action
+from dialogue.generation import GenerationRequest, Message, Passage
+from dialogue.kb.types import Hit
+from dialogue.nlu import Understanding
+from dialogue.policy import Decision
+from dialogue.profile import asks_name, stated_name
+from dialogue.reply import brief, form_question, resume_text, slot_values, spoken_fields
+from dialogue.responses import GLOBAL
+from dialogue.state import DialogueState
+from dialogue.tracker import Reading
+
+if TYPE_CHECKING:
+    from dialogue.manager import DialogueManager
+
+log = logging.getLogger(__name__)
+
+DONE_PREFIX = "done"
+FORM_KINDS = ("ask", "confirm", "act", "cancelled")  # decisions that moved a form on
+
+
+class TurnRenderer:
+    """Renders one decision (runs the action or the generator) and collects what happened."""
+
+    def __init__(
+        self,
+        manager: DialogueManager,
+        state: DialogueState,
+        reading: Reading,
+        decision: Decision,
+        understanding: Understanding,
+        today: dt.date,
+    ) -> None:
+        self.m = manager
+        self.state = state
+        self.reading = reading
+        self.decision = decision
+        self.understanding = understanding
+        self.today = today
+        self.responses = manager.responses
+        self.action = ""
+        self.sources: list[str] = []
+        self.name_before = state.profile.name  # a greeting says "again" only to a known name
+        form = decision.form or state.form  # the form this turn is about, open or just closed
+        heard = {s.name: s for s in reading.slots}
+        form_slots = form.slots if form is not None else heard
+        self.slots = {name: s.value for name, s in form_slots.items()}  # canonical, reported
+        self.values: dict[str, str] = slot_values(
+            manager.domain, manager.pack, {**state.known, **form_slots}
+        )
+        if reading.slots:
+            self.values.update(
+                slot_values(manager.domain, manager.pack, {s.name: s for s in reading.slots})
+            )
+
+    def say(self, table: str, key: str, values: dict[str, str] | None = None) -> str | None:
+        return self.responses.render(table, key, {**self.values, **(values or {})}, self.state.turn)
+
+    def pieces(self, stop: threading.Event | None) -> Iterator[str]:
+        """Reply pieces in order: prefix, main reply, suffix."""
+        d = self.decision
+        for piece in (*self._profile_prefix(), *(self.say(s.table, s.key) for s in d.prefix)):
+            if piece:
+                yield piece
+        if d.corrected:
+            slot = d.corrected[-1]
+            piece = self.say(GLOBAL, "corrected", {"value": self.values.get(slot, "")})
+            if piece:
+                yield piece
+        if asks_name(self.understanding.text, self.m.language) and d.kind not in FORM_KINDS:
+            yield from self._recall_name()
+        else:
+            yield from self._main(stop)
+        if d.resume:
+            piece = resume_text(self.responses, self.state, self.values, self.m.pack, self.m.domain)
+            if piece:
+                yield piece
+        for s in d.suffix:
+            piece = self.say(s.table, s.key)
+            if piece:
+                yield piece
+
+    def _profile_prefix(self) -> list[str | None]:
+        """Remember a name the user states ("my name is Anna") and acknowledge it once."""
+        text = self.understanding.text
+        name = stated_name(text, self.m.language, self._slot_text("person_name"))
+        if not name or asks_name(text, self.m.language) or name == self.state.profile.name:
+            return []
+        self.state.profile.name = name
+        self.values["name"] = self.values["person_name"] = name
+        if self.decision.intent == "provide_name" and self.responses.has("provide_name", "default"):
+            return []  # its own template will greet them by name
+        return [self.say(GLOBAL, "remember_name")]
+
+    def _slot_text(self, label: str) -> str:
+        return next((s.text for s in self.understanding.slots if s.label == label), "")
+
+    def _recall_name(self) -> Iterator[str]:
+        name = self.state.profile.name
+        piece = (
+            self.say(GLOBAL, "recall_name", {"name": name})
+            if name
+            else self.say(GLOBAL, "unknown_name")
+        )
+        if piece:
+            yield piece
+
+    def _main(self, stop: threading.Event | None) -> Iterator[str]:
+        d = self.decision
+        kind = d.kind
+        if kind in ("ask", "reask"):
+            question = form_question(self.responses, self.state, self.values, self.m.domain)
+            yield question or self.say(GLOBAL, "fallback") or ""
+        elif kind == "confirm":
+            yield from self._confirm()
+        elif kind == "act":
+            yield from self._act()
+        elif kind == "cancelled":
+            yield self.say(d.intent, "cancelled") or self.say(GLOBAL, "cancelled") or ""
+        elif kind == "answer":
+            yield from self._answer(d.hits[0])
+        elif kind == "clarify":
+            option = self.m.pack.intents[d.intent].description
+            yield self.say(GLOBAL, "clarify", {"option": option}) or ""
+        elif kind == "generate":
+            yield from self._generate(stop)
+        elif kind == "offer_human":
+            yield self.say(GLOBAL, d.key or "offer_human") or self.say(GLOBAL, "offer_human") or ""
+        elif kind == "handoff":
+            self.action = "handoff"
+            own = self.say(d.intent, "default") if d.intent in self.m.pack.intents else None
+            yield own or self.say(GLOBAL, "handoff") or ""
+        elif kind == "reset":
+            yield self.say(GLOBAL, "reset") or ""
+        else:  # "say": chitchat and global lines
+            yield from self._say(d)
+
+    def _say(self, d: Decision) -> Iterator[str]:
+        name = self.state.profile.name
+        named = {"name": name, "person_name": name} if name else {}
+        if d.intent == "greet" and self.name_before:  # a returning user is greeted by name
+            piece = self.say(d.intent, "returning", named) or self.say(GLOBAL, "greet_name", named)
+            if piece:
+                yield piece
+                return
+        piece = self.say(d.intent, d.key or "default", named) if d.intent else None
+        yield piece or self.say(GLOBAL, "fallback") or ""
+
+    def _form_slots(self) -> dict[str, str]:
+        """Canonical values of the decision's form (the form may already be closed)."""
+        form = self.decision.form or self.state.form
+        return {name: s.value for name, s in form.slots.items()} if form is not None else {}
+
+    def _run(self, dry_run: bool) -> dict[str, Any] | None:
+        form = self.m.domain.forms[self.decision.intent]
+        ctx = ActionContext(
+            self.m.orders_db, self.today, self.m.language, self.m.pack.lexicon, dry_run
+        )
+        try:
+            fields = run_action(form.action, self._form_slots(), ctx)
+        except ActionError as e:
+            log.error("%s", e)
+            return None
+        if not dry_run:
+            self.action = form.action
+            order_id = self.slots.get("order_id")
+            if order_id and order_id not in self.state.profile.orders:
+                self.state.profile.orders.append(order_id)
+        return fields
+
+    def _confirm(self) -> Iterator[str]:
+        form = self.m.domain.forms[self.decision.intent]
+        if form.template_key or not form.action:
+            yield self.say(form.intent, "confirm") or ""
+            return
+        fields = self._run(dry_run=True)
+        if fields is None:
+            self.state.form = None
+            yield self.say(GLOBAL, "error") or ""
+            return
+        situation = str(fields.get("situation", DONE_PREFIX))
+        values = spoken_fields(fields, self.m.language)
+        if situation.startswith(DONE_PREFIX):
+            yield self.say(form.intent, "confirm", values) or ""
+            return
+        self.state.form = None  # the action cannot run: say why instead of asking
+        yield self.say(form.intent, situation, values) or self.say(GLOBAL, "error") or ""
+
+    def _act(self) -> Iterator[str]:
+        form = self.m.domain.forms[self.decision.intent]
+        if form.template_key:
+            self.action = form.action
+            yield self.say(form.intent, form.template_key) or ""
+            return
+        fields = self._run(dry_run=False)
+        if fields is None:
+            yield self.say(GLOBAL, "error") or ""
+            return
+        situation = str(fields.get("situation", DONE_PREFIX))
+        for slot in ("color", "size"):
+            if slot in self.slots:
+                self.state.profile.preferences[slot] = self.slots[slot]
+        piece = self.say(form.intent, situation, spoken_fields(fields, self.m.language))
+        if piece is None:
+            log.warning("no response %s.%s with the fields the action gave", form.intent, situation)
+        yield piece or self.say(GLOBAL, "error") or ""
+
+    def _answer(self, hit: Hit) -> Iterator[str]:
+        self.sources = [hit.source]
+        if not self.decision.brief:
+            intro = self.say(GLOBAL, "kb_intro")
+            if intro:
+                yield intro
+        yield brief(hit.text) if self.decision.brief else hit.text
+
+    def _generate(self, stop: threading.Event | None) -> Iterator[str]:
+        assert self.m.generator is not None
+        hits = self.decision.hits
+        self.sources = [h.source for h in hits]
+        request = GenerationRequest(
+            user_text=self.reading.query,
+            language=self.m.language,
+            state={k: v for k, v in self.slots.items()},
+            passages=tuple(Passage(h.text, h.source, h.confidence) for h in hits),
+            history=tuple(Message(t.role, t.text) for t in self.state.history),
+        )
+        produced = False
+        try:
+            for piece in self.m.generator.stream(request, stop):
+                produced = produced or bool(piece.strip())
+                yield piece
+        except Exception as e:  # a generator failure must not end the conversation
+            log.error("generator failed: %s", e)
+        if not produced:
+            self.state.pending = "offer_human"
+            yield self.say(GLOBAL, "offer_human") or ""
