@@ -15,6 +15,7 @@ import numpy as np
 
 from speech.audio import DTYPE
 from speech.errors import ModelLoadError, SynthesisError
+from speech.onnx_session import onnx_session
 from speech.tts import VoiceConfig, to_app_audio
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,8 @@ class KokoroSynthesizer:
         try:
             from kokoro_onnx import Kokoro
 
-            self._kokoro = Kokoro(
-                str(folder / MODEL_FILE),
+            self._kokoro = Kokoro.from_session(
+                onnx_session(folder / MODEL_FILE),
                 str(folder / VOICES_FILE),
                 vocab_config=str(folder / VOCAB_FILE),
             )

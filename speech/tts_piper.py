@@ -6,6 +6,7 @@ time on one core; the bundled voice is en_US "joe" (22.05 kHz), resampled to 16 
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import numpy as np
 
 from speech.audio import DTYPE
 from speech.errors import ModelLoadError, SynthesisError
+from speech.onnx_session import onnx_session
 from speech.tts import VoiceConfig, to_app_audio
 
 log = logging.getLogger(__name__)
@@ -34,14 +36,17 @@ def find_voice_file(path: Path) -> Path:
 
 class PiperSynthesizer:
     def __init__(self, config: VoiceConfig) -> None:
-        from piper import PiperVoice, SynthesisConfig
+        from piper import PiperConfig, PiperVoice, SynthesisConfig
 
         model = find_voice_file(Path(config.model_path))
+        settings = model.with_name(model.name + ".json")
         try:
-            self._voice = PiperVoice.load(model)
-        except (OSError, ValueError, KeyError, RuntimeError) as e:
+            voice_config = PiperConfig.from_dict(json.loads(settings.read_text(encoding="utf-8")))
+            # PiperVoice.load does the same, but with onnxruntime's default (spinning) threads.
+            self._voice = PiperVoice(session=onnx_session(model), config=voice_config)
+        except (OSError, ValueError, KeyError) as e:
             raise ModelLoadError(
-                f"cannot load the Piper voice {model} (or {model}.json): {e}; "
+                f"cannot load the Piper voice {model} with {settings.name}: {e}; "
                 f"prepare it again with `wenda models prepare tts --force`"
             ) from e
         except Exception as e:  # onnxruntime's errors are not subclasses of anything useful

@@ -17,6 +17,7 @@ import numpy as np
 
 from speech.audio import FRAME_SAMPLES, SAMPLE_RATE, frames_of
 from speech.errors import ModelLoadError
+from speech.onnx_session import onnx_session
 
 log = logging.getLogger(__name__)
 
@@ -47,20 +48,13 @@ class SileroVad:
     """Silero VAD v5/v6 ONNX: inputs ``input`` [1, 64+512], ``state`` [2, 1, 128], ``sr``."""
 
     def __init__(self, config: VadConfig) -> None:
-        import onnxruntime as ort
-
         path = Path(config.model_path)
         if path.is_dir():
             path = path / MODEL_FILE
         if not path.is_file():
             raise ModelLoadError(f"VAD model {path} is missing; run `wenda models prepare vad`")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = config.threads
-        options.inter_op_num_threads = 1
         try:
-            self._session = ort.InferenceSession(
-                str(path), sess_options=options, providers=["CPUExecutionProvider"]
-            )
+            self._session = onnx_session(path, config.threads)
         except Exception as e:  # onnxruntime raises its own untyped errors on bad files
             raise ModelLoadError(
                 f"cannot load the VAD model {path}: {e}; run `wenda models prepare vad --force`"

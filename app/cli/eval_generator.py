@@ -63,6 +63,7 @@ def print_report(result: dict[str, Any]) -> None:
         print(f"grounding ({grounding['base']['n']} questions): {grounding['file']}")
         for key in (
             "grounded_answer_share",
+            "counterfactual_grounded_share",
             "correct_decline_share",
             "unsupported_fact_share",
             "false_decline_share",

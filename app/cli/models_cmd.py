@@ -80,7 +80,7 @@ def _prepare(store: ModelStore, args: argparse.Namespace) -> int:
             )
     for model in store.domain_models(args.roles):
         started = time.perf_counter()
-        if not args.json:
+        if not args.json and (args.force or domain_model_status(model).state != "ready"):
             print(f"training {model.name} from {model.examples} (a few minutes, once)...")
         try:
             store.prepare_domain(model, force=args.force)

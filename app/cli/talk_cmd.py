@@ -108,6 +108,8 @@ def _devices(args: argparse.Namespace) -> tuple[Any, Any]:
         microphone: Any = ReplayMicrophone([load_audio(path) for path in args.input])
     else:
         microphone = TimedMicrophone(audio.input_device)
+    if not args.config.tts.enabled:
+        return microphone, SilentSpeaker()  # tts.enabled = false: replies are printed only
     try:
         speaker: Any = QueueSpeaker(audio.output_device)
     except AudioDeviceError as e:

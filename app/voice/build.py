@@ -21,7 +21,7 @@ from app.config import Config
 from app.voice.echo import EchoGateConfig
 from app.voice.engines import Engines, Microphone, Speaker
 from app.voice.errors import VoiceSetupError
-from app.voice.pipeline import VoiceSettings
+from app.voice.settings import VoiceSettings
 from speech.audio import FRAME_SAMPLES
 from speech.endpoint import EndpointConfig
 from speech.sentences import SentenceAggregator

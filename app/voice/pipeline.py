@@ -73,6 +73,8 @@ class VoicePipeline:
         # ASR started in a pause: (turn id, end of speech, result), used if the pause
         # turns out to be the end of the turn.
         self._early: tuple[int, float, asyncio.Future] | None = None
+        # Sees every frame a stage takes, and whether it was live (tests, debugging).
+        self.trace: Callable[[str, Any, bool], None] | None = None
 
     # --- running -------------------------------------------------------------------------
 
@@ -98,7 +100,10 @@ class VoicePipeline:
         an error becomes an event and ends that turn only."""
         while True:
             frame = await queue.get()
-            if self._live(frame.turn_id) is None:
+            live = self._live(frame.turn_id) is not None
+            if self.trace is not None:
+                self.trace(name, frame, live)
+            if not live:
                 continue
             try:
                 await step(frame)

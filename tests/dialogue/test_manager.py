@@ -203,3 +203,44 @@ def test_chinese_form_with_a_correction(shop, orders) -> None:
     assert corrected.slots["date"] == "2026-03-19" and "3月19日" in corrected.reply
     assert done.action == "change_delivery_date"
     assert all(any("\u4e00" <= c <= "\u9fff" for c in t.reply) for t in (confirm, corrected, done))
+
+
+class EchoGenerator:
+    """Streams a fixed reply word by word and records what it was given."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.requests: list = []
+        self.fail = fail
+
+    def stream(self, request, stop=None):
+        self.requests.append(request)
+        if self.fail:
+            raise RuntimeError("model crashed")
+        yield from ("I ", "am ", "not ", "sure.")
+
+
+def test_generator_after_the_clarifying_question(shop, orders) -> None:
+    generator = EchoGenerator()
+    m = DialogueManager(
+        shop, "en", ScriptedNlu(SCRIPT), None, generator, orders, None, "x", lambda: NOW
+    )
+    clarify = m.turn("tell me a joke about penguins")
+    items = list(m.stream("no"))
+    result = items[-1]
+    assert clarify.decision == "clarify" and result.decision == "generate"
+    assert [i.text for i in items[:-1]] == ["I ", "am ", "not ", "sure."]
+    assert result.reply == "I am not sure."
+    request = generator.requests[0]
+    assert request.user_text == "tell me a joke about penguins"  # the question, not the "no"
+    assert [h.role for h in request.history] == ["user", "assistant"]
+
+
+def test_a_failing_generator_falls_back_to_a_person(shop, orders) -> None:
+    m = DialogueManager(
+        shop, "en", ScriptedNlu(SCRIPT), None, EchoGenerator(fail=True), orders, None, "x",
+        lambda: NOW,
+    )  # fmt: skip
+    m.turn("tell me a joke about penguins")
+    result = m.turn("no")
+    offers = shop.pack("en").responses["_global"]["offer_human"]
+    assert result.reply in offers and m.turn("yes").action == "handoff"

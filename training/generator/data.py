@@ -1,42 +1,23 @@
-"""Training data for the generator: read chat and FAQ JSONL, build grounded chat examples.
+"""The generator's data files: chat and FAQ JSONL, documents, prompt-form examples, the split.
 
-Every example is a full chat in the exact shape inference uses (``dialogue.generator.prompt``):
-the system rules, recent history, then a user turn carrying reference passages, and one
-assistant reply to learn. FAQ entries become two kinds of example so the adapter learns the
-grounding habit itself: the FAQ answer as the passage and the answer as the reply, and an
-unrelated FAQ answer as the passage with the decline as the reply. Example dialogues teach the
-voice; each of their assistant turns gets as passages the FAQ answers and document sections
-that share most words with it, so a fact in a reply is always backed by a passage.
-
-Bad input is reported as ``file:line: what is wrong`` (TrainingDataError), never a traceback.
+Reading validates as it goes and reports ``file:line: what is wrong`` (TrainingDataError),
+never a traceback. How FAQ entries and dialogues become training examples is in
+``training.generator.examples``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dialogue.generation import GenerationRequest, Message, Passage
-from dialogue.generator.prompt import DECLINE, build_messages, neutralize
-from training.generator.facts import unsupported_facts
-
-log = logging.getLogger(__name__)
+from dialogue.generation import Message, Passage
 
 ROLES = ("system", "user", "assistant")
-FAQ_PHRASINGS = 2  # questions per FAQ entry turned into answer examples
-MIN_OVERLAP = 0.3  # share of a reply's content words a passage must contain to back it
-_STOPWORDS = set(
-    "the a an and or but to of in on at for with from by is are was were be been it its this "
-    "that you your we our us i me my can will would could should do does did have has had not "
-    "no yes please thanks thank hi hello if so as".split()
-)
 
 
 class TrainingDataError(Exception):
@@ -153,118 +134,6 @@ def read_doc_paragraphs(folder: Path) -> list[Passage]:
             if text:
                 passages.append(Passage(text, f"{path.name}#{heading}" if heading else path.name))
     return passages
-
-
-def content_words(text: str) -> set[str]:
-    """Words that carry facts: numbers, non-stopwords, and Chinese character pairs."""
-    lowered = text.lower()
-    words = {w for w in re.findall(r"[a-z]+|\d+(?:[.,:]\d+)*", lowered) if w not in _STOPWORDS}
-    words = {w for w in words if len(w) > 2 or w[0].isdigit()}
-    for run in re.findall(r"[\u3400-\u9fff]+", text):
-        words.update(run[i : i + 2] for i in range(len(run) - 1))
-    return words
-
-
-def backing_passages(reply: str, candidates: list[Passage], limit: int = 2) -> tuple[Passage, ...]:
-    """The candidates that share at least MIN_OVERLAP of the reply's content words."""
-    words = content_words(reply)
-    if not words:
-        return ()
-    scored = [(len(words & content_words(p.text)) / len(words), p) for p in candidates]
-    best = sorted((s for s in scored if s[0] >= MIN_OVERLAP), key=lambda s: -s[0])
-    return tuple(p for _, p in best[:limit])
-
-
-def _example(request: GenerationRequest, reply: str, group: str, kind: str) -> ChatExample:
-    messages = build_messages(request)
-    return ChatExample(
-        (*messages, {"role": "assistant", "content": neutralize(reply)}), group, kind
-    )
-
-
-def faq_examples(faq: list[FaqEntry], language: str, seed: int = 0) -> list[ChatExample]:
-    """Answer-from-passage and decline-on-unrelated-passage examples from FAQ entries."""
-    rng = random.Random(seed)
-    examples = []
-    for i, entry in enumerate(faq):
-        own = Passage(entry.answer, f"faq:{entry.id}")
-        others = [e for e in faq if e.id != entry.id]
-        for question in entry.questions[:FAQ_PHRASINGS]:
-            passages = [own]
-            if others and rng.random() < 0.5:  # retrieval returns distractors too
-                other = rng.choice(others)
-                passages.insert(rng.randrange(2), Passage(other.answer, f"faq:{other.id}"))
-            request = GenerationRequest(question, language, passages=tuple(passages))
-            examples.append(_example(request, entry.answer, f"faq:{entry.id}", "answer"))
-        if others:
-            unrelated = others[(i * 7 + 3) % len(others)]
-            request = GenerationRequest(
-                entry.questions[-1],
-                language,
-                passages=(Passage(unrelated.answer, f"faq:{unrelated.id}"),),
-            )
-            examples.append(_example(request, DECLINE[language], f"faq:{entry.id}", "decline"))
-    return examples
-
-
-def chat_examples(
-    chats: list[Chat], language: str, candidates: list[Passage], require_backing: bool = True
-) -> list[ChatExample]:
-    """One example per assistant turn that answers a user turn, history as in inference.
-
-    With ``require_backing``, a turn stating a fact (number, product code) found in none of
-    its passages or earlier turns is skipped: learning it would teach the adapter to invent
-    facts. Evaluation keeps every turn (it measures, it does not teach).
-    """
-    examples = []
-    unbacked = 0
-    for chat in chats:
-        turns = [m for m in chat.messages if m.role != "system"]
-        for j, message in enumerate(turns):
-            if message.role != "assistant" or j == 0 or turns[j - 1].role != "user":
-                continue
-            passages = chat.passages or backing_passages(message.content, candidates)
-            sources = [p.text for p in passages] + [m.content for m in turns[:j]]
-            if require_backing and unsupported_facts(message.content, sources):
-                unbacked += 1  # e.g. order dates from the database: not in any passage
-                continue
-            request = GenerationRequest(
-                turns[j - 1].content, language, passages=passages, history=tuple(turns[: j - 1])
-            )
-            kind = "given" if chat.passages else "dialogue"
-            examples.append(_example(request, message.content, chat.where, kind))
-    if unbacked:
-        log.info("Skipped %d dialogue turn(s) whose facts no passage backs", unbacked)
-    return examples
-
-
-def language_folder(domain: Path, language: str) -> Path:
-    """``domain/<language>`` for a domain root, or the folder itself if it is one already."""
-    return domain / language if (domain / language).is_dir() else domain
-
-
-def load_examples(data: Path, language: str, seed: int = 0) -> tuple[list[ChatExample], list[Path]]:
-    """Examples from a domain folder (dialogues + FAQ + docs) or a chat JSONL file.
-
-    Returns the examples and the files they came from (for the data hash).
-    """
-    if data.is_file():
-        return chat_examples(read_chats(data), language, []), [data]
-    folder = language_folder(data, language)
-    files = [folder / "dialogues.jsonl", folder / "faq.jsonl"]
-    missing = [str(f) for f in files if not f.is_file()]
-    if missing:
-        raise TrainingDataError(
-            f"{data} is neither a chat JSONL file nor a domain folder with "
-            f"{language}/dialogues.jsonl and {language}/faq.jsonl (missing: {', '.join(missing)})"
-        )
-    faq = read_faq(files[1])
-    docs = read_doc_paragraphs(folder / "docs") if (folder / "docs").is_dir() else []
-    candidates = [Passage(e.answer, f"faq:{e.id}") for e in faq] + docs
-    examples = faq_examples(faq, language, seed)
-    examples += chat_examples(read_chats(files[0]), language, candidates)
-    docs_files = sorted((folder / "docs").glob("*.*")) if docs else []
-    return examples, files + docs_files
 
 
 def split_heldout(

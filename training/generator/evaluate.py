@@ -16,15 +16,9 @@ from dialogue.generator.loading import attach_adapter, load_causal_lm
 from dialogue.generator.local import LocalGenerator
 from dialogue.generator.options import GeneratorOptions
 from training.generator.checkpoint import HELDOUT_FILE, read_info
-from training.generator.data import (
-    ChatExample,
-    TrainingDataError,
-    chat_examples,
-    language_folder,
-    read_chats,
-    read_examples,
-)
+from training.generator.data import ChatExample, TrainingDataError, read_chats, read_examples
 from training.generator.encoding import IGNORE, encode_all, heldout_loss, perplexity
+from training.generator.examples import chat_examples, language_folder
 from training.generator.grounding import GROUNDING_FILE, read_grounding_set, run_grounding
 
 log = logging.getLogger(__name__)

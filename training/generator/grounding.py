@@ -7,7 +7,10 @@ training dialogues) has one question per line with the passages a retriever woul
      "passages": [{"text": "Gift wrapping costs 3.90 euros per order. ...", "source": "..."}],
      "answerable": true, "facts": ["3.90"]}
 
-``answerable: false`` items give passages that do not hold the answer. Criterion (see
+``answerable: false`` items give passages that do not hold the answer; ``counterfactual:
+true`` items give passages whose facts differ from the shop's real ones (gift wrapping at 4.50
+instead of 3.90), so only a reply that reads the passage, not one recalled from training, is
+right. Criterion (see
 ``training.generator.facts``): an answerable reply is *grounded* when it is not a decline,
 states every expected fact, and has no fact token (number, product code) that is absent from
 the passages and the question. An unanswerable reply is *correct* when it declines and states
@@ -49,6 +52,7 @@ class GroundingItem:
     passages: tuple[Passage, ...]
     answerable: bool
     facts: tuple[str, ...]
+    counterfactual: bool = False  # its passages contradict the shop's real facts on purpose
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class Judgement:
 
     id: str
     answerable: bool
+    counterfactual: bool
     reply: str
     declined: bool
     missing: tuple[str, ...]
@@ -81,6 +86,7 @@ def read_grounding_set(path: Path) -> list[GroundingItem]:
                 passages,
                 bool(line["answerable"]),
                 tuple(str(f) for f in line.get("facts", [])),
+                bool(line.get("counterfactual", False)),
             )
         except (KeyError, TypeError) as e:
             raise TrainingDataError(
@@ -103,6 +109,7 @@ def judge(item: GroundingItem, reply: str, language: str) -> Judgement:
     return Judgement(
         id=item.id,
         answerable=item.answerable,
+        counterfactual=item.counterfactual,
         reply=reply,
         declined=is_decline(reply, language),
         missing=tuple(f for f in item.facts if not contains_fact(reply, f)),
@@ -118,11 +125,13 @@ def summarize(judgements: list[Judgement]) -> dict[str, Any]:
     def share(subset: list[Judgement], ok: Any) -> float | None:
         return round(sum(1 for j in subset if ok(j)) / len(subset), 3) if subset else None
 
+    counterfactual = [j for j in answerable if j.counterfactual]
     return {
         "n": len(judgements),
         "answerable": len(answerable),
         "unanswerable": len(unanswerable),
         "grounded_answer_share": share(answerable, lambda j: j.correct),
+        "counterfactual_grounded_share": share(counterfactual, lambda j: j.correct),
         "correct_decline_share": share(unanswerable, lambda j: j.correct),
         "unsupported_fact_share": share(judgements, lambda j: bool(j.unsupported)),
         "false_decline_share": share(answerable, lambda j: j.declined),

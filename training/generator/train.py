@@ -27,7 +27,6 @@ from training.generator.data import (
     ChatExample,
     TrainingDataError,
     data_sha256,
-    load_examples,
     split_heldout,
     write_examples,
 )
@@ -40,6 +39,7 @@ from training.generator.encoding import (
     perplexity,
     reply_loss,
 )
+from training.generator.examples import load_examples
 
 log = logging.getLogger(__name__)
 

@@ -116,6 +116,32 @@ def test_spoken_turn_events_come_in_order(rig_factory) -> None:
     assert rig.dialogue.calls == [("respond", "number four two"), ("replied", "number four two")]
 
 
+def test_frames_flow_through_the_stages_in_order(rig_factory) -> None:
+    rig = rig_factory()
+    seen: list[tuple[str, str, int, bool]] = []
+    rig.session.pipeline.trace = lambda stage, f, live: seen.append(
+        (stage, type(f).__name__, f.turn_id, live)
+    )
+    rig.mic.say(utterance(1))
+    rig.log.wait_for(lambda es: any(isinstance(e, ev.Speaking) and e.index == 1 for e in es))
+    rig.mic.say(utterance(3))
+    rig.turns_done(2)
+    first = [(stage, kind) for stage, kind, turn, _ in seen if turn == 1]
+    n = len(split_sentences(LONG))
+    assert first[:3] == [("asr", "UtteranceFrame"), ("dialogue", "TranscriptFrame"),
+                         ("tts", "SentenceFrame")]  # fmt: skip
+    assert [k for s, k in first if s == "tts"] == ["SentenceFrame"] * n + ["ReplyEndFrame"]
+    # The speaker took the first two sentences live, and every later frame of turn 1 only
+    # to drop it: the barge-in made it stale.
+    played = [(kind, live) for stage, kind, turn, live in seen if stage == "speaker" and turn == 1]
+    assert played[:2] == [("SpeechAudioFrame", True)] * 2
+    assert all(not live for _, live in played[2:])
+    second = [(stage, kind) for stage, kind, turn, live in seen if turn == 2 and live]
+    assert second == [("asr", "UtteranceFrame"), ("dialogue", "TranscriptFrame"),
+                      ("tts", "SentenceFrame"), ("tts", "ReplyEndFrame"),
+                      ("speaker", "SpeechAudioFrame"), ("speaker", "ReplyEndFrame")]  # fmt: skip
+
+
 def test_long_reply_is_spoken_sentence_by_sentence(rig_factory) -> None:
     rig = rig_factory(word_delay_s=0.005)
     rig.mic.say(utterance(1))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -11,33 +13,51 @@ from dialogue.generator.prompt import DECLINE, SYSTEM_PROMPT
 from training.generator.data import (
     Chat,
     TrainingDataError,
-    chat_examples,
     data_sha256,
-    faq_examples,
-    load_examples,
     read_chats,
+    read_doc_paragraphs,
     read_examples,
     read_faq,
     split_heldout,
     write_examples,
 )
+from training.generator.examples import (
+    chat_examples,
+    faq_examples,
+    load_examples,
+    perturb_numbers,
+)
+from training.generator.facts import fact_tokens, unsupported_facts
 
 
-def test_faq_entries_teach_answering_from_the_passage_and_declining(mini_domain: Path) -> None:
+def test_faq_entries_teach_answering_from_passages_and_declining(mini_domain: Path) -> None:
     faq = read_faq(mini_domain / "en" / "faq.jsonl")
-    examples = faq_examples(faq, "en")
-    answers = [e for e in examples if e.kind == "answer"]
-    declines = [e for e in examples if e.kind == "decline"]
-    assert len(answers) == 2 * len(faq) and len(declines) == len(faq)
-    for example in answers:
+    docs = read_doc_paragraphs(mini_domain / "en" / "docs")
+    examples = faq_examples(faq, "en", docs)
+    assert len(examples) == sum(len(f.questions) for f in faq)  # one per question
+    kinds = Counter(e.kind for e in examples)
+    assert kinds["decline"] == len(faq) // 2 and kinds["answer"] > kinds["decline"]
+    for example in examples:
         entry = next(f for f in faq if example.group == f"faq:{f.id}")
+        passages, reply = example.messages[-2]["content"], example.messages[-1]["content"]
         assert example.messages[0]["content"] == SYSTEM_PROMPT["en"]
-        assert entry.answer in example.messages[-2]["content"]  # the passage holds the answer
-        assert example.messages[-1] == {"role": "assistant", "content": entry.answer}
-    for example in declines:
-        entry = next(f for f in faq if example.group == f"faq:{f.id}")
-        assert entry.answer not in example.messages[-2]["content"]  # an unrelated passage
-        assert example.messages[-1]["content"] == DECLINE["en"]
+        if example.kind == "decline":
+            assert entry.answer not in passages and reply == DECLINE["en"]
+        else:
+            assert not unsupported_facts(reply, [passages])  # every fact is in a passage
+            perturbed = fact_tokens(reply) != fact_tokens(entry.answer)
+            assert reply == entry.answer or (perturbed and example.kind == "answer")
+    express = [e for e in examples if e.group == "faq:express" and e.kind == "answer-doc"]
+    assert 'source="shipping.md#Express"' in express[0].messages[-2]["content"]
+
+
+def test_numbers_change_consistently() -> None:
+    passage, reply = perturb_numbers(
+        ["Costs 3.90 euros, open 8:00 to 20:00.", "It costs 3.90 euros until 20:00."],
+        random.Random(0),
+    )
+    numbers = fact_tokens(reply)
+    assert numbers <= fact_tokens(passage) and not numbers & {"3.9", "20:00"}
 
 
 def test_dialogue_turns_get_backing_passages_and_unbacked_facts_are_skipped() -> None:
@@ -70,7 +90,7 @@ def test_dialogue_turns_get_backing_passages_and_unbacked_facts_are_skipped() ->
 
 def test_domain_folder_and_chat_file_both_load(mini_domain: Path) -> None:
     examples, files = load_examples(mini_domain, "en")
-    assert {e.kind for e in examples} == {"answer", "decline", "dialogue"}
+    assert {e.kind for e in examples} == {"answer", "answer-doc", "decline", "dialogue"}
     assert {f.name for f in files} == {"dialogues.jsonl", "faq.jsonl", "shipping.md"}
     chat_only, files = load_examples(mini_domain / "en" / "dialogues.jsonl", "en")
     assert {e.kind for e in chat_only} == {"dialogue"} and len(files) == 1
