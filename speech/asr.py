@@ -10,7 +10,6 @@ Whisper, which is where most hallucinations ("Thank you.") come from.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
@@ -18,6 +17,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from speech.audio import FRAME_SAMPLES, SAMPLE_RATE, seconds
+from speech.cpu import cpu_count, prefer_passive_openmp
 from speech.endpoint import EndpointConfig, speech_spans
 from speech.errors import LanguageError
 from speech.hallucination import HallucinationGuard, ScoredText, keep_segments
@@ -89,7 +89,7 @@ class RecognizerConfig:
         return dict(self.prompts).get(language)
 
     def cpu_threads(self) -> int:
-        return self.threads or len(os.sched_getaffinity(0))
+        return self.threads or cpu_count()
 
 
 class Recognizer(Protocol):
@@ -175,6 +175,7 @@ class GatedRecognizer:
 
 def make_recognizer(config: RecognizerConfig) -> Recognizer:
     """Load the configured engine (its library is imported here) behind the VAD gate."""
+    prefer_passive_openmp()  # before torch / ctranslate2 start OpenMP, if they have not yet
     engine: Recognizer
     if config.engine == "faster":
         from speech.asr_faster import FasterWhisperRecognizer

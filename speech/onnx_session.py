@@ -8,16 +8,12 @@ Measured on two busy cores, Kokoro ran about 35% faster without spinning.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
+from speech.cpu import cpu_count
+
 log = logging.getLogger(__name__)
-
-
-def cpu_count() -> int:
-    """Cores this process may run on (not the machine's total, under taskset or a quota)."""
-    return len(os.sched_getaffinity(0))
 
 
 def onnx_session(path: Path, threads: int = 0) -> Any:

@@ -8,7 +8,9 @@
   real-time factor of the whole reply.
 - Silero VAD: cost of one 32 ms frame.
 
-Every figure is the median of ``--runs`` runs after one warm-up run (loads: of 3).
+Every figure is the median of ``--runs`` runs after one warm-up run (loads: of 3). CPU
+seconds are reported next to wall times: on a shared machine the wall time grows with the
+load, the CPU cost hardly does.
 """
 
 from __future__ import annotations
@@ -46,15 +48,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _median_s(action: Callable[[], object], runs: int, warm_up: bool = True) -> float:
-    if warm_up:
-        action()
-    times = []
+def _median_s(action: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median (wall, CPU) seconds of ``runs`` calls after one warm-up call.
+
+    CPU time (this process, all threads) barely moves when other programs load the machine,
+    so it shows the cost even when the wall time is inflated by a busy machine.
+    """
+    action()
+    walls, cpus = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def _utterance(config: Any) -> tuple[np.ndarray, str]:
@@ -93,13 +100,18 @@ def bench_asr(config: Any, runs: int) -> dict[str, Any]:
                 started = time.perf_counter()
                 recognizer = make_recognizer(settings)
                 loads.append(time.perf_counter() - started)
-            latency = _median_s(lambda r=recognizer: r.transcribe(audio), runs)
-            results[f"{engine} {model}"] = {
+            latency, cpu = _median_s(lambda r=recognizer: r.transcribe(audio), runs)
+            figures = {
                 "load_s": round(statistics.median(loads), 2),
                 "latency_s": round(latency, 3),
                 "real_time_factor": round(latency / UTTERANCE_S, 3),
-                "text": recognizer.transcribe(audio).text,
+                "cpu_s": round(cpu, 3),
             }
+            if model == "base":  # auto-detection costs an extra encoder pass; a known language not
+                fixed, _ = _median_s(lambda r=recognizer: r.transcribe(audio, "en"), runs)
+                figures["latency_language_en_s"] = round(fixed, 3)
+            figures["text"] = recognizer.transcribe(audio).text
+            results[f"{engine} {model}"] = figures
             del recognizer
     return results
 
@@ -121,12 +133,14 @@ def bench_tts(config: Any, runs: int) -> dict[str, Any]:
         load_s = time.perf_counter() - started
         reply = REPLIES[language]
         first = split_sentences(reply)[0]
-        first_s = _median_s(lambda v=voice, s=first: v.synthesize(s), runs)
-        whole_s = _median_s(lambda v=voice, r=reply: synthesize_all(r, v), runs)
+        first_s, _ = _median_s(lambda v=voice, s=first: v.synthesize(s), runs)
+        whole_s, whole_cpu = _median_s(lambda v=voice, r=reply: synthesize_all(r, v), runs)
+        spoken_s = seconds(synthesize_all(reply, voice))
         results[f"{engine} ({voice.name}, {language})"] = {
             "load_s": round(load_s, 2),
             "first_audio_s": round(first_s, 3),
-            "real_time_factor": round(whole_s / seconds(synthesize_all(reply, voice)), 3),
+            "real_time_factor": round(whole_s / spoken_s, 3),
+            "cpu_per_audio_s": round(whole_cpu / spoken_s, 3),
         }
     return results
 
@@ -145,7 +159,7 @@ def bench_vad(config: Any, runs: int) -> dict[str, Any]:
         for frame in frames:
             vad.probability(frame)
 
-    per_frame_s = _median_s(score_all, runs) / len(frames)
+    per_frame_s = _median_s(score_all, runs)[0] / len(frames)
     return {"frame_ms": 32, "per_frame_ms": round(per_frame_s * 1000, 3), "frames": len(frames)}
 
 

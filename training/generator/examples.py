@@ -42,6 +42,7 @@ MIN_OVERLAP = 0.3  # share of a reply's content words a passage must hold to be 
 DOC_BACKING = 0.6  # ... to stand in for an FAQ answer as the only passage
 TURN_BACKING = 0.5  # ... that a dialogue turn's passages and history must hold to be learned
 SMALL_TALK_WORDS = 6  # a reply with no more content words than this states nothing to back
+FAQ_QUESTIONS = 3  # questions per FAQ entry that become answer examples
 _STOPWORDS = set(
     "the a an and or but to of in on at for with from by is are was were be been it its this "
     "that you your we our us i me my can will would could should do does did have has had not "
@@ -109,11 +110,12 @@ def _example(request: GenerationRequest, reply: str, group: str, kind: str) -> C
 def faq_examples(
     faq: list[FaqEntry], language: str, docs: list[Passage] | None = None, seed: int = 0
 ) -> list[ChatExample]:
-    """Grounded examples from FAQ entries, one per question (see the module docstring).
+    """Grounded examples from FAQ entries (see the module docstring).
 
-    The questions of an entry take turns between the FAQ answer and a document paragraph as
-    the passage; the last question of every other entry gets an unrelated passage and the
-    decline instead, so about one example in eight teaches declining.
+    Up to FAQ_QUESTIONS questions per entry, taking turns between the FAQ answer and a
+    document paragraph as the passage. The first question comes back once more with an
+    unrelated passage and the decline: the same words with two passages and two replies, so
+    only the passage can tell which reply is right.
     """
     rng = random.Random(seed)
     docs = docs or []
@@ -121,15 +123,8 @@ def faq_examples(
     for i, entry in enumerate(faq):
         group = f"faq:{entry.id}"
         others = [Passage(e.answer, f"faq:{e.id}") for e in faq if e.id != entry.id]
-        unrelated = [p for p in [*others, *docs] if overlap(entry.answer, p.text) < 0.1]
         doc = _backing_paragraph(entry.answer, docs)
-        for k, question in enumerate(entry.questions):
-            last = k == len(entry.questions) - 1
-            if last and i % 2 == 0 and unrelated and k > 0:
-                passage = unrelated[(i * 7 + 3) % len(unrelated)]
-                request = GenerationRequest(question, language, passages=(passage,))
-                examples.append(_example(request, DECLINE[language], group, "decline"))
-                continue
+        for k, question in enumerate(entry.questions[:FAQ_QUESTIONS]):
             passage, reply, kind = Passage(entry.answer, group), entry.answer, "answer"
             if k % 2 and doc is not None:
                 passage, kind = doc, "answer-doc"
@@ -141,6 +136,11 @@ def faq_examples(
                 passages.insert(rng.randrange(2), rng.choice(others))
             request = GenerationRequest(question, language, passages=tuple(passages))
             examples.append(_example(request, reply, group, kind))
+        unrelated = [p for p in [*others, *docs] if overlap(entry.answer, p.text) < 0.1]
+        if unrelated:
+            passage = unrelated[(i * 7 + 3) % len(unrelated)]
+            request = GenerationRequest(entry.questions[0], language, passages=(passage,))
+            examples.append(_example(request, DECLINE[language], group, "decline"))
     return examples
 
 

@@ -34,9 +34,15 @@ def test_faq_entries_teach_answering_from_passages_and_declining(mini_domain: Pa
     faq = read_faq(mini_domain / "en" / "faq.jsonl")
     docs = read_doc_paragraphs(mini_domain / "en" / "docs")
     examples = faq_examples(faq, "en", docs)
-    assert len(examples) == sum(len(f.questions) for f in faq)  # one per question
     kinds = Counter(e.kind for e in examples)
-    assert kinds["decline"] == len(faq) // 2 and kinds["answer"] > kinds["decline"]
+    assert kinds["decline"] == len(faq) and kinds["answer"] + kinds["answer-doc"] == 3 * len(faq)
+    for entry in faq:  # the same question, once answered and once declined
+        replies = {
+            e.messages[-1]["content"]
+            for e in examples
+            if e.group == f"faq:{entry.id}" and entry.questions[0] in e.messages[-2]["content"]
+        }
+        assert DECLINE["en"] in replies and len(replies) == 2
     for example in examples:
         entry = next(f for f in faq if example.group == f"faq:{f.id}")
         passages, reply = example.messages[-2]["content"], example.messages[-1]["content"]
