@@ -42,6 +42,17 @@ def add_nlu(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--pooling", choices=("mean", "cls"), default=None)
     parser.add_argument(
+        "--slot-decoder",
+        choices=("softmax", "crf"),
+        default=None,
+        help="slot tagging: per-word softmax or a CRF with learned tag transitions",
+    )
+    parser.add_argument(
+        "--train-word-embeddings",
+        action="store_true",
+        help="also fine-tune the word embeddings (frozen by default)",
+    )
+    parser.add_argument(
         "--threads", type=int, default=None, help="CPU threads (default: the idle cores)"
     )
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None)
@@ -63,6 +74,8 @@ def _nlu_config(args: argparse.Namespace) -> Any:
         "batch_size": args.batch_size,
         "encoder_lr": args.lr,
         "pooling": args.pooling,
+        "slot_decoder": args.slot_decoder,
+        "freeze_word_embeddings": False if args.train_word_embeddings else None,
         "threads": args.threads,
         "device": args.device,
     }

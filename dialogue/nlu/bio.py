@@ -71,24 +71,32 @@ def transition_mask(labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return start, pairs
 
 
-def viterbi(log_probs: np.ndarray, start: np.ndarray, pairs: np.ndarray) -> list[int]:
+def viterbi(
+    log_probs: np.ndarray,
+    start: np.ndarray,
+    pairs: np.ndarray,
+    scores: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> list[int]:
     """Best tag index path under the transition mask.
 
-    ``log_probs``: float array ``(n_words, n_tags)``; ``start`` and ``pairs`` from
-    :func:`transition_mask`. "O" is always allowed, so a valid path always exists.
+    ``log_probs``: float array ``(n_words, n_tags)`` (per-word log-probabilities, or a CRF's
+    emission scores); ``start`` and ``pairs`` from :func:`transition_mask`; ``scores``: a
+    CRF's learned ``(start, transitions, end)`` added to the path score. "O" is always
+    allowed, so a valid path always exists.
     """
     n_words = log_probs.shape[0]
     if n_words == 0:
         return []
     forbidden = np.float64(-1e9)
-    score = np.where(start, log_probs[0], forbidden).astype(np.float64)
-    step_penalty = np.where(pairs, 0.0, forbidden)
+    learned_start, learned_pairs, learned_end = scores or (0.0, 0.0, 0.0)
+    score = np.where(start, log_probs[0] + learned_start, forbidden).astype(np.float64)
+    step_penalty = np.where(pairs, learned_pairs, forbidden)
     back = np.zeros((n_words, log_probs.shape[1]), dtype=np.int64)
     for i in range(1, n_words):
         candidates = score[:, None] + step_penalty  # (previous, next)
         back[i] = candidates.argmax(axis=0)
         score = candidates.max(axis=0) + log_probs[i]
-    path = [int(score.argmax())]
+    path = [int((score + learned_end).argmax())]
     for i in range(n_words - 1, 0, -1):
         path.append(int(back[i, path[-1]]))
     return path[::-1]

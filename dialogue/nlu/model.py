@@ -1,6 +1,9 @@
 """The joint model: a pretrained encoder, an intent head on the pooled utterance and a slot
 head on each word's first sub-token, trained together with the sum of both losses.
 
+The slot head is either per-word softmax (``slot_decoder = "softmax"``, decoded by constrained
+Viterbi) or a linear-chain CRF over the same scores (``"crf"``, see ``crf.py``).
+
 Any ``AutoModel`` encoder folder works (BERT-like: MiniLM, multilingual-e5). Mean pooling is the
 default because all-MiniLM-L6-v2 was trained to give sentence meaning through its mean; ``cls``
 is kept for encoders trained the other way.
@@ -15,9 +18,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from dialogue.nlu.crf import LinearChainCrf
 from dialogue.nlu.encoding import IGNORE_INDEX
 
 POOLINGS = ("mean", "cls")
+SLOT_DECODERS = ("softmax", "crf")
 
 
 @dataclass(frozen=True)
@@ -27,10 +32,15 @@ class HeadConfig:
     pooling: str = "mean"  # "mean" over real tokens, or "cls" (the first token)
     dropout: float = 0.1  # on the encoder output, before both heads (training only)
     slot_loss_weight: float = 1.0  # slot loss relative to intent loss
+    slot_decoder: str = "softmax"  # "softmax" (per word) or "crf" (learned tag transitions)
 
     def __post_init__(self) -> None:
         if self.pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {self.pooling!r}")
+        if self.slot_decoder not in SLOT_DECODERS:
+            raise ValueError(
+                f"slot_decoder must be one of {SLOT_DECODERS}, got {self.slot_decoder!r}"
+            )
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
 
@@ -58,6 +68,7 @@ class JointModel(nn.Module):
         self.dropout = nn.Dropout(head.dropout)
         self.intent_head = nn.Linear(hidden, n_intents)
         self.slot_head = nn.Linear(hidden, n_tags)
+        self.crf = LinearChainCrf(n_tags) if head.slot_decoder == "crf" else None
 
     def pool(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         if self.head_config.pooling == "cls":
@@ -84,11 +95,16 @@ class JointModel(nn.Module):
         if intent_labels is not None and tag_labels is not None:
             tag_labels = tag_labels.masked_fill(~word_mask, IGNORE_INDEX)
             intent_loss = F.cross_entropy(intent_logits, intent_labels, ignore_index=IGNORE_INDEX)
-            if bool((tag_labels != IGNORE_INDEX).any()):
+            labelled = tag_labels != IGNORE_INDEX
+            if not bool(labelled.any()):  # no word carries a label: cross_entropy gives NaN
+                slot_loss = slot_logits.sum() * 0.0
+            elif self.crf is not None:  # per word, like cross_entropy, so the weights carry over
+                slot_loss = self.crf.neg_log_likelihood(
+                    slot_logits, tag_labels.clamp(min=0), labelled
+                ) / labelled.sum().clamp(min=1)
+            else:
                 slot_loss = F.cross_entropy(
                     slot_logits.flatten(0, 1), tag_labels.flatten(), ignore_index=IGNORE_INDEX
                 )
-            else:  # no word carries a label: cross_entropy would give NaN
-                slot_loss = slot_logits.sum() * 0.0
             loss = intent_loss + self.head_config.slot_loss_weight * slot_loss
         return JointOutput(intent_logits, slot_logits, pooled, loss)

@@ -39,6 +39,8 @@ class NluPredictor:
             self.meta.intents.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in self.meta.intents else None
         )
         self._pad_id = int(self.tokenizer.pad_token_id or 0)
+        crf = getattr(self.model, "crf", None)
+        self._crf_scores = crf.numpy_scores() if crf is not None else None
 
     @classmethod
     def load(cls, folder: Path) -> NluPredictor:
@@ -65,15 +67,17 @@ class NluPredictor:
         for first in range(0, len(order), batch_size):
             rows = order[first : first + batch_size]
             batch = self._run([encoded[i] for i in rows])
-            for row, (intent_probs, tag_probs, similarity) in zip(rows, batch, strict=True):
+            for row, (intent_probs, tag_scores, similarity) in zip(rows, batch, strict=True):
                 text, words = items[row]
                 results[row] = self._understand(
-                    text, words, intent_probs, tag_probs, similarity, now
+                    text, words, intent_probs, tag_scores, similarity, now
                 )
         return [r for r in results if r is not None]
 
     @torch.inference_mode()
     def _run(self, batch: list[Encoded]) -> list[tuple[np.ndarray, np.ndarray, float]]:
+        """Per utterance: intent probabilities, per-word tag scores (log-probabilities, or CRF
+        emissions), similarity to the nearest training vector."""
         device = next(self.model.parameters()).device  # CUDA while training there
         inputs = {k: v.to(device) for k, v in collate(batch, self._pad_id).items()}
         output = self.model(
@@ -83,10 +87,13 @@ class NluPredictor:
             inputs["word_mask"],
         )
         intent_probs = output.intent_logits.float().softmax(-1).cpu().numpy()
-        tag_probs = output.slot_logits.float().softmax(-1).cpu().numpy()
+        if self._crf_scores is None:
+            tag_scores = output.slot_logits.float().log_softmax(-1).cpu().numpy()
+        else:
+            tag_scores = output.slot_logits.float().cpu().numpy()
         similarity = nearest_similarity(output.pooled.cpu(), self.references).numpy()
         return [
-            (intent_probs[i], tag_probs[i, : len(e.word_index)], float(similarity[i]))
+            (intent_probs[i], tag_scores[i, : len(e.word_index)], float(similarity[i]))
             for i, e in enumerate(batch)
         ]
 
@@ -95,7 +102,7 @@ class NluPredictor:
         text: str,
         words: Sequence[Word],
         intent_probs: np.ndarray,
-        tag_probs: np.ndarray,
+        tag_scores: np.ndarray,
         similarity: float,
         now: datetime,
     ) -> Understanding:
@@ -106,7 +113,9 @@ class NluPredictor:
             in_scope[self._oos_index] = -1.0
         best = int(in_scope.argmax())
         confidence = float(intent_probs[best])
-        path = viterbi(np.log(tag_probs + 1e-12), self._start, self._pairs)
+        path = viterbi(tag_scores, self._start, self._pairs, self._crf_scores)
+        shifted = np.exp(tag_scores - tag_scores.max(axis=-1, keepdims=True))
+        tag_probs = shifted / shifted.sum(axis=-1, keepdims=True)  # per word, for confidence
         tags = tuple(self.meta.tags[i] for i in path)
         slots = []
         for label, first, end in spans_from_tags(tags):

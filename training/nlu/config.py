@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from dialogue.nlu.model import POOLINGS
+from dialogue.nlu.model import POOLINGS, SLOT_DECODERS
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class TrainConfig:
     seed: int = 13
     pooling: str = "mean"  # intent pooling: "mean" or "cls"
     dropout: float = 0.1
+    slot_decoder: str = "softmax"  # "softmax" (per word) or "crf" (learned tag transitions)
     max_tokens: int = 64  # sub-tokens per utterance incl. special tokens; spoken commands are short
     freeze_word_embeddings: bool = True  # half the parameters; frozen is faster on CPU
     dev_fraction: float = 0.1  # held out of train (stratified, seeded) when there is no dev split
@@ -69,6 +70,7 @@ class TrainConfig:
             "oos_in_scope_recall": 0 < self.oos_in_scope_recall <= 1,
             "references_per_intent": self.references_per_intent >= 0,
             "pooling": self.pooling in POOLINGS,
+            "slot_decoder": self.slot_decoder in SLOT_DECODERS,
             "device": self.device in ("auto", "cpu", "cuda"),
         }
         bad = [name for name, ok in checks.items() if not ok]

@@ -20,6 +20,7 @@ from typing import Any, TextIO
 import numpy as np
 import torch
 
+from dialogue.nlu.bio import transition_mask
 from dialogue.nlu.checkpoint import LoadedModel, ModelMeta, save_model
 from dialogue.nlu.encoding import Encoded, collate, encode_words
 from dialogue.nlu.errors import Issue, NluDataError, NluError
@@ -74,7 +75,13 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def build_model(base: Path, n_intents: int, n_tags: int, config: TrainConfig) -> tuple[Any, Any]:
+def head_config(config: TrainConfig) -> HeadConfig:
+    return HeadConfig(config.pooling, config.dropout, slot_decoder=config.slot_decoder)
+
+
+def build_model(
+    base: Path, tags: Sequence[str], n_intents: int, config: TrainConfig
+) -> tuple[Any, Any]:
     """Tokenizer and joint model on the encoder in ``base`` (LoRA-wrapped when asked)."""
     from transformers import AutoModel, AutoTokenizer
 
@@ -85,7 +92,9 @@ def build_model(base: Path, n_intents: int, n_tags: int, config: TrainConfig) ->
         raise NluError(f"cannot load the base encoder from {base}: {e}") from e
     if not getattr(tokenizer, "is_fast", False):
         raise NluError(f"the tokenizer in {base} is not a fast tokenizer (word ids are needed)")
-    model = JointModel(encoder, n_intents, n_tags, HeadConfig(config.pooling, config.dropout))
+    model = JointModel(encoder, n_intents, len(tags), head_config(config))
+    if model.crf is not None:
+        model.crf.constrain(*transition_mask(tags))
     if config.lora:
         from peft import LoraConfig, get_peft_model
 
@@ -94,7 +103,7 @@ def build_model(base: Path, n_intents: int, n_tags: int, config: TrainConfig) ->
             lora_alpha=config.lora.alpha,
             lora_dropout=config.lora.dropout,
             target_modules=list(config.lora.target_modules),
-            modules_to_save=["intent_head", "slot_head"],
+            modules_to_save=["intent_head", "slot_head", *(["crf"] if model.crf else [])],
         )
         return tokenizer, get_peft_model(model, lora)
     if config.freeze_word_embeddings:
@@ -212,12 +221,12 @@ def train_nlu(
     meta = ModelMeta(
         intents,
         tuple(tag_inventory(splits.train)),
-        HeadConfig(config.pooling, config.dropout),
+        head_config(config),
         config.max_tokens,
         OosThresholds(),
     )
     device = pick_device(config.device)
-    tokenizer, model = build_model(Path(base), len(meta.intents), len(meta.tags), config)
+    tokenizer, model = build_model(Path(base), meta.tags, len(meta.intents), config)
     model.to(device)
     train_encoded = encode_examples(tokenizer, splits.train, meta)
     with atomic_folder(out) as folder:

@@ -69,7 +69,7 @@ def _param_groups(model: nn.Module, config: TrainConfig) -> list[dict[str, Any]]
     for name, param in model.named_parameters():
         if not param.requires_grad:
             continue
-        is_head = "intent_head" in name or "slot_head" in name
+        is_head = any(head in name for head in ("intent_head", "slot_head", "crf."))
         lr = config.head_lr if is_head else body_lr
         decay = 0.0 if param.ndim < 2 else config.weight_decay
         groups.setdefault((lr, decay), []).append(param)

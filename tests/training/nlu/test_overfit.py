@@ -64,13 +64,21 @@ def _assert_same_outputs(a: NluPredictor, b: NluPredictor) -> None:
         assert x == y  # every float too: same weights, same code, same threads
 
 
-@pytest.mark.parametrize("lora", [False, True], ids=["full", "lora"])
-def test_overfit_and_reload(tmp_path: Path, tiny_base: Path, lora: bool) -> None:
-    config = OVERFIT
+@pytest.mark.parametrize(
+    ("lora", "decoder"),
+    [(False, "softmax"), (True, "softmax"), (False, "crf"), (True, "crf")],
+    ids=["full", "lora", "full-crf", "lora-crf"],
+)
+def test_overfit_and_reload(tmp_path: Path, tiny_base: Path, lora: bool, decoder: str) -> None:
+    config = TrainConfig(**{**OVERFIT.__dict__, "slot_decoder": decoder})
     if lora:
         lora_settings = LoraSettings(r=8, alpha=16, dropout=0.0, lr=1e-2)
-        config = TrainConfig(**{**OVERFIT.__dict__, "lora": lora_settings, "epochs": 40})
+        config = TrainConfig(**{**config.__dict__, "lora": lora_settings, "epochs": 40})
     trained = _train(tmp_path, tiny_base, config)
+    crf = trained.predictor.model.crf
+    assert (crf is not None) == (decoder == "crf")
+    if crf is not None:  # the transitions learnt something, and were saved
+        assert float(crf.transitions.abs().max()) > 0.01
     losses = _losses(tmp_path / "model")
     assert mean(losses[-3:]) < 0.1 * mean(losses[:3]), losses
     _assert_learnt(trained.predictor)
@@ -94,7 +102,8 @@ def test_same_seed_same_run(tmp_path: Path, tiny_base: Path) -> None:
 def test_lora_merged_equals_unmerged(tiny_base: Path) -> None:
     torch.manual_seed(0)
     config = TrainConfig(lora=LoraSettings(r=4, alpha=8, dropout=0.0))
-    _, model = build_model(tiny_base, n_intents=3, n_tags=5, config=config)
+    tags = ("O", "B-x", "I-x", "B-y", "I-y")
+    _, model = build_model(tiny_base, tags, n_intents=3, config=config)
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
     assert any("lora_" in n for n in trainable)
     assert any("intent_head" in n for n in trainable) and any("slot_head" in n for n in trainable)
