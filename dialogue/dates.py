@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from dialogue.nlu.values import parse_chinese_number
+
 _WEEKDAYS_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _MONTHS_EN = (
     "january",
@@ -26,34 +28,14 @@ _MONTHS_EN = (
     "december",
 )
 _ZH_WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 5}
-_ZH_NUMBER = {
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-}
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _RELATIVE_EN = {"today": 0, "tonight": 0, "tomorrow": 1, "day after tomorrow": 2}
 _RELATIVE_ZH = {"大后天": 3, "后天": 2, "明天": 1, "明日": 1, "今天": 0, "今日": 0}
 
 
 def _zh_int(text: str) -> int | None:
-    """Small Chinese or Arabic numbers (1..31): "3", "十二", "二十一"."""
-    if text.isdigit():
-        return int(text)
-    if not text or any(c not in _ZH_NUMBER for c in text):
-        return None
-    if "十" not in text:
-        return _ZH_NUMBER[text] if len(text) == 1 else None
-    tens, _, ones = text.partition("十")
-    return (_ZH_NUMBER.get(tens, 1) if tens else 1) * 10 + (_ZH_NUMBER.get(ones, 0) if ones else 0)
+    """Small Chinese or Arabic numbers: "3", "十二", "二十一"."""
+    return int(text) if text.isdigit() else parse_chinese_number(text)
 
 
 def _next_weekday(today: dt.date, weekday: int, next_week: bool) -> dt.date:

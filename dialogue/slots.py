@@ -13,40 +13,19 @@ from dataclasses import dataclass
 
 from dialogue.dates import format_date, parse_date
 from dialogue.domain.model import SlotType
+from dialogue.nlu.values import (
+    NUMBER_WORDS,
+    ZH_NUMERALS,
+    parse_chinese_number,
+    parse_english_number,
+)
 
 log = logging.getLogger(__name__)
 
-_EN_NUMBERS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "a couple": 2,
-    "a pair": 2,
-    "a": 1,
-    "an": 1,
-}
-_ZH_DIGITS = {
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "俩": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
+_QUANTITY_PHRASES = {"a couple": 2, "a pair": 2}  # counts that are not number words
+_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_NUMBER_WORDS = re.compile(rf"\b(?:{_WORD})(?:[\s-]+(?:and[\s-]+)?(?:{_WORD}))*\b")
+_ZH_NUMERAL_RUN = re.compile(f"[{ZH_NUMERALS}]+")
 # A negation cue right before a value, with nothing but an article or "one of" in between.
 _NEGATION_EN = re.compile(
     r"(?:\b(?:not|never|don't|dont|do not|doesn't|isn't|wasn't|without|except|rather than|"
@@ -92,21 +71,19 @@ def _lexicon_matches(
 
 
 def parse_number(text: str, language: str) -> int | None:
+    """The first count in ``text``: digits, Chinese numerals, English number words or "a
+    couple"; the parsing itself is :mod:`dialogue.nlu.values`'."""
     t = _clean(text).lower()
     if match := re.search(r"\d+", t):
         return int(match.group())
     if language == "zh":
-        if "十" in t:
-            tens, _, ones = t.partition("十")
-            return _ZH_DIGITS.get(tens[-1:], 1) * 10 + _ZH_DIGITS.get(ones[:1], 0)
-        for char in t:
-            if char in _ZH_DIGITS:
-                return _ZH_DIGITS[char]
-        return None
-    for word, number in sorted(_EN_NUMBERS.items(), key=lambda kv: -len(kv[0])):
-        if re.search(rf"\b{word}\b", t) and word not in ("a", "an"):
+        run = _ZH_NUMERAL_RUN.search(t)
+        return parse_chinese_number(run.group()) if run else None
+    for phrase, number in _QUANTITY_PHRASES.items():
+        if re.search(rf"\b{phrase}\b", t):
             return number
-    return None
+    run = _NUMBER_WORDS.search(t)
+    return parse_english_number(run.group()) if run else None
 
 
 def normalise(

@@ -63,6 +63,8 @@ _ZH_DIGITS = {
 }
 _ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
 _ZH_SCALES = {"万": 10_000, "亿": 100_000_000}
+NUMBER_WORDS = (*_UNITS, *_SCALES)  # English words that make up numbers (with "and")
+ZH_NUMERALS = "".join([*_ZH_DIGITS, *_ZH_UNITS, *_ZH_SCALES])  # characters of Chinese numbers
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _ZH_WEEKDAYS = "一二三四五六日"  # 周日 and 周天 are both Sunday
 _DAY_WORDS = {
