@@ -141,6 +141,17 @@ class DialogueManager:
             return {"user": self.user, "profile": {}, "history": []}
         return self.memory.export(self.user)
 
+    def heard(self, text: str) -> None:
+        """Keep only the part of the last reply the user heard (the voice loop calls this
+        after a barge-in): the history the generator sees and the stored turn both say
+        ``text`` instead, so the conversation never builds on words that were not spoken."""
+        history = self.state.history
+        if not history or history[-1].role != "assistant":
+            return
+        history[-1].text = text
+        if self.memory is not None:
+            self.memory.set_reply(self.user, self.session_id, self.state.turn, text)
+
     def turn(self, text: str) -> TurnResult:
         """Run one turn to the end and return its result."""
         result = None
@@ -165,7 +176,7 @@ class DialogueManager:
             self.domain, self.pack, tuple(hits), self.generator is not None, emotion.label
         )
         state, decision = decide(state, reading, policy_ctx)
-        turn = TurnRenderer(self, state, reading, decision, understanding, now.date())
+        turn = TurnRenderer(self, state, reading, decision, understanding, now)
         pieces: list[str] = []
         for piece in turn.pieces(stop):
             pieces.append(piece)

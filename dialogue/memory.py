@@ -157,6 +157,17 @@ class Memory:
                 self.db.execute("ROLLBACK")
                 raise
 
+    def set_reply(self, user: str, session_id: str, turn: int, reply: str) -> bool:
+        """Replace the stored reply of one turn (the part the user heard after a barge-in);
+        False when there is no such turn (history off, or forgotten)."""
+        with self._lock:
+            cursor = self.db.execute(
+                "UPDATE turns SET reply = ? WHERE id = (SELECT MAX(id) FROM turns "
+                "WHERE user_id = ? AND session_id = ? AND turn = ?)",
+                (reply, user, session_id, turn),
+            )
+            return cursor.rowcount > 0
+
     def history_of(self, user: str, limit: int = 0) -> list[dict[str, Any]]:
         """Stored turns of ``user``, oldest first (the last ``limit`` when given)."""
         with self._lock:

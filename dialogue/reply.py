@@ -98,6 +98,21 @@ def brief(text: str, sentences: int = 2) -> str:
 
 
 def join_pieces(pieces: list[str], language: str) -> str:
-    """Reply pieces as one text (Chinese without spaces between sentences)."""
-    joiner = "" if language == "zh" else " "
-    return joiner.join(p.strip() for p in pieces if p and p.strip())
+    """Reply pieces as one text. Generator pieces are sub-words that carry their own spaces
+    ("L", "emon", "ade" is one word; " is" starts a new one), so they are kept as they are;
+    a space goes only where a template sentence ends and the next begins without one
+    ("Back to your return." + "Which order?"). Chinese gets no spaces between sentences."""
+    text = ""
+    for piece in pieces:
+        if not piece:
+            continue
+        if language != "zh" and _new_sentence(text, piece):
+            text += " "
+        text += piece
+    return text.strip()
+
+
+def _new_sentence(before: str, piece: str) -> bool:
+    """Whether ``piece`` starts a sentence glued to the end of ``before`` ("3." + "50" is a
+    number, not two sentences: only a capital letter after the stop counts)."""
+    return bool(before) and before[-1:] in ".!?:;" and piece[:1].isalpha() and piece[:1].isupper()

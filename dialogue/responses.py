@@ -29,6 +29,10 @@ DEFAULTS: dict[str, dict[str, tuple[str, ...]]] = {
             "I'm passing you to a colleague from customer service now. They'll see this "
             "conversation, so you won't have to repeat yourself.",
         ),
+        "handoff_closed": (
+            "Nobody from our team is in right now; they're back {back}. I can't put you "
+            "through, but I can keep helping you myself.",
+        ),
         "human_declined": ("All right, I'll keep helping you myself.",),
         "apology_prefix": ("I'm sorry about that.",),
         "resume_form": ("Back to your {title}: {question}",),
@@ -51,6 +55,7 @@ DEFAULTS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "offer_human": ("需要我为您转接人工客服吗？",),
         "handoff": ("我现在为您转接人工客服。同事会看到我们的对话，您不用再说一遍。",),
+        "handoff_closed": ("现在没有同事在线，他们{back}回来。暂时无法转接，我可以继续为您服务。",),
         "human_declined": ("好的，我继续为您服务。",),
         "apology_prefix": ("非常抱歉。",),
         "resume_form": ("回到您的{title}：{question}",),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from dialogue.actions import ActionContext, ActionError, run_action
 from dialogue.generation import GenerationRequest, Message, Passage
+from dialogue.hours import say_when
 from dialogue.kb.types import Hit
 from dialogue.nlu import Understanding
 from dialogue.policy import Decision
@@ -41,14 +42,16 @@ class TurnRenderer:
         reading: Reading,
         decision: Decision,
         understanding: Understanding,
-        today: dt.date,
+        now: dt.datetime,
     ) -> None:
         self.m = manager
         self.state = state
         self.reading = reading
         self.decision = decision
         self.understanding = understanding
-        self.today = today
+        self.now = now
+        self.today = now.date()
+        self.back = self._team_back()  # "tomorrow at 8:00" when nobody is in now, else ""
         self.responses = manager.responses
         self.action = ""
         self.sources: list[str] = []
@@ -66,7 +69,20 @@ class TurnRenderer:
             )
 
     def say(self, table: str, key: str, values: dict[str, str] | None = None) -> str | None:
-        return self.responses.render(table, key, {**self.values, **(values or {})}, self.state.turn)
+        filled = {**self.values, "back": self.back, **(values or {})}
+        if self.back and (table, key) == (GLOBAL, "offer_human"):  # never offer a transfer
+            closed = self.responses.render(GLOBAL, "offer_human_closed", filled, self.state.turn)
+            if closed:  # that cannot happen now: offer the way to reach the team instead
+                return closed
+        return self.responses.render(table, key, filled, self.state.turn)
+
+    def _team_back(self) -> str:
+        """When the team is next in, said for a reply, if it is out now; else ""."""
+        hours = self.m.domain.hours
+        if hours is None or hours.is_open(self.now):
+            return ""
+        opening = hours.next_opening(self.now)
+        return say_when(opening, hours.local(self.now), self.m.language) if opening else ""
 
     def pieces(self, stop: threading.Event | None) -> Iterator[str]:
         """Reply pieces in order: prefix, main reply, suffix."""
@@ -139,13 +155,22 @@ class TurnRenderer:
         elif kind == "offer_human":
             yield self.say(GLOBAL, d.key or "offer_human") or self.say(GLOBAL, "offer_human") or ""
         elif kind == "handoff":
-            self.action = "handoff"
-            own = self.say(d.intent, "default") if d.intent in self.m.pack.intents else None
-            yield own or self.say(GLOBAL, "handoff") or ""
+            yield self._handoff(d.intent if d.intent in self.m.pack.intents else "")
         elif kind == "reset":
             yield self.say(GLOBAL, "reset") or ""
         else:  # "say": chitchat and global lines
             yield from self._say(d)
+
+    def _handoff(self, intent: str) -> str:
+        """Put the user through, or, outside opening hours, say when the team is back and how
+        to reach them (email, a callback) instead of pretending to transfer."""
+        if self.m.domain.hours is not None and not self.m.domain.hours.is_open(self.now):
+            self.action = "handoff_closed"
+            own = self.say(intent, "closed") if intent else None
+            return own or self.say(GLOBAL, "handoff_closed") or ""
+        self.action = "handoff"
+        own = self.say(intent, "default") if intent else None
+        return own or self.say(GLOBAL, "handoff") or ""
 
     def _say(self, d: Decision) -> Iterator[str]:
         name = self.state.profile.name

@@ -14,6 +14,7 @@ from dialogue.domain.errors import DomainError, DomainIssue
 from dialogue.domain.language import load_language
 from dialogue.domain.model import SLOT_TYPES, Domain, Form, PolicyConfig, SlotType
 from dialogue.domain.sources import TomlFile, check_keys, read_toml, string_list
+from dialogue.hours import parse_hours
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ def load_domain(root: Path) -> Domain:
         packs=packs,
         policy=meta.get("policy", PolicyConfig()),
         orders_sql=orders_sql,
+        hours=meta.get("hours"),
     )
 
 
@@ -66,7 +68,8 @@ def _load_meta(root: Path, issues: list[DomainIssue]) -> dict[str, Any]:
     if file is None:
         return {}
     data = file.data
-    check_keys(file, None, data, {"name", "description", "languages", "version", "policy"}, issues)
+    known = {"name", "description", "languages", "version", "policy", "hours"}
+    check_keys(file, None, data, known, issues)
     meta: dict[str, Any] = {}
     if not isinstance(data.get("name"), str) or not data["name"].strip():
         issues.append(file.issue("name must be a non-empty string", None, "name"))
@@ -94,6 +97,10 @@ def _load_meta(root: Path, issues: list[DomainIssue]) -> dict[str, Any]:
     meta["version"] = version
     if "policy" in data:
         meta["policy"] = _load_policy(file, data["policy"], issues)
+    if "hours" in data:
+        hours, problems = parse_hours(data["hours"])
+        issues += [file.issue(message, "hours", key or None) for key, message in problems]
+        meta["hours"] = hours
     return meta
 
 

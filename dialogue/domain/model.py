@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dialogue.hours import OpeningHours
+
 SLOT_TYPES = ("text", "pattern", "choice", "number", "date")
 INTENT_KINDS = ("task", "faq", "chitchat", "handoff", "control")
 EMOTIONS = ("neutral", "frustrated", "angry", "satisfied")
@@ -118,6 +120,7 @@ class Domain:
     packs: dict[str, LanguagePack]
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     orders_sql: Path | None = None
+    hours: OpeningHours | None = None  # when people can take over ([hours]); None: always
 
     def pack(self, language: str) -> LanguagePack:
         try:

@@ -126,6 +126,16 @@ def test_handoff_after_repeated_frustration(trouble_talk) -> None:
     assert accepted["action"] == "handoff"
 
 
+def test_handoff_outside_opening_hours_offers_email_and_callback(env: dict[str, str]) -> None:
+    monday_night = "2026-03-16T21:30+01:00"  # the shop's team works 8:00 to 20:00 German time
+    (asked,) = chat(env, ["can I talk to a real person please"], "en", "--now", monday_night)
+    assert asked["intent"] == "talk_to_human" and asked["action"] == "handoff_closed"
+    assert "tomorrow at 8:00" in asked["reply"] and "service@lumenloom.example" in asked["reply"]
+    assert "call" in asked["reply"]  # a call back is offered instead of a transfer
+    (open_now,) = chat(env, ["can I talk to a real person please"], "en")
+    assert open_now["action"] == "handoff" and "tomorrow" not in open_now["reply"]
+
+
 def test_name_remembered_in_a_new_process(env: dict[str, str]) -> None:
     (told,) = chat(env, ["hi, my name is Anna"], "en", "--user", "anna")
     assert "Anna" in told["reply"]

@@ -244,3 +244,60 @@ def test_a_failing_generator_falls_back_to_a_person(shop, orders) -> None:
     result = m.turn("no")
     offers = shop.pack("en").responses["_global"]["offer_human"]
     assert result.reply in offers and m.turn("yes").action == "handoff"
+
+
+def test_heard_keeps_only_the_heard_part_in_history_and_memory(shop, orders, tmp_path) -> None:
+    memory = Memory(tmp_path / "memory.sqlite")
+    m = make(shop, orders, memory=memory, user="anna")
+    m.turn("hello")
+    said = m.turn("I want to return something").reply
+    heard = said.split()[0]
+    m.heard(heard)
+    assert [t.text for t in m.state.history][-2:] == ["I want to return something", heard]
+    stored = memory.history_of("anna")
+    assert [t["reply"] for t in stored] == [m.state.history[1].text, heard]
+    m.turn("10482")  # the conversation goes on from what was heard
+    assert memory.history_of("anna")[1]["reply"] == heard
+
+
+HUMAN = {"a person please": ("talk_to_human", 0.95, ()), "yes": ("affirm", 0.97, ())}
+HUMAN_ZH = {"转人工": ("talk_to_human", 0.95, ())}
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "now", "action", "said"),
+    [
+        ("en", "a person please", "2026-03-16T10:00+01:00", "handoff", ""),
+        ("en", "a person please", "2026-03-16T21:00+01:00", "handoff_closed", "tomorrow at 8:00"),
+        ("en", "a person please", "2026-03-14T15:00+01:00", "handoff_closed", "on Monday at 8:00"),
+        ("zh", "转人工", "2026-03-15T12:00+01:00", "handoff_closed", "明天8:00"),
+    ],
+)  # fmt: skip
+def test_handoff_outside_opening_hours_says_when_the_team_is_back(
+    shop, orders, language, text, now, action, said
+) -> None:
+    script = HUMAN if language == "en" else HUMAN_ZH
+    clock = dt.datetime.fromisoformat(now)
+    m = DialogueManager(
+        shop, language, ScriptedNlu(script), None, None, orders, None, "x", lambda: clock
+    )
+    result = m.turn(text)
+    assert result.action == action
+    assert said in result.reply
+    assert ("service@lumenloom.example" in result.reply) is (action == "handoff_closed")
+
+
+def test_frustration_outside_opening_hours_offers_a_callback_not_a_transfer(shop, orders) -> None:
+    late = dt.datetime(2026, 3, 16, 22, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    m = DialogueManager(
+        shop, "en", ScriptedNlu(SCRIPT), None, None, orders, None, "x", lambda: late
+    )
+    _, offered, accepted = talk(
+        m,
+        "this is ridiculous, where is my order",
+        "I already told you, this is the third time",
+        "yes",
+    )
+    offers = shop.pack("en").responses["_global"]["offer_human"]
+    assert not any(o in offered.reply for o in offers) and "tomorrow at 8:00" in offered.reply
+    assert accepted.action == "handoff_closed" and "tomorrow at 8:00" in accepted.reply

@@ -43,6 +43,17 @@ def test_forget_deletes_everything_of_that_user_only(tmp_path: Path) -> None:
     assert b"my secret text" not in raw  # secure_delete + WAL truncated: no copy left on disk
 
 
+def test_set_reply_replaces_one_turn_of_one_user(tmp_path: Path) -> None:
+    memory = Memory(tmp_path / "m.sqlite")
+    memory.record_turn("anna", record(1), Profile("Anna"))
+    memory.record_turn("anna", record(2), Profile("Anna"))
+    memory.record_turn("bob", record(2), Profile("Bob"))
+    assert memory.set_reply("anna", "s1", 2, "h")
+    assert [t["reply"] for t in memory.history_of("anna")] == ["hi!", "h"]
+    assert [t["reply"] for t in memory.history_of("bob")] == ["hi!"]
+    assert not memory.set_reply("anna", "s1", 9, "h")
+
+
 def test_history_off_stores_nothing(tmp_path: Path) -> None:
     memory = Memory(tmp_path / "m.sqlite", history=False)
     memory.record_turn("anna", record(1), Profile("Anna"))
