@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 
 ENCODER_ROLES = {"en": "nlu-encoder", "zh": "nlu-encoder-zh"}
 GENERATOR_ROLES = {"en": "generator", "zh": "generator-zh"}
-E5_PREFIXES = ("query: ", "passage: ")  # multilingual-e5 was trained with these
 DEFAULT_USER = "local"
 
 
@@ -102,16 +101,37 @@ def load_nlu(path: Path) -> Nlu:
         raise ChatSetupError(f"the NLU model at {path} cannot be loaded: {e}") from e
 
 
-def build_retriever(domain: Domain, language: str, config: Config) -> KnowledgeBase:
-    from dialogue.kb.encoder import EncoderConfig, make_encoder
+def tuned_encoder_dir(domain: Domain, language: str) -> Path | None:
+    """The retrieval encoder tuned on this domain's current FAQ, or None (stale or absent)."""
+    from app.store.domain_models import DomainModel, domain_model_status
+
+    model = DomainModel(domain.name, language, domain.root, "kb")
+    status = domain_model_status(model)
+    if status.state != "ready":
+        log.info("retrieval uses the base encoder: %s", status.detail)
+        return None
+    return Path(status.path)
+
+
+def build_retriever(
+    domain: Domain, language: str, config: Config, tuned: bool = True
+) -> KnowledgeBase:
+    """The knowledge base with the tuned encoder when it is ready, else the base encoder,
+    else keywords only (``tuned=False`` forces the base encoder, for comparisons)."""
+    from app.store.domain_models import retrieval_encoder_config
+    from dialogue.kb.encoder import TunedEncoderError, make_encoder
     from dialogue.kb.index import build_kb
 
     pack = domain.pack(language)
     folder = encoder_dir(config, language)
     encoder = None
     if folder is not None:
-        prefixes = E5_PREFIXES if language == "zh" else ("", "")
-        encoder = make_encoder(EncoderConfig(folder, *prefixes))
+        tuned_dir = tuned_encoder_dir(domain, language) if tuned else None
+        try:
+            encoder = make_encoder(retrieval_encoder_config(language, folder, tuned_dir))
+        except TunedEncoderError as e:
+            log.warning("retrieval uses the base encoder: %s", e)
+            encoder = make_encoder(retrieval_encoder_config(language, folder))
     return build_kb(pack.faq, pack.documents, language, encoder, paths.cache_dir() / "kb")
 
 

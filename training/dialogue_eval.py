@@ -1,9 +1,10 @@
 """Measure the dialogue parts on a domain's held-out data: knowledge-base retrieval top-1
 (eval/kb_paraphrases.jsonl) and emotion accuracy / macro-F1 (eval/emotion.jsonl).
 
-Also the *dev* measure used to tune retrieval without looking at the eval file: each FAQ
-entry's last phrasing is held out, the index is built from the rest, and the held-out
-phrasings are the queries (``faq_dev_split``).
+Also two *dev* measures used to tune retrieval without looking at the eval file: customer-style
+paraphrases written for tuning (eval/kb_dev.jsonl, ``kb_dev_pairs``), and a split of the FAQ
+itself: each entry's last phrasing is held out, the index is built from the rest, and the
+held-out phrasings are the queries (``faq_dev_split``).
 """
 
 from __future__ import annotations
@@ -39,8 +40,15 @@ def top1(search: Callable[[str], list[Hit]], pairs: Sequence[tuple[str, str]]) -
 
 
 def kb_eval_pairs(pack: LanguagePack, root: Path) -> list[tuple[str, str]]:
+    """The held-out test paraphrases: score them, never tune on them."""
     rows = read_jsonl(root / pack.language / "eval" / "kb_paraphrases.jsonl")
     return [(r["question"], r["faq_id"]) for r in rows]
+
+
+def kb_dev_pairs(pack: LanguagePack, root: Path) -> list[tuple[str, str]]:
+    """Customer-style paraphrases written for tuning (``eval/kb_dev.jsonl``; may be absent)."""
+    path = root / pack.language / "eval" / "kb_dev.jsonl"
+    return [(r["question"], r["faq_id"]) for r in read_jsonl(path)] if path.is_file() else []
 
 
 def faq_dev_split(faq: Sequence[FaqEntry]) -> tuple[list[FaqEntry], list[tuple[str, str]]]:

@@ -1,5 +1,6 @@
 """``wenda domain check [DIR]`` and ``wenda domain train [DIR]``: validate a domain folder
-(every problem with file, line and field) and train its NLU models.
+(every problem with file, line and field) and train its models: the NLU model and the
+retrieval encoder tuned on the FAQ, per language.
 """
 
 from __future__ import annotations
@@ -18,11 +19,16 @@ def add_parser(subparsers: Any) -> None:
     check = actions.add_parser("check", help="validate a domain folder and summarise it")
     check.add_argument("dir", nargs="?", default="", help="domain folder (default: configured)")
     check.add_argument("--json", action="store_true", help="print one JSON document")
-    train = actions.add_parser("train", help="train the domain's NLU model per language")
+    train = actions.add_parser(
+        "train", help="train the domain's NLU model and tune its retrieval encoder per language"
+    )
     train.add_argument("dir", nargs="?", default="", help="domain folder (default: configured)")
     train.add_argument("--lang", choices=("en", "zh"), action="append", help="only this language")
     train.add_argument("--out", metavar="DIR", default="", help="model folder (one language)")
-    train.add_argument("--epochs", type=int, default=0, help="training epochs (default: 6)")
+    train.add_argument("--epochs", type=int, default=0, help="NLU training epochs (default: 6)")
+    train.add_argument(
+        "--only", choices=("nlu", "kb"), default="", help="train only the NLU or only retrieval"
+    )
     parser.set_defaults(run=run)
 
 
@@ -73,26 +79,42 @@ def _train(args: argparse.Namespace) -> int:
     folder = domain_dir(args.config, args.dir)
     domain = load_domain(folder)
     languages = args.lang or list(domain.languages)
-    if args.out and len(languages) != 1:
-        print("wenda: --out needs exactly one --lang", file=sys.stderr)
+    if args.out and (len(languages) != 1 or args.only == "kb"):
+        print("wenda: --out needs exactly one --lang (and is the NLU's folder)", file=sys.stderr)
         return 2
     store = ModelStore(config=args.config)
+
+    def progress(record: dict[str, Any]) -> None:
+        shown = {k: round(v, 4) if isinstance(v, float) else v for k, v in record.items()}
+        print(f"  {shown}", file=sys.stderr)
+
     for language in languages:
         encoder = Path(store.path(ENCODER_ROLES[language]))
-        out = Path(args.out) if args.out else nlu_model_dir(domain.name, language)
-        print(
-            f"training {domain.name} NLU ({language}) on {encoder.name} -> {out}", file=sys.stderr
-        )
-        started = time.perf_counter()
-
-        def progress(record: dict[str, Any]) -> None:
-            shown = {k: round(v, 4) if isinstance(v, float) else v for k, v in record.items()}
-            print(f"  {shown}", file=sys.stderr)
-
-        train_domain_nlu(folder, language, encoder, out, progress, args.epochs or DOMAIN_EPOCHS)
-        print(f"  done in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        print(out)
+        if args.only != "kb":
+            out = Path(args.out) if args.out else nlu_model_dir(domain.name, language)
+            print(f"training {domain.name} NLU ({language}) on {encoder.name} -> {out}",
+                  file=sys.stderr)  # fmt: skip
+            started = time.perf_counter()
+            train_domain_nlu(folder, language, encoder, out, progress, args.epochs or DOMAIN_EPOCHS)
+            print(f"  done in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+            print(out)
+        if args.only != "nlu" and not args.out:
+            print(_tune_kb(domain, language, encoder, progress))
     return 0
+
+
+def _tune_kb(domain: Any, language: str, encoder: Path, progress: Any) -> Path:
+    from app.store.domain_models import DomainModel, retrieval_encoder_config
+    from training.kb_encoder import train_kb_encoder
+
+    out = DomainModel(domain.name, language, domain.root, "kb").folder()
+    print(f"tuning {domain.name} retrieval ({language}) on {encoder.name} -> {out}",
+          file=sys.stderr)  # fmt: skip
+    started = time.perf_counter()
+    config = retrieval_encoder_config(language, encoder)
+    train_kb_encoder(domain.root, language, config, out, progress=progress)
+    print(f"  done in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return out
 
 
 def run(args: argparse.Namespace) -> int:

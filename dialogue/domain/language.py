@@ -297,14 +297,15 @@ def _check_dialogues(root: Path, rel: str, issues: list[DomainIssue], required: 
 
 
 def _check_eval(root: Path, lang: str, faq_ids: set[str], issues: list[DomainIssue]) -> None:
-    rel = f"{lang}/eval/kb_paraphrases.jsonl"
-    for line, record in read_jsonl(root, rel, issues, required=False):
-        if not isinstance(record.get("question"), str):
-            issues.append(DomainIssue(rel, line, "question", "needs a question"))
-        if record.get("faq_id") not in faq_ids:
-            issues.append(
-                DomainIssue(rel, line, "faq_id", f"{record.get('faq_id')!r} is not an FAQ id")
-            )
+    for name in ("kb_paraphrases", "kb_dev"):
+        rel = f"{lang}/eval/{name}.jsonl"
+        for line, record in read_jsonl(root, rel, issues, required=False):
+            if not isinstance(record.get("question"), str):
+                issues.append(DomainIssue(rel, line, "question", "needs a question"))
+            if record.get("faq_id") not in faq_ids:
+                issues.append(
+                    DomainIssue(rel, line, "faq_id", f"{record.get('faq_id')!r} is not an FAQ id")
+                )
     rel = f"{lang}/eval/emotion.jsonl"
     for line, record in read_jsonl(root, rel, issues, required=False):
         if not isinstance(record.get("text"), str):

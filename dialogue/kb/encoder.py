@@ -3,7 +3,9 @@
 ``make_encoder`` loads a transformers encoder folder (all-MiniLM-L6-v2 for English,
 multilingual-e5-small for Chinese) and embeds with mean pooling over real tokens and L2
 normalisation, so a dot product is the cosine. e5 was trained with "query: " / "passage: "
-prefixes and must be given them; MiniLM with none.
+prefixes and must be given them; MiniLM with none. An encoder tuned on the domain's FAQ
+(``training/kb_encoder.py``) is the base folder plus ``encoder.safetensors`` holding the tuned
+transformer layers, loaded on top of the base weights.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any, Protocol
 import numpy as np
 
 log = logging.getLogger(__name__)
+
+TUNED_WEIGHTS = "encoder.safetensors"  # in a tuned encoder's folder: the layers that changed
 
 
 class Encoder(Protocol):
@@ -36,6 +40,7 @@ class EncoderConfig:
     passage_prefix: str = ""
     max_tokens: int = 256
     batch_size: int = 32
+    tuned_dir: Path | None = None  # a folder with TUNED_WEIGHTS for this base, or None
 
 
 class TransformersEncoder:
@@ -45,7 +50,10 @@ class TransformersEncoder:
         self.config = config
         self.tokenizer = tokenizer
         self.model = model.eval()
-        self.name = f"{_identity(config.model_dir)}|{config.query_prefix}|{config.passage_prefix}"
+        tuned = _identity(config.tuned_dir) if config.tuned_dir else ""
+        self.name = (
+            f"{_identity(config.model_dir)}|{tuned}|{config.query_prefix}|{config.passage_prefix}"
+        )
 
     def embed(self, texts: Sequence[str], kind: str = "query") -> np.ndarray:
         import torch
@@ -81,11 +89,36 @@ def _identity(model_dir: Path) -> str:
     return "|".join(parts)
 
 
+class TunedEncoderError(Exception):
+    """The tuned weights do not fit the base encoder (another base, or a damaged file)."""
+
+
+def load_tuned(model: Any, tuned_dir: Path) -> None:
+    """Overwrite ``model``'s tuned layers with those in ``tuned_dir`` (every tensor must fit)."""
+    from safetensors.torch import load_file
+
+    path = Path(tuned_dir) / TUNED_WEIGHTS
+    try:
+        tensors = load_file(str(path))
+    except Exception as e:  # safetensors raises its own error types for damaged files
+        raise TunedEncoderError(f"cannot read {path}: {e}") from e
+    own = model.state_dict()
+    wrong = [k for k, v in tensors.items() if k not in own or own[k].shape != v.shape]
+    if wrong:
+        raise TunedEncoderError(
+            f"{path} does not fit the base encoder ({len(wrong)} tensors, e.g. {wrong[0]})"
+        )
+    model.load_state_dict(tensors, strict=False)
+
+
 def make_encoder(config: EncoderConfig) -> Encoder:
-    """Load the encoder (imports torch/transformers here, so ``import dialogue`` stays cheap)."""
+    """Load the encoder (imports torch/transformers here, so ``import dialogue`` stays cheap);
+    with ``tuned_dir`` its tuned layers replace the base ones."""
     from transformers import AutoModel, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(config.model_dir, local_files_only=True)
     model = AutoModel.from_pretrained(config.model_dir, local_files_only=True)
-    log.info("encoder loaded from %s", config.model_dir)
+    if config.tuned_dir is not None:
+        load_tuned(model, config.tuned_dir)
+    log.info("encoder loaded from %s (tuned: %s)", config.model_dir, config.tuned_dir or "no")
     return TransformersEncoder(config, tokenizer, model)

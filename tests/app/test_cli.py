@@ -65,7 +65,8 @@ def test_list_and_verify_json_on_empty_cache(wenda_cmd, wenda_env, tmp_path: Pat
     assert listed.returncode == 0
     rows = json.loads(listed.stdout)
     roles = {r["role"] for r in rows}
-    assert roles == {*load_manifest().roles, "nlu-domain-en", "nlu-domain-zh"}
+    domain_roles = {f"{kind}-domain-{lang}" for kind in ("nlu", "kb") for lang in ("en", "zh")}
+    assert roles == {*load_manifest().roles, *domain_roles}
     for row in rows:
         assert {"role", "name", "state", "path", "size_bytes", "license"} <= row.keys()
         assert row["state"] == "missing"

@@ -1,0 +1,90 @@
+"""The retrieval-encoder tuner on a tiny random encoder: batches never pair two phrasings of
+one entry as negatives, the loss falls, each phrasing then finds its own entry, and the saved
+layers loaded on top of the base give the tuned model's embeddings exactly."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from dialogue.domain.model import FaqEntry
+from dialogue.kb.encoder import EncoderConfig, TunedEncoderError, load_tuned, make_encoder
+from tests.training.nlu.tiny import make_tiny_encoder
+from training.kb_encoder import (
+    KbTuneConfig,
+    _embed,
+    entry_distinct_batches,
+    fit,
+    save_tuned,
+    training_pairs,
+)
+
+FAQ = [
+    FaqEntry("hours", ("when are you open", "opening times today", "what time do you close"),
+             "we open at eight"),
+    FaqEntry("refund", ("where is my money", "refund not paid yet", "when do i get paid back"),
+             "refunds take five days"),
+    FaqEntry("ship", ("do you ship abroad", "delivery to france", "which countries get parcels"),
+             "we ship within the eu"),
+]  # fmt: skip
+WORDS = tuple({w for e in FAQ for t in (*e.questions, e.answer) for w in t.split()})
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_tiny_encoder(tmp_path_factory.mktemp("kb") / "encoder", WORDS)
+
+
+@pytest.mark.parametrize("batch_size", [3, 4, 33])
+def test_batches_hold_one_pair_per_entry(batch_size: int) -> None:
+    rng = random.Random(0)
+    pairs = training_pairs(FAQ, rng, with_answers=True)
+    batches = entry_distinct_batches(
+        [[(i, *p) for p in entry] for i, entry in enumerate(pairs)], batch_size, rng
+    )
+    assert all(len({b[0] for b in batch}) == len(batch) <= batch_size for batch in batches)
+    assert sum(len(b) for b in batches) == sum(len(p) for p in pairs)  # nothing lost
+
+
+def _own_entry_top1(vectors: np.ndarray) -> float:
+    """Share of phrasings whose nearest *other* phrasing belongs to the same entry."""
+    owner = np.array([i for i, e in enumerate(FAQ) for _ in e.questions])
+    sims = vectors @ vectors.T
+    np.fill_diagonal(sims, -np.inf)
+    return float((owner[sims.argmax(1)] == owner).mean())
+
+
+def test_overfit_then_save_and_reload(tiny: Path, tmp_path: Path) -> None:
+    from transformers import AutoModel, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny)
+    model = AutoModel.from_pretrained(tiny)
+    encoder = EncoderConfig(tiny)
+    config = KbTuneConfig(epochs=40, learning_rate=3e-3, scale=10.0)
+    history = fit(model, tokenizer, FAQ, encoder, config)
+    assert history[-1]["loss"] < 0.5 * history[0]["loss"]
+    questions = [q for e in FAQ for q in e.questions]
+    with torch.inference_mode():
+        tuned = _embed(model, tokenizer, questions, 64).numpy()
+    assert _own_entry_top1(tuned) == 1.0
+    save_tuned(model, tmp_path / "tuned", {"history": history})
+    loaded = make_encoder(EncoderConfig(tiny, tuned_dir=tmp_path / "tuned"))
+    np.testing.assert_allclose(loaded.embed(questions), tuned, atol=1e-5)
+    base = make_encoder(encoder)
+    assert base.name != loaded.name  # the embedding cache tells them apart
+    assert not np.allclose(base.embed(questions), tuned, atol=1e-3)
+
+
+def test_tuned_weights_of_another_base_are_refused(tiny: Path, tmp_path: Path) -> None:
+    from transformers import AutoModel
+
+    other = make_tiny_encoder(tmp_path / "other", (*WORDS, "extra", "words"))
+    model = AutoModel.from_pretrained(other)
+    model.encoder.layer[0].attention.self.query.weight.requires_grad = True
+    save_tuned(model, tmp_path / "tuned", {})
+    with pytest.raises(TunedEncoderError):
+        load_tuned(AutoModel.from_pretrained(tiny).embeddings, tmp_path / "tuned")

@@ -1,0 +1,235 @@
+"""Tune the retrieval encoder of one language of a domain on its own FAQ: every phrasing of
+an entry should land nearer its other phrasings (and its answer) than any other entry's.
+
+Reads top to bottom: config, pairs, batches, loop, save. The loss is the in-batch-negatives
+ranking loss of sentence-transformers (``MultipleNegativesRankingLoss``), written with plain
+torch: in a batch of (anchor, positive) pairs from *different* entries, each anchor must pick
+its own positive among all the batch's positives (and the other way round). The word
+embeddings stay frozen (they are most of e5's parameters and the FAQ is small), so only the
+transformer layers are saved: ``encoder.safetensors`` plus ``training.json`` with the config,
+the base encoder and the FAQ's sha256 (a changed FAQ makes the tuned encoder stale).
+``dialogue.kb.encoder.make_encoder`` loads it on top of the base encoder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from dialogue.domain import load_domain
+from dialogue.domain.model import FaqEntry
+from dialogue.kb.encoder import TUNED_WEIGHTS, EncoderConfig
+from training.nlu.output import atomic_folder
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class KbTuneConfig:
+    """Contrastive tuning settings (chosen on eval/kb_dev.jsonl: see BENCHMARKS.md, Dialogue).
+
+    Two pairs per phrasing and epoch (one with another phrasing of its entry, one with the
+    answer) keep an epoch near 1,300 pairs: about a CPU minute for MiniLM on two cores.
+    """
+
+    epochs: int = 3
+    batch_size: int = 33  # at most one pair per entry in a batch: no false negatives
+    learning_rate: float = 3e-5
+    scale: float = 20.0  # logits = scale * cosine (temperature 0.05, as sentence-transformers)
+    max_tokens: int = 64  # FAQ phrasings are short; answers are cut here (their start is enough)
+    with_answers: bool = True  # pair each phrasing with its entry's answer too
+    seed: int = 13
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 2 or self.learning_rate <= 0 or self.scale <= 0:
+            raise ValueError(f"invalid KbTuneConfig: {self}")
+
+
+def faq_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def training_pairs(
+    faq: Sequence[FaqEntry], rng: random.Random, with_answers: bool
+) -> list[list[tuple[str, str, str]]]:
+    """Per entry, one epoch's ``(kind of positive, anchor, positive)`` pairs, shuffled: each
+    phrasing with one other phrasing of the entry (and with the answer)."""
+    per_entry = []
+    for entry in faq:
+        pairs = []
+        questions = list(entry.questions)
+        for i, question in enumerate(questions):
+            others = questions[:i] + questions[i + 1 :]
+            if others:
+                pairs.append(("query", question, rng.choice(others)))
+            if with_answers:
+                pairs.append(("passage", question, entry.answer))
+        rng.shuffle(pairs)
+        per_entry.append(pairs)
+    return per_entry
+
+
+def entry_distinct_batches(
+    per_entry: list[list[Any]], batch_size: int, rng: random.Random
+) -> list[list[Any]]:
+    """Batches in which no two pairs come from the same entry (round-robin over entries); a
+    batch of one (no negatives to learn from) is left out."""
+    batches: list[list[Any]] = []
+    queues = [list(p) for p in per_entry if p]
+    while queues:
+        rng.shuffle(queues)
+        round_ = [q.pop() for q in queues]
+        queues = [q for q in queues if q]
+        batches += [round_[i : i + batch_size] for i in range(0, len(round_), batch_size)]
+    rng.shuffle(batches)
+    return [b for b in batches if len(b) >= 2]
+
+
+def _embed(model: Any, tokenizer: Any, texts: list[str], max_tokens: int) -> Any:
+    import torch
+
+    inputs = tokenizer(
+        texts, padding=True, truncation=True, max_length=max_tokens, return_tensors="pt"
+    )
+    hidden = model(**inputs)[0]
+    mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+    return torch.nn.functional.normalize(pooled, dim=-1)
+
+
+def ranking_loss(anchors: Any, positives: Any, scale: float) -> Any:
+    """Symmetric in-batch-negatives cross-entropy over ``scale * cosine`` (rows normalised)."""
+    import torch
+
+    logits = scale * anchors @ positives.T
+    target = torch.arange(len(anchors))
+    return (
+        torch.nn.functional.cross_entropy(logits, target)
+        + torch.nn.functional.cross_entropy(logits.T, target)
+    ) / 2
+
+
+def fit(
+    model: Any,
+    tokenizer: Any,
+    faq: Sequence[FaqEntry],
+    encoder: EncoderConfig,
+    config: KbTuneConfig,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Tune ``model`` in place (word embeddings frozen); returns the per-epoch history."""
+    import torch
+
+    rng = random.Random(config.seed)
+    torch.manual_seed(config.seed)
+    for name, parameter in model.named_parameters():
+        parameter.requires_grad = not name.startswith("embeddings.")
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate)
+    prefix = {"query": encoder.query_prefix, "passage": encoder.passage_prefix}
+    started = time.perf_counter()
+    history = []
+    model.train()
+    for epoch in range(1, config.epochs + 1):
+        losses = []
+        for batch in entry_distinct_batches(
+            training_pairs(faq, rng, config.with_answers), config.batch_size, rng
+        ):
+            anchors = [prefix["query"] + anchor for _, anchor, _ in batch]
+            positives = [prefix[kind] + positive for kind, _, positive in batch]
+            loss = ranking_loss(
+                _embed(model, tokenizer, anchors, config.max_tokens),
+                _embed(model, tokenizer, positives, config.max_tokens),
+                config.scale,
+            )
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(float(loss.detach()))
+        record = {
+            "epoch": epoch,
+            "loss": sum(losses) / len(losses) if losses else 0.0,
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+        history.append(record)
+        log.info("kb encoder epoch %d: loss %.4f", epoch, record["loss"])
+        if progress is not None:
+            progress(record)
+    model.eval()
+    return history
+
+
+def save_tuned(model: Any, out_dir: Path, info: dict[str, Any]) -> Path:
+    """Write the tuned (trainable) tensors and ``training.json`` to ``out_dir`` atomically."""
+    from safetensors.torch import save_file
+
+    tuned = {
+        name: parameter.detach().contiguous()
+        for name, parameter in model.named_parameters()
+        if parameter.requires_grad
+    }
+    with atomic_folder(Path(out_dir)) as folder:
+        save_file(tuned, str(folder / TUNED_WEIGHTS))
+        (folder / "training.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+    return Path(out_dir)
+
+
+def tune_encoder(
+    faq: Sequence[FaqEntry],
+    encoder: EncoderConfig,
+    out_dir: Path,
+    config: KbTuneConfig | None = None,
+    extra: dict[str, Any] | None = None,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+) -> Path:
+    """Tune ``encoder`` on ``faq`` and write ``out_dir`` (atomically); returns it."""
+    from transformers import AutoModel, AutoTokenizer
+
+    config = config or KbTuneConfig()
+    tokenizer = AutoTokenizer.from_pretrained(encoder.model_dir, local_files_only=True)
+    model = AutoModel.from_pretrained(encoder.model_dir, local_files_only=True)
+    history = fit(model, tokenizer, faq, encoder, config, progress)
+    info = {
+        "config": asdict(config),
+        "base_encoder": str(encoder.model_dir),
+        "prefixes": [encoder.query_prefix, encoder.passage_prefix],
+        "faq_entries": len(faq),
+        "faq_phrasings": sum(len(e.questions) for e in faq),
+        "history": history,
+        "extra": extra or {},
+    }
+    return save_tuned(model, out_dir, info)
+
+
+def train_kb_encoder(
+    domain_dir: Path,
+    language: str,
+    encoder: EncoderConfig,
+    out_dir: Path,
+    config: KbTuneConfig | None = None,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+) -> Path:
+    """Validate the domain and tune its ``language`` retrieval encoder into ``out_dir``."""
+    domain = load_domain(Path(domain_dir))
+    pack = domain.pack(language)
+    faq_file = domain.root / language / "faq.jsonl"
+    extra = {"domain": domain.name, "language": language, "faq_sha256": faq_sha256(faq_file)}
+    log.info("tuning the %s retrieval encoder of domain %s", language, domain.name)
+    return tune_encoder(pack.faq, encoder, out_dir, config, extra, progress)
+
+
+def tuned_for(model_dir: Path) -> dict[str, Any]:
+    """What a tuned encoder folder was trained on (``extra`` of its training.json), or {}."""
+    try:
+        info = json.loads((Path(model_dir) / "training.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    extra = info.get("extra", {})
+    return extra if isinstance(extra, dict) else {}
