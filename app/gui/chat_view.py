@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.session_api import TurnDone
+from app.gui.turn_details import TurnDetails, describe
 
 log = logging.getLogger(__name__)
 
@@ -37,29 +37,13 @@ QToolButton[part="toggle"] { border: none; color: #2f6fed; font-size: 8pt; paddi
 """
 
 
-def describe(turn: TurnDone) -> str:
-    """The details line under a reply: what the assistant understood and how fast."""
-    parts = []
-    if turn.intent:
-        conf = f" ({turn.confidence:.0%})" if turn.confidence is not None else ""
-        parts.append(f"intent: {turn.intent}{conf}")
-    if turn.latency_ms is not None:
-        parts.append(f"latency: {turn.latency_ms:.0f} ms")
-    if turn.interrupted:
-        parts.append("interrupted")
-    text = " · ".join(parts) or "no details"
-    if turn.sources:
-        text += "\nsources: " + ", ".join(turn.sources)
-    return text
-
-
 class Bubble(QFrame):
     """One message. Wenda's bubbles can show a details line on demand."""
 
     def __init__(self, role: str, text: str, who: str = "") -> None:
         super().__init__()
         self.setProperty("role", role)
-        self.turn: TurnDone | None = None
+        self.turn: TurnDetails | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 8, 14, 8)
         layout.setSpacing(3)
@@ -102,7 +86,7 @@ class Bubble(QFrame):
         natural = max(metrics.horizontalAdvance(line) for line in lines) + 4
         self.text_label.setMinimumWidth(min(BUBBLE_MAX_WIDTH, natural))
 
-    def set_turn(self, turn: TurnDone, show: bool = False) -> None:
+    def set_turn(self, turn: TurnDetails, show: bool = False) -> None:
         """Attach the turn's details; ``show`` opens them (the window's "show details")."""
         self.turn = turn
         self.details_label.setText(describe(turn))

@@ -1,15 +1,18 @@
 """The main window: the conversation, the voice bar, the text box, and the menus that open the
 settings dialog and the fine-tuning wizard.
 
-The window never calls a model: it sends commands with ``session.submit`` and redraws from
-the events the bridge delivers on the GUI thread. Shortcuts: Ctrl+M talk, Esc stop,
-Ctrl+, settings, Ctrl+Q quit.
+The window never calls a model: it sends ``app.voice.events`` commands with
+``session.submit`` and redraws from the session's events, which the bridge delivers on the
+GUI thread. It opens in a "loading models" state; what is typed meanwhile is shown and
+answered once the session is ready. Shortcuts: Ctrl+M talk, Esc stop, Ctrl+, settings,
+Ctrl+Q quit.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
@@ -29,26 +32,11 @@ from app.config import Config
 from app.gui.bridge import SessionBridge
 from app.gui.chat_view import Bubble, ChatView
 from app.gui.icons import send_icon
-from app.gui.session_api import (
-    ErrorEvent,
-    ForgetMe,
-    InputLevel,
-    Interrupt,
-    Listening,
-    Mute,
-    ReplyText,
-    SendText,
-    SentencePlayed,
-    Session,
-    Speaking,
-    SpeechStarted,
-    StartListening,
-    StopListening,
-    Thinking,
-    Transcript,
-    TurnDone,
-)
+from app.gui.sessions import Session
+from app.gui.turn_details import details_of
 from app.gui.voice_bar import VoiceBar
+from app.voice import events as ev
+from dialogue.reply import join_pieces
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +61,12 @@ class MainWindow(QMainWindow):
         self.session = session
         self.config = config or Config()
         self.bridge = SessionBridge(self)
-        self.bridge.event.connect(self.on_event)
-        self.reply_bubble: Bubble | None = None
+        # Queued even from the GUI thread: events are handled in the order they were posted.
+        self.bridge.event.connect(self.on_event, Qt.ConnectionType.QueuedConnection)
+        self.replies: dict[int, tuple[Bubble, list[str]]] = {}  # turn id -> bubble, sentences
         self.errors: list[str] = []
+        self.ready: ev.Ready | None = None
+        self.stopped = False
         self.open_dialogs: list[QWidget] = []
         self.setWindowTitle("Wenda 问答")
         self.resize(760, 720)
@@ -100,13 +91,15 @@ class MainWindow(QMainWindow):
         top.addWidget(subtitle)
         self.chat = ChatView()
         self.voice = VoiceBar()
-        self.voice.listen_requested.connect(lambda hf: self.session.submit(StartListening(hf)))
-        self.voice.listen_stopped.connect(lambda: self.session.submit(StopListening()))
+        self.voice.listen_requested.connect(lambda _hf: self.session.submit(ev.Mute(False)))
+        self.voice.listen_stopped.connect(lambda: self.session.submit(ev.Mute(True)))
+        self.voice.finish_requested.connect(lambda: self.session.submit(ev.FinishUtterance()))
         self.voice.stop_clicked.connect(self.stop_speaking)
-        self.voice.mute_toggled.connect(lambda muted: self.session.submit(Mute(muted)))
+        self.voice.speak.setChecked(self.config.tts.enabled)
+        self.voice.speak_toggled.connect(lambda on: self.session.submit(ev.SpeakReplies(on)))
         self.input = QLineEdit()
         self.input.setObjectName("message")
-        self.input.setPlaceholderText("Type a message and press Enter…")
+        self.input.setPlaceholderText("Type a message and press Enter… (models are loading)")
         self.input.returnPressed.connect(self.send_typed)
         self.send = QPushButton()
         self.send.setObjectName("send")
@@ -162,25 +155,26 @@ class MainWindow(QMainWindow):
     # ---- user actions ----
 
     def send_typed(self) -> None:
+        """Typed chat always works: before the models are loaded the turn waits for them."""
         text = self.input.text().strip()
         if not text:
             return
         self.input.clear()
         self.chat.add_user(text)
-        self.reply_bubble = None
-        self.session.submit(SendText(text))
+        self.session.submit(ev.TypedText(text))
 
     def stop_speaking(self) -> None:
         """Barge-in by click (or Esc): the session stops playback and generation."""
-        self.session.submit(Interrupt())
+        self.session.submit(ev.Interrupt())
 
     def forget_me(self) -> None:
         answer = QMessageBox.question(
             self, "Forget me", "Delete your conversation history and profile from this computer?"
         )
         if answer == QMessageBox.StandardButton.Yes:
-            self.session.submit(ForgetMe())
+            self.session.submit(ev.ForgetMe())
             self.chat.clear()
+            self.replies.clear()
 
     def open_settings(self) -> None:
         from app.gui.settings_dialog import SettingsDialog
@@ -205,53 +199,70 @@ class MainWindow(QMainWindow):
         if handler is not None:
             handler(event)
 
-    def _handlers(self) -> dict[type, Callable[[object], None]]:
+    def _handlers(self) -> dict[type, Callable[[Any], None]]:
         return {
-            Listening: self._on_listening,
-            SpeechStarted: lambda e: self.voice.set_state("hearing"),
-            InputLevel: lambda e: self.voice.set_level(e.level),
-            Transcript: self._on_transcript,
-            Thinking: lambda e: self.voice.set_state("thinking"),
-            ReplyText: self._on_reply,
-            Speaking: lambda e: self.voice.set_state("speaking"),
-            SentencePlayed: lambda e: None,
-            TurnDone: self._on_turn_done,
-            ErrorEvent: self._on_error,
+            ev.Ready: self._on_ready,
+            ev.MicrophoneChanged: lambda e: self.voice.microphone_changed(e.open),
+            ev.Listening: lambda e: self._idle(),
+            ev.SpeechStarted: lambda e: self.voice.set_state("hearing"),
+            ev.InputLevel: lambda e: self.voice.set_level(e.level),
+            ev.Transcript: self._on_transcript,
+            ev.Thinking: lambda e: self.voice.set_state("thinking"),
+            ev.ReplyText: self._on_reply,
+            ev.Speaking: lambda e: self.voice.set_state("speaking"),
+            ev.TurnDone: self._on_turn_done,
+            ev.Error: self._on_error,
+            ev.Stopped: self._on_stopped,
         }
 
-    def _on_listening(self, event: Listening) -> None:
-        if event.active:
-            self.voice.set_state("listening")
-        else:
-            self.voice.microphone_closed()
-            if self.voice.state in ("listening", "hearing"):
-                self.voice.set_state("idle")
+    def _idle(self) -> None:
+        if self.ready is not None and not self.stopped:
+            self.voice.set_state("listening" if self.voice.listening else "idle")
 
-    def _on_transcript(self, event: Transcript) -> None:
+    def _on_ready(self, event: ev.Ready) -> None:
+        self.ready = event
+        self.voice.set_ready(event.voice, event.reason)
+        self.input.setPlaceholderText("Type a message and press Enter…")
+        if not event.voice and event.reason:
+            self.chat.add_error(f"{event.reason[:1].upper()}{event.reason[1:]}. Typing works.")
+
+    def _on_transcript(self, event: ev.Transcript) -> None:
+        if event.typed:
+            return  # the window showed it when it was sent
         self.voice.set_transcript(event.text)
-        if event.final and event.text.strip():
+        if event.text.strip():
             self.chat.add_user(event.text, spoken=True)
-            self.reply_bubble = None
 
-    def _on_reply(self, event: ReplyText) -> None:
-        if self.reply_bubble is None:
-            self.reply_bubble = self.chat.add_wenda(event.text)
-        else:
-            self.reply_bubble.set_text(event.text)
+    def _on_reply(self, event: ev.ReplyText) -> None:
+        """Sentences of one turn accumulate in one bubble."""
+        if event.turn_id not in self.replies:
+            self.replies[event.turn_id] = (self.chat.add_wenda(event.text), [event.text])
+            return
+        bubble, sentences = self.replies[event.turn_id]
+        sentences.append(event.text)
+        bubble.set_text(join_pieces(sentences, self.config.general.language))
 
-    def _on_turn_done(self, event: TurnDone) -> None:
-        if self.reply_bubble is None and event.reply:
-            self.reply_bubble = self.chat.add_wenda(event.reply)
-        if self.reply_bubble is not None:
-            self.reply_bubble.set_turn(event, show=self.chat.show_details)
-        self.reply_bubble = None
+    def _on_turn_done(self, event: ev.TurnDone) -> None:
+        entry = self.replies.pop(event.turn_id, None)
+        bubble = entry[0] if entry else None
+        if bubble is None and event.reply:
+            bubble = self.chat.add_wenda(event.reply)
+        if bubble is not None:
+            bubble.set_turn(details_of(event), show=self.chat.show_details)
         self.voice.set_transcript("")
-        self.voice.set_state("listening" if self.voice.listening else "idle")
+        self._idle()
 
-    def _on_error(self, event: ErrorEvent) -> None:
+    def _on_error(self, event: ev.Error) -> None:
         self.errors.append(event.message)
         self.chat.add_error(event.message)
-        self.voice.set_state("listening" if self.voice.listening else "idle")
+        self._idle()
+
+    def _on_stopped(self, event: ev.Stopped) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        self.voice.set_ready(False, event.reason)
+        self.voice.set_state("error")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         for dialog in list(self.open_dialogs):

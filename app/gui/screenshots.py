@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QWidget
@@ -22,9 +23,10 @@ from PySide6.QtWidgets import QApplication, QWidget
 from app.config import Config
 from app.finetune.jobs import NluOptions
 from app.finetune.plan import RunPlan
-from app.gui import session_api as gui
 from app.gui.main_window import MainWindow
 from app.gui.wizard.wizard import FineTuneWizard
+from app.voice import events as ev
+from app.voice.latency import TurnTimes
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,7 @@ log = logging.getLogger(__name__)
 class ScriptedSession:
     """Accepts commands and does nothing: the scenes post their own events."""
 
-    def start(self, on_event: gui.EventSink) -> None:
+    def start(self, on_event: Callable[[object], None]) -> None:
         pass
 
     def submit(self, command: object) -> None:
@@ -42,31 +44,30 @@ class ScriptedSession:
         pass
 
 
+def _turn(turn_id: int, said: str, reply: str, intent: str, confidence: float, sources: list[str],
+          latency_s: float) -> list[object]:  # fmt: skip
+    """The events of one finished turn, as the session sends them."""
+    times = TurnTimes(transcript_s=100.0, first_sentence_s=100.0 + latency_s, done_s=101.0)
+    extra = {"confidence": confidence, "sources": sources}
+    events: list[object] = [ev.Transcript(turn_id, said)] if said else []
+    return [
+        *events,
+        ev.ReplyText(turn_id, 0, reply),
+        ev.TurnDone(turn_id, said, reply, reply, intent, "kb", False, times, extra),
+    ]
+
+
 CONVERSATION: list[object] = [
-    gui.TurnDone(
-        "",
-        "Hello! I'm Wenda. Ask me about orders, returns, shipping or payment.",
-        "greet",
-        0.99,
-        (),
-        38.0,
-    ),
-    gui.Transcript("Where is my order 12345?", True),
-    gui.ReplyText("Order 12345 shipped on Monday with DHL and should arrive on Thursday.", True),
-    gui.TurnDone(
-        "Where is my order 12345?", "", "check_order_status", 0.97, ("orders database",), 412.0
-    ),
-    gui.Transcript("我想退货，可以吗？", True),
-    gui.ReplyText("可以。收到商品后30天内可以免费退货，退款会在5个工作日内退回原支付方式。", True),
-    gui.TurnDone(
-        "我想退货，可以吗？",
-        "",
-        "return_policy",
-        0.94,
-        ("faq:return-window", "returns-refunds-exchanges.md"),
-        655.0,
-    ),
-]
+    ev.Ready(voice=True),
+    *_turn(1, "", "Hello! I'm Wenda. Ask me about orders, returns, shipping or payment.",
+           "greet", 0.99, [], 0.038),
+    *_turn(2, "Where is my order 12345?",
+           "Order 12345 shipped on Monday with DHL and should arrive on Thursday.",
+           "check_order_status", 0.97, ["orders database"], 0.412),
+    *_turn(3, "我想退货，可以吗？",
+           "可以。收到商品后30天内可以免费退货，退款会在5个工作日内退回原支付方式。",
+           "return_policy", 0.94, ["faq:return-window", "returns-refunds-exchanges.md"], 0.655),
+]  # fmt: skip
 
 
 def _grab(widget: QWidget, path: Path) -> None:
@@ -102,6 +103,7 @@ def main_window_scenes(out: Path) -> None:
     window = MainWindow(ScriptedSession(), Config())
     window.move(0, 0)
     window.show()
+    window.on_event(ev.Ready(voice=True))
     window.chat.add_wenda("Hello! Type a question, or press the microphone (Ctrl+M) and ask.")
     _settle()
     _grab(window, out / "main-window.png")

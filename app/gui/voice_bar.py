@@ -2,8 +2,9 @@
 transcript, the assistant's state, a stop button for barge-in by click, and speak on/off.
 
 It only shows state and turns clicks into signals; the window turns those into session
-commands. Push-to-talk: hold the button (or tap Ctrl+M to start and again to finish).
-Hands-free: the button toggles listening on and off.
+commands. Push-to-talk: hold the button (or tap Ctrl+M to start and again to finish); the
+release ends the utterance at once. Hands-free: the button toggles listening on and off.
+Until the session says it is ready the bar shows "Loading models…" and the button is off.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 PUSH_TO_TALK, HANDS_FREE = "Push to talk", "Hands-free"
 STATES = {  # state -> (label, pill colour)
+    "loading": ("Loading models…", "#98a2b3"),
     "idle": ("Ready", "#667085"),
     "listening": ("Listening…", "#039855"),
     "hearing": ("Hearing you…", "#039855"),
@@ -52,9 +54,10 @@ class VoiceBar(QWidget):
     """Emits what the user asked for; :meth:`set_state` and friends show what happens."""
 
     listen_requested = Signal(bool)  # hands_free
-    listen_stopped = Signal()
+    listen_stopped = Signal()  # hands-free: close the microphone
+    finish_requested = Signal()  # push-to-talk released: that was the utterance
     stop_clicked = Signal()
-    mute_toggled = Signal(bool)
+    speak_toggled = Signal(bool)  # speak replies aloud
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,6 +90,7 @@ class VoiceBar(QWidget):
         self.speak.setIcon(speaker_icon())
         self.speak.setToolTip("Speak replies aloud")
         self.speak.toggled.connect(self._on_speak)
+        self.voice_available = False
         self.state_label = QLabel()
         self.state_label.setObjectName("state")
         self.level = QProgressBar()
@@ -98,7 +102,8 @@ class VoiceBar(QWidget):
         self.transcript.setObjectName("transcript")
         self.transcript.setWordWrap(True)
         self._layout()
-        self.set_state("idle")
+        self.set_state("loading")
+        self.mic.setEnabled(False)
 
     def _layout(self) -> None:
         middle = QVBoxLayout()
@@ -140,7 +145,19 @@ class VoiceBar(QWidget):
 
     def _on_speak(self, on: bool) -> None:
         self.speak.setIcon(speaker_icon(muted=not on))
-        self.mute_toggled.emit(not on)
+        self.speak_toggled.emit(on)
+
+    def set_ready(self, voice: bool, reason: str = "") -> None:
+        """The session is up: the microphone works if ``voice``, else typing only."""
+        self.voice_available = voice
+        self.mic.setEnabled(voice)
+        self.mic.setToolTip(
+            "Talk (Ctrl+M). Push to talk: hold. Hands-free: click to toggle."
+            if voice
+            else f"No voice: {reason}. Type instead."
+        )
+        if self.state == "loading":
+            self.set_state("idle")
 
     def _start_listening(self) -> None:
         self.listening = True
@@ -152,10 +169,12 @@ class VoiceBar(QWidget):
         self.listening = False
         self.mic.setChecked(False)
         self.level.setValue(0)
-        self.listen_stopped.emit()
+        (self.listen_stopped if self.hands_free else self.finish_requested).emit()
 
     def toggle_listening(self) -> None:
         """The keyboard shortcut: start listening, or finish the utterance / stop."""
+        if not self.voice_available:
+            return
         (self._stop_listening if self.listening else self._start_listening)()
 
     def set_state(self, state: str) -> None:
@@ -171,9 +190,14 @@ class VoiceBar(QWidget):
     def set_transcript(self, text: str) -> None:
         self.transcript.setText(text)
 
-    def microphone_closed(self) -> None:
-        """The session closed the microphone itself (end of utterance in push-to-talk)."""
-        if self.listening and not self.hands_free:
+    def microphone_changed(self, open_: bool) -> None:
+        """What the session did with the microphone (it may close it on its own: an error,
+        no voice); the button follows it."""
+        if not open_:
             self.listening = False
+            self.level.setValue(0)
+            if self.state in ("listening", "hearing"):
+                self.set_state("idle")
+        elif self.listening and self.state == "idle":
+            self.set_state("listening")
         self.mic.setChecked(self.listening and self.hands_free)
-        self.level.setValue(0)

@@ -42,6 +42,10 @@ class DialogueConversation:
                 source = SOURCES.get(item.decision, "template")
                 yield ReplyInfo(item.intent, source, item.to_json())
 
+    def forget(self) -> int:
+        """Forget me: delete this user's stored history and profile; turns deleted."""
+        return int(self.manager.forget_user())
+
     def heard(self, text: str) -> None:
         """Keep only the heard part of the last reply in the history the generator sees."""
         own = getattr(self.manager, "heard", None)

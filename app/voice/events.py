@@ -111,6 +111,30 @@ class Error:
 
 
 @dataclass(frozen=True)
+class InputLevel:
+    """Microphone loudness for a level meter, 0 (silence, -60 dBFS) to 1 (full scale);
+    about 20 a second while the microphone is open (not muted)."""
+
+    level: float
+
+
+@dataclass(frozen=True)
+class MicrophoneChanged:
+    """The microphone was opened (``open``) or closed, by Mute, FinishUtterance or a device."""
+
+    open: bool
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The session's models are loaded and commands are served. ``voice`` False: only typed
+    turns work (``reason`` says why: no microphone, no speech models)."""
+
+    voice: bool = True
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Stopped:
     """The session has ended (``reason``: stop command, end of the input, or an error)."""
 
@@ -127,6 +151,9 @@ Event = (
     | SentencePlayed
     | TurnDone
     | Error
+    | InputLevel
+    | MicrophoneChanged
+    | Ready
     | Stopped
 )
 
@@ -162,4 +189,22 @@ class TypedText:
     text: str
 
 
-Command = Start | Stop | Mute | Interrupt | TypedText
+@dataclass(frozen=True)
+class FinishUtterance:
+    """Push-to-talk released: what was heard so far is the utterance (no waiting for the
+    end-of-speech silence), then the microphone closes."""
+
+
+@dataclass(frozen=True)
+class SpeakReplies:
+    """Speak replies aloud (``on``) or only show them as text."""
+
+    on: bool = True
+
+
+@dataclass(frozen=True)
+class ForgetMe:
+    """Delete everything the dialogue stored about this user (history and profile)."""
+
+
+Command = Start | Stop | Mute | Interrupt | TypedText | FinishUtterance | SpeakReplies | ForgetMe

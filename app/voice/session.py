@@ -12,15 +12,69 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from app.voice import events as ev
-from app.voice.engines import Engines
+from app.voice.engines import Engines, MicBlock
 from app.voice.errors import SessionError
 from app.voice.pipeline import VoicePipeline, VoiceSettings
 
 log = logging.getLogger(__name__)
+
+LEVEL_EVERY_S = 0.05  # 20 meter updates a second are plenty for the eye
+FINISH_TAIL_S = 0.25  # push-to-talk release: the last syllable is still in the device buffer
+
+
+def level_of(samples: np.ndarray) -> float:
+    """Meter level in [0, 1] from float32 samples: RMS in dBFS mapped from -60..0 dB."""
+    if samples.size == 0:
+        return 0.0
+    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
+    db = 20.0 * np.log10(max(rms, 1e-6))
+    return float(min(1.0, max(0.0, (db + 60.0) / 60.0)))
+
+
+class LevelTap:
+    """Wraps the microphone: passes every block on and reports its level, throttled, while
+    ``active()``. Runs on the microphone's executor; ``on_level`` only hands a float on."""
+
+    def __init__(
+        self, microphone: Any, on_level: Callable[[float], None], active: Callable[[], bool]
+    ) -> None:
+        self.microphone, self.on_level, self.active = microphone, on_level, active
+        self._last = 0.0
+
+    def start(self) -> None:
+        self.microphone.start()
+
+    def close(self) -> None:
+        self.microphone.close()
+
+    def read(self) -> MicBlock | None:
+        block = self.microphone.read()
+        now = time.monotonic()
+        if block is not None and self.active() and now - self._last >= LEVEL_EVERY_S:
+            self._last = now
+            self.on_level(level_of(np.asarray(block.samples)))
+        return block
+
+
+class SwitchableVoice:
+    """Wraps the synthesizer: speaks while ``on``, else returns no audio, so replies are only
+    shown (the pipeline skips empty audio and still ends the turn)."""
+
+    def __init__(self, synthesizer: Any) -> None:
+        self.synthesizer = synthesizer
+        self.on = True
+
+    def synthesize(self, text: str) -> np.ndarray:
+        if not self.on:
+            return np.zeros(0, dtype=np.float32)
+        return self.synthesizer.synthesize(text)
 
 
 class VoiceSession:
@@ -31,8 +85,13 @@ class VoiceSession:
         engines: Engines,
         settings: VoiceSettings,
         on_event: Callable[[Any], None],
+        input_level: bool = False,
     ) -> None:
+        """``input_level``: also send ``InputLevel`` events (a front end's level meter)."""
         self.engines, self.settings, self._on_event = engines, settings, on_event
+        self.input_level = input_level
+        self.voice = SwitchableVoice(engines.synthesizer)
+        engines.synthesizer = self.voice
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
@@ -84,6 +143,13 @@ class VoiceSession:
     async def _serve(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
+        loop = self._loop
+        if self.input_level:
+            self.engines.microphone = LevelTap(
+                self.engines.microphone,
+                lambda level: loop.call_soon_threadsafe(self._emit, ev.InputLevel(level)),
+                lambda: self.pipeline is not None and not self.pipeline.muted,
+            )
         self.pipeline = VoicePipeline(self.engines, self.settings, self._emit)
         self._ready.set()
         stop_wait = asyncio.create_task(self._stop.wait())
@@ -113,13 +179,48 @@ class VoiceSession:
         elif isinstance(command, ev.Stop):
             self._stop.set()
         elif isinstance(command, ev.Mute):
-            pipeline.mute(command.muted)
+            self._mute(command.muted)
+        elif isinstance(command, ev.FinishUtterance):
+            asyncio.get_running_loop().call_later(FINISH_TAIL_S, self._finish_utterance)
         elif isinstance(command, ev.Interrupt):
             pipeline.interrupt()
         elif isinstance(command, ev.TypedText):
             pipeline.typed(command.text)
+        elif isinstance(command, ev.SpeakReplies):
+            self.voice.on = command.on
+            if not command.on:
+                pipeline.interrupt("speaking switched off")
+        elif isinstance(command, ev.ForgetMe):
+            pipeline.executors["dialogue"].submit(self._forget)
         else:
             log.warning("unknown voice command %r", command)
+
+    def _mute(self, muted: bool) -> None:
+        assert self.pipeline is not None
+        self.pipeline.mute(muted)
+        self._emit(ev.MicrophoneChanged(not muted))
+
+    def _finish_utterance(self) -> None:
+        """End what is being heard now (as the end of the input would), then close the mic."""
+        pipeline = self.pipeline
+        if pipeline is None or pipeline.muted:
+            return
+        pipeline._heard(pipeline.listener.flush(time.monotonic()))
+        self._mute(True)
+
+    def _forget(self) -> None:
+        """On the dialogue's executor, so it never runs in the middle of a turn."""
+        forget = getattr(self.engines.conversation, "forget", None)
+        try:
+            if forget is None:
+                raise SessionError("this conversation keeps no memory to forget")
+            forget()
+        except Exception as e:  # reported, never raised into the loop
+            log.exception("forget me failed")
+            turn_id = self.pipeline.turn.turn_id if self.pipeline else 0
+            self._loop.call_soon_threadsafe(  # type: ignore[union-attr]
+                self._emit, ev.Error(turn_id, "memory", f"Could not forget: {e}")
+            )
 
     async def _run(self) -> None:
         assert self.pipeline is not None and self._stop is not None

@@ -1,5 +1,5 @@
-"""The event-loop stall probe, and the stall while a real chat model generates replies into
-the window (generation runs on the session's worker thread, never on the GUI thread).
+"""The event-loop stall probe, and the stall while a real chat model loads and generates a
+reply into the window (both in the session process, never in the window's).
 
 Run with ``-s`` to see the numbers reported in BENCHMARKS.md."""
 
@@ -14,9 +14,10 @@ from PySide6.QtCore import QTimer
 
 from app.config import Config
 from app.gui.main_window import MainWindow
+from app.gui.session_process import SessionProcess
+from app.gui.sessions import SessionHost
 from app.gui.stall_probe import StallProbe
-from app.gui.text_session import TextSession
-from tests.app.gui.fakes import Chunk, Result
+from tests.app.gui.fakes import no_voice
 
 pytestmark = pytest.mark.gui
 
@@ -40,48 +41,50 @@ def test_probe_measures_a_blocked_loop(qtbot) -> None:
     assert 100 <= stats.max_ms < 400 and stats.ticks > 5
 
 
-class GeneratorDialogue:
-    """The bundled chat model streaming replies token by token, as the dialogue would."""
+class GeneratorConversation:
+    """The bundled chat model streaming every reply token by token, as the dialogue's
+    fallback does (here for every turn, so each turn is a long generation)."""
 
-    language = "en"
-
-    def __init__(self, model: str) -> None:
+    def __init__(self) -> None:
+        from app.store.store import ModelStore
         from dialogue.generator import GeneratorOptions, make_generator
 
+        model = ModelStore(config=Config()).path("generator")
         self.generator = make_generator(GeneratorOptions(model=model, timeout_s=300))
 
-    def stream(self, text: str, stop: threading.Event | None = None) -> Iterator[object]:
+    def respond(self, text: str, stop: threading.Event) -> Iterator[object]:
+        from app.voice.engines import ReplyInfo
         from dialogue.generation import GenerationRequest
 
-        started = time.perf_counter()
-        pieces = []
-        for piece in self.generator.stream(GenerationRequest(text, max_new_tokens=32), stop):
-            pieces.append(piece)
-            yield Chunk(piece)
-        latency = (time.perf_counter() - started) * 1000
-        yield Result(text, "".join(pieces), "chitchat", 1.0, [], latency)
+        yield from self.generator.stream(GenerationRequest(text, max_new_tokens=48), stop)
+        yield ReplyInfo("chitchat", "generator")
+
+    def heard(self, text: str) -> None:
+        pass
+
+
+def generator_host() -> SessionHost:
+    """Runs in the session process: typed chat on the real generator."""
+    return SessionHost(Config(), no_voice, lambda config: GeneratorConversation())
 
 
 @pytest.mark.slow
-def test_stall_while_generating(qtbot) -> None:
-    from app.store.store import ModelStore
-
+def test_stall_while_loading_and_generating(qtbot) -> None:
     probe = StallProbe()
     probe.start()
     qtbot.wait(3000)
     report("idle (baseline: other processes on this machine)", probe)
-    model = ModelStore(config=Config()).path("generator")
-    session = TextSession(lambda: GeneratorDialogue(model))
+    session = SessionProcess(generator_host)
     window = MainWindow(session, Config())
     qtbot.addWidget(window)
-    session.start(window.bridge.post)
     window.show()
     probe.start()
-    qtbot.waitUntil(session.loaded.is_set, timeout=120000)
-    report("model load (torch and transformers imported on the session's worker)", probe)
-    probe.start()
+    session.start(window.bridge.post)
     window.input.setText("Tell me a short story about a parcel.")
-    window.send_typed()
+    window.send_typed()  # typed while the model loads: answered once it is up
+    qtbot.waitUntil(lambda: window.ready is not None, timeout=180000)
+    report("model load (torch, transformers, weights: in the session process)", probe)
+    probe.start()
     qtbot.waitUntil(
         lambda: bool(window.chat.bubbles) and window.chat.bubbles[-1].turn is not None,
         timeout=300000,

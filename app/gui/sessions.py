@@ -1,0 +1,249 @@
+"""The session the window talks to: the voice session, or typed chat through the same session
+when voice cannot load (no microphone, no speech models), so typed chat always works.
+
+:class:`SessionHost` is what runs inside the session process (``app.gui.session_process``):
+it loads the models (seconds, GIL-heavy imports: never in the window's process), reports
+``Ready``, relays events, and if the voice session ends on an error (the microphone was
+unplugged) it carries on with typed chat on the same, already loaded, dialogue. No Qt here.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import numpy as np
+
+from app.config import Config
+from app.voice import events as ev
+from app.voice.engines import Conversation, Engines, MicBlock
+
+log = logging.getLogger(__name__)
+
+EventSink = Callable[[object], None]
+
+
+class Session(Protocol):
+    """A running conversation the window talks to with ``app.voice.events`` commands."""
+
+    def start(self, on_event: EventSink) -> None:
+        """Begin; events arrive on ``on_event`` from the session's threads."""
+        ...
+
+    def submit(self, command: object) -> None:
+        """Queue a command (thread-safe, returns at once)."""
+        ...
+
+    def close(self) -> None:
+        """Stop everything and join the session's threads (ordered shutdown)."""
+        ...
+
+
+class NoMicrophone:
+    """Typed chat only: an input that stays silent until closed."""
+
+    def __init__(self) -> None:
+        self._closed = threading.Event()
+
+    def start(self) -> None:
+        pass
+
+    def read(self) -> MicBlock | None:
+        self._closed.wait()
+        return None
+
+    def close(self) -> None:
+        self._closed.set()
+
+
+class NoVoice:
+    """Typed chat only: stands in for VAD, recogniser and synthesiser, which never get audio
+    (the microphone is silent) and say nothing."""
+
+    def probability(self, frame: np.ndarray) -> float:
+        return 0.0
+
+    def reset(self) -> None:
+        pass
+
+    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Any:
+        raise RuntimeError("typed chat has no speech recognition")
+
+    def synthesize(self, text: str) -> np.ndarray:
+        return np.zeros(0, dtype=np.float32)
+
+
+def typed_engines(conversation: Conversation) -> Engines:
+    """Engines for a session that only takes typed turns and only shows its replies."""
+    from app.voice.replay import SilentSpeaker
+    from speech.sentences import SentenceAggregator
+
+    silent = NoVoice()
+    return Engines(
+        microphone=NoMicrophone(),
+        speaker=SilentSpeaker(),
+        vad=silent,
+        recognizer=silent,
+        synthesizer=silent,
+        conversation=conversation,
+        sentences=SentenceAggregator,
+    )
+
+
+def build_voice(config: Config, on_event: EventSink) -> Any:
+    """The voice session on the configured devices (blocking: devices open, models load)."""
+    from app.models_active import active_model, slot_name
+    from app.voice.build import TalkOptions, load_engines, voice_settings
+    from app.voice.devices import QueueSpeaker, TimedMicrophone
+    from app.voice.session import VoiceSession
+
+    language = config.general.language
+    active = active_model(slot_name("nlu", language))
+    options = TalkOptions(language=language, nlu_model=str(active) if active else "")
+    microphone = TimedMicrophone(config.audio.input_device)
+    speaker = QueueSpeaker(config.audio.output_device)  # opened even if replies are not spoken:
+    try:  # the "speak replies" switch turns them on at any time
+        engines = load_engines(config, options, microphone, speaker)
+    except BaseException:
+        speaker.close()
+        raise
+    session = VoiceSession(engines, voice_settings(config, language), on_event, input_level=True)
+    session.close_devices = speaker.close  # type: ignore[attr-defined]
+    return session
+
+
+def build_conversation(config: Config) -> Conversation:
+    """The dialogue alone (typed chat), with the user's activated NLU model."""
+    from app.conversation import ChatOptions, build_dialogue
+    from app.models_active import active_model, slot_name
+    from app.voice.adapters import DialogueConversation
+
+    language = config.general.language
+    active = active_model(slot_name("nlu", language))
+    options = ChatOptions(language=language, nlu_model=str(active) if active else "")
+    return DialogueConversation(build_dialogue(config, options))
+
+
+class SessionHost:
+    """Voice if it loads, else typed chat; :meth:`start` blocks while models load."""
+
+    def __init__(
+        self,
+        config: Config,
+        make_voice: Callable[[Config, EventSink], Any] = build_voice,
+        make_conversation: Callable[[Config], Conversation] = build_conversation,
+    ) -> None:
+        self.config = config
+        self._make_voice, self._make_conversation = make_voice, make_conversation
+        self._emit: EventSink = lambda event: None
+        self.session: Any = None
+        self.voice = False
+        self.reason = ""
+        self._closing = False
+        self._lock = threading.Lock()
+        self._pending: list[object] | None = []  # commands sent before the models loaded
+        self._mic_closed = threading.Event()
+
+    def start(self, on_event: EventSink) -> None:
+        self._emit = on_event
+        try:
+            self.session, self.voice = self._make_voice(self.config, self._relay), True
+        except Exception as e:  # no microphone, no speech models: typed chat still works
+            log.warning("voice is not available: %s", e)
+            self.reason = f"voice is not available: {e}"
+            try:
+                conversation = self._make_conversation(self.config)
+            except Exception as e2:
+                self._pending = None
+                self._emit(ev.Error(0, "dialogue", f"The assistant could not load: {e2}"))
+                self._emit(ev.Stopped(f"error: {e2}"))
+                return
+            self.session = self._typed_session(conversation)
+        self.session.start(listen=False)
+        if self.voice:
+            self.session.submit(ev.Mute(True))  # the microphone stays closed until asked
+            self.session.submit(ev.SpeakReplies(self.config.tts.enabled))
+            # Ready must not overtake the "microphone closed" event, or a button pressed
+            # right after Ready would be released by it.
+            self._mic_closed.wait(5.0)
+        self.session.submit(ev.Start())
+        self._emit(ev.Ready(self.voice, self.reason))
+        with self._lock:
+            pending, self._pending = self._pending or [], None
+        for command in pending:
+            self.submit(command)
+
+    def _typed_session(self, conversation: Conversation) -> Any:
+        from app.voice.session import VoiceSession
+
+        settings = _typed_settings(self.config.general.language)
+        return VoiceSession(typed_engines(conversation), settings, self._relay)
+
+    def submit(self, command: object) -> None:
+        with self._lock:
+            if self._pending is not None:  # still loading: run it once the models are up
+                self._pending.append(command)
+                return
+        session = self.session
+        if session is None:
+            self._emit(ev.Error(0, "session", "The assistant is not running."))
+            return
+        if not self.voice and isinstance(command, ev.Mute | ev.FinishUtterance):
+            if isinstance(command, ev.Mute) and not command.muted:
+                message = f"Cannot listen: {self.reason}. Type instead."
+                self._emit(ev.Error(0, "microphone", message))
+            self._emit(ev.MicrophoneChanged(False))
+            return
+        try:
+            session.submit(command)
+        except Exception as e:  # the session ended: say so, never raise into the caller
+            self._emit(ev.Error(0, "session", f"The assistant is not running: {e}"))
+
+    def close(self) -> None:
+        self._closing = True
+        session = self.session
+        if session is None:
+            return
+        try:
+            session.submit(ev.Stop())
+        except Exception as e:
+            log.debug("stop: %s", e)
+        session.wait(15.0)
+        _close_devices(session)
+
+    def _relay(self, event: object) -> None:
+        """Every session event goes out; a voice session that dies hands over to typed chat."""
+        if isinstance(event, ev.MicrophoneChanged) and not event.open:
+            self._mic_closed.set()
+        if isinstance(event, ev.Stopped) and self.voice and not self._closing:
+            self._fall_back(event.reason)
+            return
+        self._emit(event)
+
+    def _fall_back(self, reason: str) -> None:
+        old = self.session
+        log.warning("the voice session ended (%s); typed chat goes on", reason)
+        _close_devices(old)
+        self.voice, self.reason = False, f"voice stopped ({reason})"
+        self.session = self._typed_session(old.engines.conversation)
+        self.session.start(listen=True)
+        self._emit(ev.MicrophoneChanged(False))
+        self._emit(ev.Error(0, "session", f"Voice stopped ({reason}). Typed chat still works."))
+        self._emit(ev.Ready(False, self.reason))
+
+
+def _typed_settings(language: str) -> Any:
+    from app.voice.settings import VoiceSettings
+
+    return VoiceSettings(echo=None, lead_chunk_words=0, early_asr_ms=0, language=language)
+
+
+def _close_devices(session: Any) -> None:
+    close = getattr(session, "close_devices", None)
+    if close is not None:
+        try:
+            close()
+        except Exception as e:
+            log.debug("closing devices: %s", e)
