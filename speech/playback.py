@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +44,7 @@ class _Clip:
     handed: int = 0  # samples given to the device so far
     started_at: float | None = None
     stopped_at: float | None = None  # when stop() cut it (None: not cut)
+    on_start: Callable[[float], None] | None = None  # told started_at once, from fill()
 
 
 class PlaybackQueue:
@@ -56,25 +58,34 @@ class PlaybackQueue:
         self.drained = threading.Event()  # set when everything queued has been handed out
         self.drained.set()
 
-    def add(self, clip_id: int, audio: np.ndarray) -> None:
-        """Queue mono ``audio`` to play after what is already queued."""
+    def add(
+        self,
+        clip_id: int,
+        audio: np.ndarray,
+        on_start: Callable[[float], None] | None = None,
+    ) -> None:
+        """Queue mono ``audio`` to play after what is already queued. ``on_start(t)`` is
+        called from :meth:`fill` (the audio thread) with the time its first sample will be
+        heard, so it must only hand the time on; what it raises is ignored."""
         with self._lock:
-            self._clips.append(_Clip(clip_id, np.asarray(audio, dtype=DTYPE)))
+            self._clips.append(_Clip(clip_id, np.asarray(audio, dtype=DTYPE), on_start=on_start))
             self.drained.clear()
 
     def fill(self, out: np.ndarray, heard_at: float) -> None:
         """Write the next ``len(out)`` samples (silence when idle or stopped) into ``out``.
 
         ``heard_at`` is the monotonic time at which ``out[0]`` will reach the listener.
-        Never raises for queue reasons; called from the audio thread.
+        Never raises; called from the audio thread.
         """
         out.fill(0.0)
         written = 0
+        started: list[_Clip] = []
         with self._lock:
             while written < len(out) and self._next < len(self._clips):
                 clip = self._clips[self._next]
                 if clip.started_at is None:
                     clip.started_at = heard_at + written / self.sample_rate
+                    started.append(clip)
                 take = min(len(out) - written, len(clip.audio) - clip.handed)
                 out[written : written + take] = clip.audio[clip.handed : clip.handed + take]
                 clip.handed += take
@@ -83,6 +94,12 @@ class PlaybackQueue:
                     self._next += 1
             if self._next >= len(self._clips):
                 self.drained.set()
+        for clip in started:  # outside the lock: the callback may take a lock of its own
+            if clip.on_start is not None and clip.started_at is not None:
+                try:
+                    clip.on_start(clip.started_at)
+                except Exception:  # the audio thread must go on; the clip plays regardless
+                    clip.on_start = None
 
     def stop(self, now: float) -> None:
         """Hand out no more audio: queued clips are dropped, the current one is cut at ``now``

@@ -2,10 +2,15 @@
 
 The output stream runs from open to close and its callback only copies the next block from
 the :class:`~speech.playback.PlaybackQueue` (silence when there is none), so starting a clip
-costs no device start-up and stopping is a flag the very next block obeys. With 5 ms blocks
-and a 30 ms device buffer the sound ends at most 35 ms after ``stop()`` (measured through
-PulseAudio: no underruns on two busy cores). PortAudio's "high" default can be 100 ms or
-more on bare ALSA hardware, which is why the buffer is set explicitly.
+costs no device start-up and stopping is a flag the very next block obeys: the sound ends
+about one block plus the device buffer after ``stop()``. Measured through PulseAudio (the
+stop test in tests/speech/test_pulse_audio.py): 10 ms blocks with a 30 ms buffer 33-36 ms,
+with 40 ms 57 ms, with 60 ms 76 ms; 5 ms blocks with 30 ms 33-37 ms but half the time
+between callbacks, which underflowed on two cores under training load. Hence 10 ms and
+30 ms. (Dropping the buffered audio on a stop does not work here: a PulseAudio stream
+aborted and started again, or a fresh spare one, stalls ~1.9 s and then underruns.)
+PortAudio's "high" default can be 100 ms or more on bare ALSA hardware, which is why the
+buffer is set explicitly.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -32,8 +38,11 @@ WARMUP_TIMEOUT_S = 5.0  # a device that takes longer to start playing is reporte
 class Speaker(Protocol):
     """Plays clips in order; can be cut short at any moment (barge-in)."""
 
-    def play(self, audio: np.ndarray, clip_id: int) -> None:
-        """Queue mono 16 kHz ``audio``; returns at once."""
+    def play(
+        self, audio: np.ndarray, clip_id: int, on_start: Callable[[float], None] | None = None
+    ) -> None:
+        """Queue mono 16 kHz ``audio``; returns at once. ``on_start(t)`` is called from the
+        audio thread with the monotonic time the clip's first sample is heard."""
         ...
 
     def drain(self, timeout_s: float | None = None) -> list[PlayedClip]:
@@ -50,7 +59,7 @@ class Speaker(Protocol):
 @dataclass(frozen=True)
 class SpeakerConfig:
     device: str = ""  # name (or part of it) or index; empty: the system default
-    block_ms: int = 5  # callback block: a stop is heard after at most this plus the buffer
+    block_ms: int = 10  # callback block: a stop is heard after at most this plus the buffer
     latency: float | str | None = 0.03  # device buffer in s ("low"/"high"/None: PortAudio's)
 
 
@@ -119,10 +128,12 @@ class SoundDeviceSpeaker:
             outdata.fill(0.0)
             self.callback_errors += 1
 
-    def play(self, audio: np.ndarray, clip_id: int) -> None:
+    def play(
+        self, audio: np.ndarray, clip_id: int, on_start: Callable[[float], None] | None = None
+    ) -> None:
         if not self._stream.active:
             raise AudioDeviceError("the speaker stopped working; open it again")
-        self._queue.add(clip_id, audio)
+        self._queue.add(clip_id, audio, on_start)
 
     def drain(self, timeout_s: float | None = None) -> list[PlayedClip]:
         deadline = None if timeout_s is None else time.monotonic() + timeout_s

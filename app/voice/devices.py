@@ -4,9 +4,9 @@ The echo gate and the latency numbers compare when things were heard with when t
 played, so both devices must report monotonic times. ``speech.microphone`` yields frames
 without times: frame ``n`` is given ``anchor + n * 32 ms``, the anchor being the earliest
 time consistent with every read so far (a frame cannot be read before it has been captured),
-moved forward when frames were lost. ``speech.speaker`` queues clips and reports, after the
-fact, when each one started; the gate needs that at once, so the start is taken as the time
-the clip was queued plus the output buffer, which is when an idle stream plays it.
+moved forward when frames were lost. ``speech.speaker`` tells, from its audio callback,
+when a clip's first sample reaches the output (the stream's own DAC time), which is what the
+gate and the first-audio latency need.
 """
 
 from __future__ import annotations
@@ -26,11 +26,6 @@ log = logging.getLogger(__name__)
 
 FRAME_S = FRAME_SAMPLES / SAMPLE_RATE
 JUMP_S = 0.2  # reads later than this behind the clock mean frames were lost: re-anchor
-# Asked of speech.speaker: with its default 5 ms blocks the stream underflowed ~50 times a
-# second on two cores under training load (choppy audio, echo off its reference); 10 ms
-# blocks and a 60 ms buffer gave none, and a stop is still heard within 70 ms.
-SPEAKER_BLOCK_MS = 10
-SPEAKER_BUFFER_S = 0.06
 
 
 class ReadClock:
@@ -92,9 +87,7 @@ class QueueSpeaker:
     def __init__(self, device: str = "") -> None:
         from speech.speaker import SpeakerConfig, make_speaker
 
-        self._speaker = make_speaker(
-            SpeakerConfig(device=device, block_ms=SPEAKER_BLOCK_MS, latency=SPEAKER_BUFFER_S)
-        )
+        self._speaker = make_speaker(SpeakerConfig(device=device))
         self._clip = 0
         self._lock = threading.Lock()
 
@@ -109,12 +102,9 @@ class QueueSpeaker:
         with self._lock:
             self._clip += 1
             clip = self._clip
-        queued = time.monotonic()
-        self._speaker.play(audio, clip)
+        self._speaker.play(audio, clip, on_start)
         if stop.is_set():  # stop() may have run just before the clip was queued
             self._speaker.stop()
-        if on_start is not None:
-            on_start(queued + SPEAKER_BUFFER_S)
         reports = self._speaker.drain(timeout_s=len(audio) / SAMPLE_RATE + 5.0)
         report = next((r for r in reports if r.clip_id == clip), None)
         if report is None or report.started_at is None:
@@ -127,3 +117,8 @@ class QueueSpeaker:
 
     def close(self) -> None:
         self._speaker.close()
+
+    @property
+    def underflows(self) -> int:
+        """Blocks the device filled with silence because the callback came late."""
+        return int(self._speaker.underflows)

@@ -58,3 +58,27 @@ def test_idle_queue_writes_silence_and_new_clips_play_after_stop() -> None:
     out = block(queue, 20, at=0.2)
     assert out[:10].sum() == 10 and out[10:].sum() == 0
     assert queue.end_time() == 0.2 + 10 / RATE
+
+
+def test_on_start_tells_each_clip_when_it_is_first_heard_once() -> None:
+    queue = PlaybackQueue(RATE)
+    told: list[tuple[int, float]] = []
+    queue.add(1, np.ones(150, dtype=np.float32), lambda t: told.append((1, t)))
+    queue.add(2, np.ones(50, dtype=np.float32), lambda t: told.append((2, t)))
+    block(queue, 100, at=3.0)
+    assert told == [(1, 3.0)]
+    block(queue, 100, at=3.1)  # clip 1 ends and clip 2 starts inside this block
+    block(queue, 100, at=3.2)
+    assert told == [(1, 3.0), (2, 3.15)]
+
+
+def test_a_failing_on_start_does_not_stop_the_audio() -> None:
+    queue = PlaybackQueue(RATE)
+
+    def broken(t: float) -> None:
+        raise RuntimeError("a listener that breaks")
+
+    queue.add(1, np.ones(50, dtype=np.float32), broken)
+    out = block(queue, 100, at=1.0)
+    assert out[:50].sum() == 50 and out[50:].sum() == 0
+    assert queue.reports(now=2.0)[0].started_at == 1.0
