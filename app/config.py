@@ -134,6 +134,12 @@ class GeneratorConfig:
     device: str = _opt(
         "auto", "Where the local model runs: auto uses a CUDA GPU when present.", DEVICES
     )
+    dtype: str = _opt(
+        "auto",
+        "Weight type of the local model: auto is bfloat16 (half the memory of float32; float16 "
+        "on GPUs without bf16); float32 is the exact reference.",
+        ("auto", "bfloat16", "float32", "float16"),
+    )
     adapters: dict[str, str] = field(
         default_factory=dict,
         metadata={

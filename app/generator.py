@@ -57,6 +57,7 @@ def generator_options(
             temperature=settings.temperature,
             timeout_s=settings.timeout_s,
             device=settings.device,
+            dtype=settings.dtype,
         )
     except ValueError as e:
         raise ConfigError(f"[generator] {e}") from e

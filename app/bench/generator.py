@@ -10,6 +10,7 @@ second is the decoding rate after the first token, from the token loop itself. M
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import time
 from dataclasses import replace
@@ -57,6 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runs", type=int, default=5, help="measured requests (median)")
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--adapter", default=None, help="LoRA adapter folder (default: config)")
+    parser.add_argument(
+        "--dtype", default=None, help="weight type: auto, bfloat16, float32 (default: config)"
+    )
 
 
 def _time_stream(generator: Any, request: GenerationRequest) -> tuple[float, str]:
@@ -88,6 +92,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     options = replace(options, max_new_tokens=args.max_new_tokens, timeout_s=600.0)
     if args.adapter is not None:
         options = replace(options, adapter=args.adapter)
+    if args.dtype is not None:
+        options = replace(options, dtype=args.dtype)
     request = replace(REQUESTS[language], max_new_tokens=args.max_new_tokens)
     started = time.perf_counter()
     generator = make_generator(options)
@@ -106,12 +112,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "model": options.url or options.model,
         "adapter": options.adapter or None,
         "device": str(getattr(getattr(generator, "model", None), "device", "server")),
+        "dtype": str(getattr(getattr(generator, "model", None), "dtype", "server")),
         "torch_threads": torch.get_num_threads(),
         "runs": args.runs,
         "load_s": round(load_s, 2),
         "time_to_first_token_ms": round(statistics.median(ttft), 1),
         "time_to_first_token_ms_all": [round(t, 1) for t in ttft],
         "reply": reply,
+        # the whole process at its largest: interpreter, torch, model, activations
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
     if rates:
         result["prompt_tokens"] = int(generator.encode(request).shape[1])

@@ -34,6 +34,12 @@ def add_parser(actions: Any) -> None:
         help="grounding eval file (default: the training domain's LANG/eval/grounding.jsonl)",
     )
     grounding.add_argument(
+        "--dev",
+        action="store_true",
+        help="grounding on a dev set made from the domain's unused FAQ paraphrases (tune "
+        "training on this, never on the eval file)",
+    )
+    grounding.add_argument(
         "--no-grounding", action="store_true", help="skip the grounding test (it generates)"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
@@ -78,9 +84,15 @@ def run(args: argparse.Namespace) -> int:
     from training.generator.evaluate import default_grounding_file, evaluate_adapter
 
     info = read_info(args.adapter)
-    grounding = None if args.no_grounding else args.grounding or default_grounding_file(info)
+    grounding = None
+    if not (args.no_grounding or args.dev):
+        grounding = args.grounding or default_grounding_file(info)
     result = evaluate_adapter(
-        args.adapter, base=_base_model(args, info), data=args.data, grounding=grounding
+        args.adapter,
+        base=_base_model(args, info),
+        data=args.data,
+        grounding=grounding,
+        dev=args.dev,
     )
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))

@@ -39,7 +39,7 @@ def make_generator(options: GeneratorOptions) -> Generator:
     from dialogue.generator.loading import attach_adapter, load_causal_lm
     from dialogue.generator.local import LocalGenerator
 
-    model, tokenizer = load_causal_lm(options.model, options.device)
+    model, tokenizer = load_causal_lm(options.model, options.device, options.dtype)
     if options.adapter:
         model = attach_adapter(model, options.adapter, merge=True)
     return LocalGenerator(model, tokenizer, options)

@@ -1,8 +1,10 @@
 """Load a causal LM (and optionally a LoRA adapter) for generation: the one impure step.
 
-CUDA gets bfloat16 (float16 on GPUs without bf16), the CPU gets float32: bf16 matmuls on a
-CPU are several times slower than float32, and the bundled Chinese model is stored in bf16.
-Weights are read as safetensors only, never with ``trust_remote_code``.
+By default ("auto") weights are bfloat16 on the CPU and on GPUs that support it, float16 on
+older GPUs: bf16 halves the memory of float32 (what keeps the voice loop within its RSS
+budget) at about the same CPU decoding speed for these small models (BENCHMARKS.md,
+Generator). Training and evaluation ask for float32, the exact reference. Weights are read
+as safetensors only, never with ``trust_remote_code``.
 """
 
 from __future__ import annotations
@@ -18,27 +20,33 @@ from dialogue.generator.errors import ModelLoadError
 log = logging.getLogger(__name__)
 
 
-def pick_device(preference: str = "auto") -> tuple[str, Any]:
-    """(device, torch dtype) for ``preference`` ("auto", "cpu" or "cuda")."""
+def pick_device(preference: str = "auto", dtype: str = "auto") -> tuple[str, Any]:
+    """(device, torch dtype) for ``preference`` ("auto", "cpu" or "cuda") and ``dtype``.
+
+    ``dtype`` is "auto" (see the module docstring) or a torch dtype name ("float32", ...).
+    """
     import torch
 
     if preference == "cuda" and not torch.cuda.is_available():
         raise ModelLoadError("generator.device is cuda but no CUDA GPU is available; use auto")
-    if preference != "cpu" and torch.cuda.is_available():
-        return "cuda", torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return "cpu", torch.float32
+    where = "cuda" if preference != "cpu" and torch.cuda.is_available() else "cpu"
+    if dtype != "auto":
+        return where, getattr(torch, dtype)
+    if where == "cuda" and not torch.cuda.is_bf16_supported():
+        return where, torch.float16
+    return where, torch.bfloat16
 
 
-def load_causal_lm(model_path: str, device: str = "auto") -> tuple[Any, Any]:
+def load_causal_lm(model_path: str, device: str = "auto", dtype: str = "auto") -> tuple[Any, Any]:
     """(model in eval mode on its device, tokenizer) from a checkpoint folder or hub id."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    where, dtype = pick_device(device)
+    where, torch_dtype = pick_device(device, dtype)
     started = time.perf_counter()
     try:
         tokenizer = AutoTokenizer.from_pretrained(model_path)
         model = AutoModelForCausalLM.from_pretrained(
-            model_path, dtype=dtype, use_safetensors=True, trust_remote_code=False
+            model_path, dtype=torch_dtype, use_safetensors=True, trust_remote_code=False
         )
     except (OSError, ValueError) as e:
         raise ModelLoadError(
@@ -47,7 +55,7 @@ def load_causal_lm(model_path: str, device: str = "auto") -> tuple[Any, Any]:
         ) from e
     model.to(where)  # type: ignore[arg-type]  # transformers' stubs miss device strings
     model.eval()
-    log.info("Loaded %s on %s (%s) in %.1f s", model_path, where, dtype, _since(started))
+    log.info("Loaded %s on %s (%s) in %.1f s", model_path, where, torch_dtype, _since(started))
     return model, tokenizer
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DEVICES = ("auto", "cpu", "cuda")
+DTYPES = ("auto", "bfloat16", "float32", "float16")
 
 # Chat-template markers a model may print as text when it rambles into a new turn; the reply
 # ends there. The end-of-turn *token* is handled separately (it stops generation directly).
@@ -42,8 +43,10 @@ class GeneratorOptions:
         stop_sequences: texts that end the reply where they appear; never emitted.
         history_messages: how many recent history messages go into the prompt.
         max_passages: how many retrieved passages go into the prompt (best first).
-        device: "auto" uses CUDA (bf16, or fp16 where bf16 is unsupported) when present, else
-            the CPU in float32.
+        device: "auto" uses a CUDA GPU when present, else the CPU.
+        dtype: weight type. "auto" is bfloat16 on the CPU (half the memory of float32, which
+            keeps the voice loop within its RSS budget) and on GPUs that support it, float16
+            on older GPUs. "float32" is the exact reference (training and evaluation use it).
     """
 
     model: str = ""
@@ -60,6 +63,7 @@ class GeneratorOptions:
     history_messages: int = 6
     max_passages: int = 4
     device: str = "auto"
+    dtype: str = "auto"
 
     def __post_init__(self) -> None:
         checks = (
@@ -71,6 +75,7 @@ class GeneratorOptions:
             (self.history_messages >= 0, "history_messages must be 0 or more"),
             (self.max_passages >= 0, "max_passages must be 0 or more"),
             (self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}"),
+            (self.dtype in DTYPES, f"dtype must be one of {', '.join(DTYPES)}"),
             (all(self.stop_sequences), "stop sequences must not be empty strings"),
             (bool(self.model or self.url), "set either model (a folder) or url (a server)"),
         )

@@ -119,3 +119,28 @@ def test_local_options_use_the_bundled_model_and_the_configured_adapter() -> Non
 
 def test_bench_is_registered() -> None:
     assert BENCHMARKS["generator"][0] == "app.bench.generator"
+
+
+@pytest.mark.slow
+def test_bench_reports_speed_and_time_to_first_token(
+    capsys: pytest.CaptureFixture[str], tiny_lm_path: Path
+) -> None:
+    code, _, err = run_cli(capsys, "config", "set", "models.paths.generator", str(tiny_lm_path))
+    assert code == 0, err
+    code, stdout, err = run_cli(
+        capsys, "bench", "generator", "--lang", "en", "--json", "--runs", "2",
+        "--max-new-tokens", "8", "--dtype", "float32",
+    )  # fmt: skip
+    assert code == 0, err
+    report = json.loads(stdout)
+    assert report["tokens_per_s"] > 0 and report["time_to_first_token_ms"] > 0
+    assert len(report["time_to_first_token_ms_all"]) == 2
+    assert report["dtype"] == "torch.float32" and report["peak_rss_mb"] > 0
+
+
+def test_dtype_setting_reaches_the_generator_options() -> None:
+    assert generator_options(config_from_dict({}), "en").dtype == "auto"
+    config = config_from_dict({"generator": {"dtype": "float32"}})
+    assert generator_options(config, "en").dtype == "float32"
+    with pytest.raises(ConfigError, match="dtype"):
+        config_from_dict({"generator": {"dtype": "int3"}})

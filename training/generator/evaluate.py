@@ -17,9 +17,15 @@ from dialogue.generator.local import LocalGenerator
 from dialogue.generator.options import GeneratorOptions
 from training.generator.checkpoint import HELDOUT_FILE, read_info
 from training.generator.data import ChatExample, TrainingDataError, read_chats, read_examples
+from training.generator.devset import domain_dev_items
 from training.generator.encoding import IGNORE, encode_all, heldout_loss, perplexity
 from training.generator.examples import chat_examples, language_folder
-from training.generator.grounding import GROUNDING_FILE, read_grounding_set, run_grounding
+from training.generator.grounding import (
+    GROUNDING_FILE,
+    GroundingItem,
+    read_grounding_set,
+    run_grounding,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +50,26 @@ def default_grounding_file(info: dict[str, Any]) -> Path | None:
     return path if path.is_file() else None
 
 
+def dev_grounding_set(info: dict[str, Any]) -> list[GroundingItem]:
+    """The dev grounding set (``training.generator.devset``) of the adapter's training domain."""
+    data = Path(info["train_config"]["data"])
+    if not data.is_dir():
+        raise TrainingDataError(f"{data}: the dev grounding set needs a domain folder")
+    return domain_dev_items(language_folder(data, info["language"]))
+
+
 def evaluate_adapter(
     adapter_dir: Path,
     base: str = "",
     data: Path | None = None,
     grounding: Path | None = None,
     max_new_tokens: int = 64,
+    dev: bool = False,
 ) -> dict[str, Any]:
     """Loss, perplexity and (when a grounding file is given) grounding, base vs adapter.
+
+    ``dev`` scores grounding on the training domain's dev set instead of a file: the one to
+    tune data and settings on, so the eval file keeps measuring unseen questions.
 
     Returns at least base_loss, adapter_loss, base_perplexity, adapter_perplexity and n (the
     number of examples scored); ``grounding`` holds both models' summaries.
@@ -61,7 +79,7 @@ def evaluate_adapter(
     examples = evaluation_examples(adapter_dir, data, language)
     if not examples:
         raise TrainingDataError(f"no examples to evaluate in {data or adapter_dir / HELDOUT_FILE}")
-    model, tokenizer = load_causal_lm(base or info["base_model"], device="auto")
+    model, tokenizer = load_causal_lm(base or info["base_model"], device="auto", dtype="float32")
     peft_model = attach_adapter(model, str(adapter_dir), merge=False)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     encoded = encode_all(tokenizer, examples, info["train_config"]["max_seq_len"])
@@ -81,16 +99,26 @@ def evaluate_adapter(
         "base_perplexity": round(perplexity(base_loss), 3),
         "adapter_perplexity": round(perplexity(adapter_loss), 3),
     }
-    if grounding is not None:
-        items = read_grounding_set(grounding)
+    if grounding is not None or dev:
+        items = dev_grounding_set(info) if dev else read_grounding_set(grounding)  # type: ignore[arg-type]
         options = GeneratorOptions(model=base or info["base_model"], max_new_tokens=max_new_tokens)
         generator = LocalGenerator(peft_model, tokenizer, options)
-        adapter_summary, _ = run_grounding(generator, items, language, max_new_tokens)
+        adapter_summary, adapter_judged = run_grounding(generator, items, language, max_new_tokens)
         with peft_model.disable_adapter():
-            base_summary, _ = run_grounding(generator, items, language, max_new_tokens)
+            base_summary, base_judged = run_grounding(generator, items, language, max_new_tokens)
         result["grounding"] = {
-            "file": str(grounding),
+            "file": "dev set (training.generator.devset)" if dev else str(grounding),
             "base": base_summary,
             "adapter": adapter_summary,
+            "replies": [  # to read why an item failed
+                {
+                    "id": b.id,
+                    "base": b.reply,
+                    "base_correct": b.correct,
+                    "adapter": a.reply,
+                    "adapter_correct": a.correct,
+                }
+                for b, a in zip(base_judged, adapter_judged, strict=True)
+            ],  # fmt: skip
         }
     return result

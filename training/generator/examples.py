@@ -123,7 +123,7 @@ def faq_examples(
     for i, entry in enumerate(faq):
         group = f"faq:{entry.id}"
         others = [Passage(e.answer, f"faq:{e.id}") for e in faq if e.id != entry.id]
-        doc = _backing_paragraph(entry.answer, docs)
+        doc = backing_paragraph(entry.answer, docs)
         for k, question in enumerate(entry.questions[:FAQ_QUESTIONS]):
             passage, reply, kind = Passage(entry.answer, group), entry.answer, "answer"
             if k % 2 and doc is not None:
@@ -144,7 +144,7 @@ def faq_examples(
     return examples
 
 
-def _backing_paragraph(answer: str, docs: list[Passage]) -> Passage | None:
+def backing_paragraph(answer: str, docs: list[Passage]) -> Passage | None:
     """The document paragraph that best states ``answer``'s facts, if one states them all."""
     for passage in backing_passages(answer, docs, limit=3):
         if overlap(answer, passage.text) >= DOC_BACKING and not unsupported_facts(

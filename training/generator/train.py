@@ -114,7 +114,7 @@ def _lora_model(config: TrainConfig) -> tuple[Any, Any]:
     """The base model in float32 (autocast gives bf16 on GPUs) with fresh LoRA layers."""
     from peft import LoraConfig, get_peft_model
 
-    model, tokenizer = load_causal_lm(config.base, device="cpu")
+    model, tokenizer = load_causal_lm(config.base, device="cpu", dtype="float32")
     layers = model.config.num_hidden_layers
     adapted = max(1, round(layers * config.top_layers))
     lora = LoraConfig(

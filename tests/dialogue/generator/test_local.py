@@ -108,6 +108,24 @@ def test_tiny_model_end_to_end_through_the_factory(tiny_lm_path: Path) -> None:
     assert reply == text.strip()  # greedy: the same tokens again, filtered and trimmed
 
 
+@pytest.mark.parametrize(
+    "dtype, expected",
+    [("auto", "torch.bfloat16"), ("bfloat16", "torch.bfloat16"), ("float32", "torch.float32")],
+)
+def test_weights_load_in_the_requested_type_on_the_cpu(
+    tiny_lm_path: Path, dtype: str, expected: str
+) -> None:
+    options = GeneratorOptions(model=str(tiny_lm_path), device="cpu", dtype=dtype)
+    generator = make_generator(options)
+    assert str(generator.model.dtype) == expected
+    assert 1 <= len(list(generator.tokens(generator.encode(REQUEST), 4))) <= 4  # and generates
+
+
+def test_unknown_dtype_is_refused_before_loading() -> None:
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        GeneratorOptions(model="m", dtype="int3")
+
+
 def test_importing_the_generator_package_loads_no_model_library() -> None:
     import subprocess
     import sys

@@ -88,14 +88,16 @@ def test_save_then_load_gives_identical_output(
     assert info["train_config"]["max_steps"] == 3 and len(info["data"]["sha256"]) == 64
     assert info["metrics"]["heldout_examples"] > 0
 
-    base, tokenizer = load_causal_lm(str(tiny_lm_path), device="cpu")
+    base, tokenizer = load_causal_lm(str(tiny_lm_path), device="cpu", dtype="float32")
     base_tokens = greedy(base, tokenizer)
     reloaded = attach_adapter(base, str(out), merge=False)
     assert greedy(reloaded, tokenizer) == greedy(trained.model, trained.tokenizer)
     ids = torch.tensor([[1, 2, 3, 4, 5]])
     with torch.inference_mode():
         assert torch.allclose(reloaded(input_ids=ids).logits, trained.model(input_ids=ids).logits)
-    merged = attach_adapter(load_causal_lm(str(tiny_lm_path), device="cpu")[0], str(out))
+    merged = attach_adapter(
+        load_causal_lm(str(tiny_lm_path), device="cpu", dtype="float32")[0], str(out)
+    )
     assert greedy(merged, tokenizer) == greedy(trained.model, trained.tokenizer)
     assert greedy(merged, tokenizer) != base_tokens  # the adapter does something
 
