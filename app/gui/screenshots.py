@@ -110,7 +110,7 @@ def main_window_scenes(out: Path) -> None:
     window.chat.clear()
     for event in CONVERSATION:
         window.on_event(event)
-    window.chat.bubbles[3].toggle.setChecked(True)
+    window.chat.bubbles[2].toggle.setChecked(True)
     window.chat.bubbles[-1].toggle.setChecked(True)
     window.voice.mode.setCurrentIndex(1)
     window.voice.listening = True

@@ -93,15 +93,14 @@ def typed_engines(conversation: Conversation) -> Engines:
 
 
 def build_voice(config: Config, on_event: EventSink) -> Any:
-    """The voice session on the configured devices (blocking: devices open, models load)."""
-    from app.models_active import active_model, slot_name
+    """The voice session on the configured devices (blocking: devices open, models load);
+    the NLU and chat models activated in the fine-tuning wizard are used (``app.voice.build``)."""
     from app.voice.build import TalkOptions, load_engines, voice_settings
     from app.voice.devices import QueueSpeaker, TimedMicrophone
     from app.voice.session import VoiceSession
 
     language = config.general.language
-    active = active_model(slot_name("nlu", language))
-    options = TalkOptions(language=language, nlu_model=str(active) if active else "")
+    options = TalkOptions(language=language)
     microphone = TimedMicrophone(config.audio.input_device)
     speaker = QueueSpeaker(config.audio.output_device)  # opened even if replies are not spoken:
     try:  # the "speak replies" switch turns them on at any time
