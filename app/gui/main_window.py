@@ -6,6 +6,9 @@ The window never calls a model: it sends ``app.voice.events`` commands with
 GUI thread. It opens in a "loading models" state; what is typed meanwhile is shown and
 answered once the session is ready. Shortcuts: Ctrl+M talk, Esc stop, Ctrl+, settings,
 Ctrl+Q quit.
+
+The settings dialog and the wizard (with pyqtgraph, 0.4 s to import) are imported with this
+module, before the window shows, so opening them never freezes the window on an import.
 """
 
 from __future__ import annotations
@@ -33,8 +36,10 @@ from app.gui.bridge import SessionBridge
 from app.gui.chat_view import Bubble, ChatView
 from app.gui.icons import send_icon
 from app.gui.sessions import Session
+from app.gui.settings_dialog import SettingsDialog
 from app.gui.turn_details import details_of
 from app.gui.voice_bar import VoiceBar
+from app.gui.wizard.wizard import FineTuneWizard
 from app.voice import events as ev
 from dialogue.reply import join_pieces
 
@@ -177,15 +182,11 @@ class MainWindow(QMainWindow):
             self.replies.clear()
 
     def open_settings(self) -> None:
-        from app.gui.settings_dialog import SettingsDialog
-
         dialog = SettingsDialog(self.config, on_forget=self.forget_me, parent=self)
         if dialog.exec():
             self.config = dialog.saved_config or self.config
 
     def open_wizard(self) -> None:
-        from app.gui.wizard.wizard import FineTuneWizard
-
         wizard = FineTuneWizard(self.config, parent=self)
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.open_dialogs.append(wizard)
