@@ -41,6 +41,7 @@ class SessionProcess:
         self._reader: threading.Thread | None = None
         self._send_lock = threading.Lock()
         self._closing = False
+        self._ready = threading.Event()  # the child said Ready: it reads its commands
 
     def start(self, on_event: EventSink) -> None:
         """Returns at once; the child loads the models and says ``Ready`` when it is done."""
@@ -76,9 +77,10 @@ class SessionProcess:
                 self._conn.send(None)
             except (OSError, ValueError):
                 pass
-        self._process.join(CLOSE_WAIT_S)
+        # While the models load the child reads no commands: closing then must not wait.
+        self._process.join(CLOSE_WAIT_S if self._ready.is_set() else 0.5)
         if self._process.is_alive():
-            log.warning("the session process did not stop in time; ending it")
+            log.info("the session process did not stop in time (loading?); ending it")
             self._process.terminate()
             self._process.join(5.0)
         if self._reader is not None:
@@ -98,6 +100,8 @@ class SessionProcess:
             except Exception as e:  # an event that cannot be unpickled: report, go on
                 log.warning("unreadable event from the session process: %s", e)
                 continue
+            if isinstance(event, ev.Ready):
+                self._ready.set()
             on_event(event)
         if not self._closing:
             on_event(ev.Error(0, "session", "The assistant's process ended unexpectedly."))

@@ -110,3 +110,12 @@ class CrashingSession:
 
     def close(self) -> None:
         pass
+
+
+class SlowLoadingSession(CrashingSession):
+    """A session whose models take a minute to load."""
+
+    def start(self, on_event: Any) -> None:
+        import time
+
+        time.sleep(60)

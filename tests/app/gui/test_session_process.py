@@ -12,7 +12,7 @@ import pytest
 
 from app.gui.session_process import SessionProcess
 from app.voice import events as ev
-from tests.app.gui.fakes import SHIPPED, CrashingSession, typed_host
+from tests.app.gui.fakes import SHIPPED, CrashingSession, SlowLoadingSession, typed_host
 
 pytestmark = pytest.mark.gui
 
@@ -79,3 +79,14 @@ def test_a_dead_session_process_is_reported() -> None:
     session.submit(ev.TypedText("anyone there?"))  # no exception: the pipe is closed
     session.close()
     assert session._process.exitcode == 3
+
+
+def test_closing_while_the_models_load_does_not_wait_for_them() -> None:
+    events = Events()
+    session = SessionProcess(SlowLoadingSession)
+    session.start(events)
+    time.sleep(1.0)  # the child is up and "loading"
+    started = time.monotonic()
+    session.close()
+    assert time.monotonic() - started < 5.0  # not the 60 s of loading, nor CLOSE_WAIT_S
+    assert not session._process.is_alive()
