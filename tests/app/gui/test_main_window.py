@@ -208,3 +208,31 @@ def test_forget_me_reaches_the_dialogue_memory(
     window.forget_me()
     qtbot.waitUntil(lambda: conversation.forgotten == 1, timeout=3000)
     assert not window.chat.bubbles
+
+
+class UnpluggedMicrophone:
+    """A microphone that fails when opened (unplugged, taken by another program)."""
+
+    def start(self) -> None:
+        raise OSError("the input device went away")
+
+    def read(self) -> None:
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+def test_voice_failure_hands_over_to_typed_chat(qtbot, conversation: FakeConversation) -> None:
+    fake = FakeVoice(conversation)
+    fake.microphone = UnpluggedMicrophone()  # type: ignore[assignment]
+    session = fake.host()
+    win = _open(qtbot, session)
+    qtbot.waitUntil(lambda: win.ready is not None and not win.ready.voice, timeout=5000)
+    assert any("input device went away" in e for e in win.errors)
+    assert not win.voice.mic.isEnabled()
+    _type(qtbot, win, "where is my order 12345")
+    qtbot.waitUntil(lambda: win.chat.bubbles[-1].turn is not None, timeout=5000)
+    assert win.chat.bubbles[-1].text() == SHIPPED
+    win.close()
+    session.close()
