@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ENCODER_ROLES = {"en": "nlu-encoder", "zh": "nlu-encoder-zh"}
-GENERATOR_ROLES = {"en": "generator", "zh": "generator-zh"}
 DEFAULT_USER = "local"
 
 
@@ -136,23 +135,25 @@ def build_retriever(
 
 
 def build_generator(config: Config, language: str) -> Generator | None:
-    """The configured generator, or None (disabled, or its model is not prepared)."""
+    """The configured generator, or None (disabled, or its model is not prepared). Its
+    settings and LoRA adapter (configured, else activated in the fine-tuning window) come
+    from ``app.generator.generator_options``."""
     if not config.generator.enabled:
         return None
-    from dialogue.generator import GeneratorError, GeneratorOptions, make_generator
+    from app.config import ConfigError
+    from app.generator import generator_options
+    from dialogue.generator import GeneratorError, make_generator
 
-    url = config.generator.url
-    model = ""
-    if not url:
-        from app.store.store import ModelStore
-
-        try:
-            model = ModelStore(config=config).path(GENERATOR_ROLES[language])
-        except ModelStoreError as e:
-            log.info("no generator: %s", e.message)
-            return None
     try:
-        return make_generator(GeneratorOptions(model=model, url=url))
+        options = generator_options(config, language)
+    except ModelStoreError as e:
+        log.info("no generator: %s", e.message)
+        return None
+    except ConfigError as e:
+        log.warning("no generator: %s", e)
+        return None
+    try:
+        return make_generator(options)
     except (GeneratorError, ValueError) as e:
         log.warning("no generator: %s", e)
         return None

@@ -55,6 +55,18 @@ def voice_settings(config: Config, language: str) -> VoiceSettings:
     return VoiceSettings(endpoint=endpoint, echo=echo, barge_in=voice.barge_in, language=language)
 
 
+def nlu_model_choice(options: TalkOptions, language: str) -> str:
+    """The NLU model folder to load: the one asked for, else the one activated in the
+    fine-tuning window (``app.models_active``), else "" (the domain's own trained model).
+    The chat model's adapter is chosen the same way, in ``app.generator``."""
+    if options.nlu_model:
+        return options.nlu_model
+    from app.models_active import active_model, slot_name
+
+    active = active_model(slot_name("nlu", language))
+    return str(active) if active is not None else ""
+
+
 def asr_model_path(config: Config, language: str, choice: str = "") -> str:
     """The Whisper folder for conversations: ``auto`` is tiny.en for English (measured the
     fastest with the same answers on the shop turns, see BENCHMARKS.md), else asr.model."""
@@ -123,7 +135,7 @@ def _load_dialogue(config: Config, language: str, options: TalkOptions) -> Any:
         language=language,
         user=options.user,
         generator=options.generator,
-        nlu_model=options.nlu_model,
+        nlu_model=nlu_model_choice(options, language),
     )
     manager = build_dialogue(config, chat)
     manager.nlu.predict(["hello"])  # warm-up: the first prediction builds caches
