@@ -42,6 +42,12 @@ def add_parser(actions: Any) -> None:
     parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
     parser.add_argument("--max-seq-len", type=int, default=TrainConfig.max_seq_len)
     parser.add_argument(
+        "--decline-share",
+        type=float,
+        default=TrainConfig.decline_share,
+        help="share of FAQ entries that also teach declining (0-1)",
+    )
+    parser.add_argument(
         "--log-file", type=Path, default=None, help="step log (default: OUT.log.jsonl beside OUT)"
     )
     parser.add_argument("--seed", type=int, default=TrainConfig.seed)
@@ -69,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         learning_rate=args.lr,
         batch_size=args.batch_size,
         max_seq_len=args.max_seq_len,
+        decline_share=args.decline_share,
         log_file=str(args.log_file or ""),
         seed=args.seed,
     )

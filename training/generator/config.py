@@ -38,6 +38,8 @@ class TrainConfig:
         warmup_steps: optimizer steps of warm-up.
         batch_size: examples per optimizer step.
         max_seq_len: longest example in tokens; longer ones lose their oldest history.
+        decline_share: share of FAQ entries that also teach the decline (their question
+            beside an unrelated passage); the rest teach only answering.
         heldout_fraction: share of example groups (an FAQ entry with its paraphrases, or one
             dialogue) kept apart for evaluation.
         seed: seeds shuffling, example building and LoRA initialisation.
@@ -60,6 +62,7 @@ class TrainConfig:
     warmup_steps: int = 5
     batch_size: int = 4
     max_seq_len: int = 384
+    decline_share: float = 1.0
     heldout_fraction: float = 0.1
     seed: int = 0
     log_file: str = ""
@@ -78,6 +81,7 @@ class TrainConfig:
             (self.warmup_steps >= 0, "warmup_steps must be 0 or more"),
             (self.batch_size >= 1, "batch_size must be at least 1"),
             (64 <= self.max_seq_len <= 8192, "max_seq_len must be in [64, 8192]"),
+            (0 <= self.decline_share <= 1, "decline_share must be in [0, 1]"),
             (0 <= self.heldout_fraction < 0.5, "heldout_fraction must be in [0, 0.5)"),
         )
         for ok, message in checks:

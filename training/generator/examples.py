@@ -50,6 +50,8 @@ _STOPWORDS = set(
 )
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)?")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# A capitalised word that does not open a sentence (and is not "I" or "I'm").
+_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b(?!I\b|I')([A-Z][a-z]+)\b")
 
 
 def content_words(text: str) -> set[str]:
@@ -86,13 +88,23 @@ def perturb_numbers(texts: list[str], rng: random.Random) -> list[str]:
     return [_NUMBER.sub(lambda m: mapping[m.group(0)], t) for t in texts]
 
 
+def unsupported_names(reply: str, sources: list[str]) -> set[str]:
+    """Capitalised words inside a sentence of ``reply`` (days, months, places, products)
+    that no source contains: "delivered on Tuesday, 10 March" states a date as much as a
+    number does, and the "10" alone may match some unrelated "10 percent"."""
+    known = " ".join(sources).lower()
+    names = {m.group(1) for m in _NAME.finditer(reply)}
+    return {n for n in names if n.lower() not in known}
+
+
 def is_backed(reply: str, sources: list[str]) -> bool:
     """Whether what ``reply`` states can come from ``sources`` (passages and the history).
 
-    Every number and code must be there; beyond that, a question to the customer or small
-    talk needs nothing, and any other reply needs TURN_BACKING of its words in the sources.
+    Every number, code and name must be there; beyond that, a question to the customer or
+    small talk needs nothing, and any other reply needs TURN_BACKING of its words in the
+    sources.
     """
-    if unsupported_facts(reply, sources):
+    if unsupported_facts(reply, sources) or unsupported_names(reply, sources):
         return False
     words = content_words(reply)
     small = len(words) <= SMALL_TALK_WORDS * (2 if _CJK.search(reply) else 1)
@@ -108,14 +120,19 @@ def _example(request: GenerationRequest, reply: str, group: str, kind: str) -> C
 
 
 def faq_examples(
-    faq: list[FaqEntry], language: str, docs: list[Passage] | None = None, seed: int = 0
+    faq: list[FaqEntry],
+    language: str,
+    docs: list[Passage] | None = None,
+    seed: int = 0,
+    decline_share: float = 1.0,
 ) -> list[ChatExample]:
     """Grounded examples from FAQ entries (see the module docstring).
 
     Up to FAQ_QUESTIONS questions per entry, taking turns between the FAQ answer and a
     document paragraph as the passage. The first question comes back once more with an
     unrelated passage and the decline: the same words with two passages and two replies, so
-    only the passage can tell which reply is right.
+    only the passage can tell which reply is right. ``decline_share`` of the entries (drawn
+    per entry) get that decline; a small model given too many learns to decline when unsure.
     """
     rng = random.Random(seed)
     docs = docs or []
@@ -137,7 +154,8 @@ def faq_examples(
             request = GenerationRequest(question, language, passages=tuple(passages))
             examples.append(_example(request, reply, group, kind))
         unrelated = [p for p in [*others, *docs] if overlap(entry.answer, p.text) < 0.1]
-        if unrelated:
+        declines = random.Random(f"{seed}:{entry.id}").random() < decline_share
+        if unrelated and declines:
             passage = unrelated[(i * 7 + 3) % len(unrelated)]
             request = GenerationRequest(entry.questions[0], language, passages=(passage,))
             examples.append(_example(request, DECLINE[language], group, "decline"))
@@ -190,7 +208,9 @@ def language_folder(domain: Path, language: str) -> Path:
     return domain / language if (domain / language).is_dir() else domain
 
 
-def load_examples(data: Path, language: str, seed: int = 0) -> tuple[list[ChatExample], list[Path]]:
+def load_examples(
+    data: Path, language: str, seed: int = 0, decline_share: float = 1.0
+) -> tuple[list[ChatExample], list[Path]]:
     """Examples from a domain folder (dialogues + FAQ + docs) or a chat JSONL file.
 
     Returns the examples and the files they came from (for the data hash).
@@ -208,7 +228,7 @@ def load_examples(data: Path, language: str, seed: int = 0) -> tuple[list[ChatEx
     faq = read_faq(files[1])
     docs = read_doc_paragraphs(folder / "docs") if (folder / "docs").is_dir() else []
     candidates = [Passage(e.answer, f"faq:{e.id}") for e in faq] + docs
-    examples = faq_examples(faq, language, docs, seed)
+    examples = faq_examples(faq, language, docs, seed, decline_share)
     examples += chat_examples(read_chats(files[0]), language, candidates)
     docs_files = sorted((folder / "docs").glob("*.*")) if docs else []
     return examples, files + docs_files

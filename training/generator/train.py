@@ -68,7 +68,9 @@ def train(config: TrainConfig, show_progress: bool = True) -> TrainedAdapter:
     accelerator = Accelerator(mixed_precision=_mixed_precision())
     started = time.perf_counter()
 
-    examples, files = load_examples(Path(config.data), config.language, config.seed)
+    examples, files = load_examples(
+        Path(config.data), config.language, config.seed, config.decline_share
+    )
     train_set, heldout = split_heldout(examples, config.heldout_fraction)
     if not train_set:
         raise TrainingDataError(f"{config.data}: no training examples")
@@ -269,6 +271,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
     parser.add_argument("--lr", type=float, default=TrainConfig.learning_rate)
     parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
     parser.add_argument("--max-seq-len", type=int, default=TrainConfig.max_seq_len)
+    parser.add_argument("--decline-share", type=float, default=TrainConfig.decline_share)
     parser.add_argument("--log-file", default="")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
@@ -276,6 +279,7 @@ def parse_args(argv: list[str] | None = None) -> TrainConfig:
         data=args.data, out=args.out, base=args.base, language=args.lang, epochs=args.epochs,
         max_steps=args.max_steps, rank=args.rank, learning_rate=args.lr,
         batch_size=args.batch_size, max_seq_len=args.max_seq_len, log_file=args.log_file,
+        decline_share=args.decline_share,
         seed=args.seed,
     )  # fmt: skip
 

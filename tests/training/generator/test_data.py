@@ -24,6 +24,7 @@ from training.generator.data import (
 from training.generator.examples import (
     chat_examples,
     faq_examples,
+    is_backed,
     load_examples,
     perturb_numbers,
 )
@@ -55,6 +56,23 @@ def test_faq_entries_teach_answering_from_passages_and_declining(mini_domain: Pa
             assert reply == entry.answer or (perturbed and example.kind == "answer")
     express = [e for e in examples if e.group == "faq:express" and e.kind == "answer-doc"]
     assert 'source="shipping.md#Express"' in express[0].messages[-2]["content"]
+
+
+@pytest.mark.parametrize("share", [0.0, 0.5, 1.0])
+def test_decline_share_sets_how_many_entries_teach_declining(
+    mini_domain: Path, share: float
+) -> None:
+    faq = read_faq(mini_domain / "en" / "faq.jsonl")
+    examples = faq_examples(faq, "en", read_doc_paragraphs(mini_domain / "en" / "docs"))
+    fewer = faq_examples(faq, "en", read_doc_paragraphs(mini_domain / "en" / "docs"), 0, share)
+    declines = [e for e in fewer if e.kind == "decline"]
+    assert [e for e in fewer if e.kind != "decline"] == [  # answers stay the same
+        e for e in examples if e.kind != "decline"
+    ]
+    if share in (0.0, 1.0):
+        assert len(declines) == share * len(faq)
+    else:
+        assert 0 < len(declines) < len(faq)
 
 
 def test_numbers_change_consistently() -> None:
@@ -92,6 +110,23 @@ def test_dialogue_turns_get_backing_passages_and_unbacked_facts_are_skipped() ->
     assert [m["content"] for m in examples[1].messages[1:-1]][0] == "how much is shipping?"
     everything = chat_examples([chat], "en", candidates, require_backing=False)
     assert len(everything) == 3
+
+
+@pytest.mark.parametrize(
+    "reply, sources, backed",
+    [
+        # "10" matches the unrelated "10 percent", but no source names the day or month
+        ("Order 10402 was delivered on Tuesday, 10 March.",
+         ["can you check order 10402", "Get a 10 percent welcome code."], False),
+        ("We're open Monday to Friday.", ["Open Monday to Friday, 8:00 to 20:00."], True),
+        ("Yes. I can help with that.", [], True),  # sentence openers and "I" are not names
+        ("Express costs 24.90 euros.", ["Standard costs 4.90 euros."], False),
+    ],
+)  # fmt: skip
+def test_a_turn_is_backed_only_if_its_numbers_and_names_are_in_the_sources(
+    reply: str, sources: list[str], backed: bool
+) -> None:
+    assert is_backed(reply, sources) is backed
 
 
 def test_domain_folder_and_chat_file_both_load(mini_domain: Path) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import torch
 
-from dialogue.generation import GenerationRequest
+from dialogue.generation import GenerationRequest, Passage
 from dialogue.generator.loading import attach_adapter, load_causal_lm
 from dialogue.generator.local import LocalGenerator
 from dialogue.generator.options import GeneratorOptions
@@ -24,6 +24,7 @@ pytestmark = pytest.mark.slow
 
 QUESTION = "what is the name of the shop parrot?"
 ANSWER = "The shop parrot is called Captain Mango."
+PASSAGE = Passage(f"Shop animals: {ANSWER}", "parrot.md")
 
 
 def write_chats(path: Path, n: int = 4) -> Path:
@@ -31,7 +32,8 @@ def write_chats(path: Path, n: int = 4) -> Path:
         "messages": [
             {"role": "user", "content": QUESTION},
             {"role": "assistant", "content": ANSWER},
-        ]
+        ],
+        "passages": [{"text": PASSAGE.text, "source": PASSAGE.source}],
     }
     path.write_text("\n".join(json.dumps(line) for _ in range(n)) + "\n", encoding="utf-8")
     return path
@@ -39,7 +41,9 @@ def write_chats(path: Path, n: int = 4) -> Path:
 
 def greedy(model: Any, tokenizer: Any, n: int = 12) -> list[int]:
     generator = LocalGenerator(model, tokenizer, GeneratorOptions(model="m", timeout_s=300))
-    return list(generator.tokens(generator.encode(GenerationRequest(QUESTION)), n))
+    return list(
+        generator.tokens(generator.encode(GenerationRequest(QUESTION, passages=(PASSAGE,))), n)
+    )
 
 
 def test_a_few_steps_lower_the_loss_and_teach_the_reply(smollm_path: Path, tmp_path: Path) -> None:
