@@ -95,3 +95,31 @@ def test_stall_while_loading_and_generating(qtbot) -> None:
     assert not window.errors
     assert len(window.chat.bubbles[-1].text()) > 10
     assert worst < 500  # a model call on the GUI thread would block for seconds
+
+
+@pytest.mark.slow
+def test_the_apps_own_session_loads_and_answers(qtbot) -> None:
+    """``make_session`` as ``wenda`` runs it: voice if a microphone and speaker open, else
+    typed chat; either way the real dialogue answers a typed question, and the window stays
+    responsive while the models load in the session process."""
+    from app.gui.app import make_session
+
+    session = make_session(Config())
+    window = MainWindow(session, Config())
+    qtbot.addWidget(window)
+    window.show()
+    probe = StallProbe()
+    probe.start()
+    session.start(window.bridge.post)
+    window.input.setText("What are your opening hours?")
+    window.send_typed()
+    qtbot.waitUntil(lambda: window.ready is not None, timeout=240000)
+    report(f"model load (the app's session, voice={window.ready.voice})", probe)
+    probe.start()
+    qtbot.waitUntil(lambda: window.chat.bubbles[-1].turn is not None, timeout=120000)
+    worst = report("first typed turn (real dialogue)", probe)
+    window.close()
+    session.close()
+    turn = window.chat.bubbles[-1].turn
+    assert turn.reply and turn.intent, window.errors
+    assert worst < 500
