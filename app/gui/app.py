@@ -34,7 +34,7 @@ def run_app(config: Config, session: Session | None = None, argv: list[str] | No
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("Wenda")
     session = session or make_session(config)
-    window = MainWindow(session, config)
+    window = MainWindow(session, config, make_session=make_session)
     window.show()
     session.start(window.bridge.post)
     try:
@@ -42,4 +42,6 @@ def run_app(config: Config, session: Session | None = None, argv: list[str] | No
     finally:
         window.close()
         window.session.close()  # ends the session before Qt objects go away
+        for closing in window.closing_sessions:  # sessions replaced by new settings
+            closing.wait(30.0)
         app.processEvents()

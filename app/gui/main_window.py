@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.config import Config
+from app.gui.background import BackgroundCall
 from app.gui.bridge import SessionBridge
 from app.gui.chat_view import Bubble, ChatView
 from app.gui.icons import send_icon
@@ -61,13 +62,19 @@ QFrame#footer { background: white; border-top: 1px solid #e4e7ec; }
 class MainWindow(QMainWindow):
     """One conversation with one session; owns the bridge, not the session's lifetime."""
 
-    def __init__(self, session: Session, config: Config | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        config: Config | None = None,
+        make_session: Callable[[Config], Session] | None = None,
+    ) -> None:
+        """``make_session``: how to start a session on new settings (None: keep this one)."""
         super().__init__()
         self.session = session
         self.config = config or Config()
-        self.bridge = SessionBridge(self)
-        # Queued even from the GUI thread: events are handled in the order they were posted.
-        self.bridge.event.connect(self.on_event, Qt.ConnectionType.QueuedConnection)
+        self.make_session = make_session
+        self.bridge = self._new_bridge()
+        self.closing_sessions: list[BackgroundCall] = []
         self.replies: dict[int, tuple[Bubble, list[str]]] = {}  # turn id -> bubble, sentences
         self.errors: list[str] = []
         self.ready: ev.Ready | None = None
@@ -181,10 +188,39 @@ class MainWindow(QMainWindow):
             self.chat.clear()
             self.replies.clear()
 
+    def _new_bridge(self) -> SessionBridge:
+        bridge = SessionBridge(self)
+        # Queued even from the GUI thread: events are handled in the order they were posted.
+        bridge.event.connect(self.on_event, Qt.ConnectionType.QueuedConnection)
+        return bridge
+
     def open_settings(self) -> None:
         dialog = SettingsDialog(self.config, on_forget=self.forget_me, parent=self)
-        if dialog.exec():
-            self.config = dialog.saved_config or self.config
+        if dialog.exec() and dialog.saved_config is not None:
+            self.apply_config(dialog.saved_config)
+
+    def apply_config(self, config: Config) -> None:
+        """New settings take effect now: a new session loads on them (the window shows
+        "loading" meanwhile) while the old one shuts down in the background."""
+        changed = config != self.config
+        self.config = config
+        if not changed or self.make_session is None:
+            return
+        old, old_bridge = self.session, self.bridge
+        old_bridge.event.disconnect(self.on_event)  # its last events are of no interest now
+        closing = BackgroundCall(old.close, lambda _: self._closed(closing), parent=self)
+        self.closing_sessions.append(closing.start())
+        self.session, self.bridge = self.make_session(config), self._new_bridge()
+        self.ready, self.stopped = None, False
+        self.voice.microphone_changed(False)
+        self.voice.set_ready(False, "loading")
+        self.voice.set_state("loading")
+        self.input.setPlaceholderText("Type a message and press Enter… (models are loading)")
+        self.session.start(self.bridge.post)
+
+    def _closed(self, call: BackgroundCall) -> None:
+        if call in self.closing_sessions:
+            self.closing_sessions.remove(call)
 
     def open_wizard(self) -> None:
         wizard = FineTuneWizard(self.config, parent=self)

@@ -236,3 +236,34 @@ def test_voice_failure_hands_over_to_typed_chat(qtbot, conversation: FakeConvers
     assert win.chat.bubbles[-1].text() == SHIPPED
     win.close()
     session.close()
+
+
+def test_new_settings_start_a_new_session(qtbot, conversation: FakeConversation) -> None:
+    import dataclasses
+
+    second = FakeConversation()
+    configs: list[Config] = []
+
+    def make_session(config: Config):
+        configs.append(config)
+        return typed_host(second)
+
+    first = typed_host(conversation)
+    win = MainWindow(first, Config(), make_session=make_session)
+    qtbot.addWidget(win)
+    win.show()
+    first.start(win.bridge.post)
+    qtbot.waitUntil(lambda: win.ready is not None, timeout=5000)
+    win.apply_config(win.config)  # nothing changed: the session stays
+    assert win.session is first and not configs
+    new = dataclasses.replace(win.config, tts=dataclasses.replace(win.config.tts, enabled=False))
+    win.apply_config(new)
+    assert configs == [new] and win.session is not first
+    qtbot.waitUntil(lambda: win.ready is not None and not win.closing_sessions, timeout=10000)
+    assert first.session.wait(0)  # the old session has ended
+    _type(qtbot, win, "where is my order 12345")
+    qtbot.waitUntil(lambda: win.chat.bubbles[-1].turn is not None, timeout=5000)
+    assert second.said == ["where is my order 12345"] and not conversation.said
+    assert not win.stopped  # the old session's Stopped did not reach the window
+    win.close()
+    win.session.close()
