@@ -204,8 +204,15 @@ class MainWindow(QMainWindow):
         "loading" meanwhile) while the old one shuts down in the background."""
         changed = config != self.config
         self.config = config
-        if not changed or self.make_session is None:
+        if changed:
+            self.reload_session()
+
+    def reload_session(self) -> None:
+        """A new session on the current settings and active models (after the wizard
+        activated a model, or the settings changed)."""
+        if self.make_session is None:
             return
+        config = self.config
         old, old_bridge = self.session, self.bridge
         old_bridge.event.disconnect(self.on_event)  # its last events are of no interest now
         closing = BackgroundCall(old.close, lambda _: self._closed(closing), parent=self)
@@ -227,6 +234,7 @@ class MainWindow(QMainWindow):
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.open_dialogs.append(wizard)
         wizard.destroyed.connect(lambda: self.open_dialogs.remove(wizard))
+        wizard.activated.connect(self.reload_session)
         wizard.show()
 
     # ---- session events (GUI thread) ----

@@ -127,6 +127,9 @@ class ReportPage(QWizardPage):
 
     def validatePage(self) -> bool:  # noqa: N802 (Finish pressed)
         self.apply(self.activate.isChecked())
+        activated = getattr(self.wizard(), "activated", None)
+        if self.activate.isChecked() and activated is not None:
+            activated.emit()
         return True
 
     def apply(self, activate: bool) -> list[str]:

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QWidget, QWizard
 
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 
 class FineTuneWizard(QWizard):
     """Pages: data, options, training, report. ``plans()`` is computed once per run."""
+
+    activated = Signal()  # a new model was made active: the running session should reload
 
     def __init__(self, config: Config, parent: QWidget | None = None) -> None:
         super().__init__(parent)

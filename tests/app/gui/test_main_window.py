@@ -267,3 +267,27 @@ def test_new_settings_start_a_new_session(qtbot, conversation: FakeConversation)
     assert not win.stopped  # the old session's Stopped did not reach the window
     win.close()
     win.session.close()
+
+
+def test_a_model_activated_in_the_wizard_reloads_the_session(
+    qtbot, conversation: FakeConversation
+) -> None:
+    made: list[object] = []
+
+    def make_session(config: Config):
+        made.append(typed_host(FakeConversation()))
+        return made[-1]
+
+    first = typed_host(conversation)
+    win = MainWindow(first, Config(), make_session=make_session)
+    qtbot.addWidget(win)
+    win.show()
+    first.start(win.bridge.post)
+    win.open_wizard()
+    wizard = win.open_dialogs[-1]
+    wizard.activated.emit()  # what Finish does after "activate" on the report page
+    assert made and win.session is made[0]
+    qtbot.waitUntil(lambda: win.ready is not None and not win.closing_sessions, timeout=10000)
+    wizard.close()
+    win.close()
+    win.session.close()

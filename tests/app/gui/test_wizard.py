@@ -76,7 +76,8 @@ def test_whole_wizard_run_then_rollback(qtbot, tiny_nlu: Path) -> None:
         current = report.metrics.item(metrics["intent_accuracy"], 2).text()
         assert (current == "—") == (run == 0 and prepared is None)
         report.activate.setChecked(True)
-        wizard.button(QWizard.WizardButton.FinishButton).click()
+        with qtbot.waitSignal(wizard.activated, timeout=5000):  # the window reloads on it
+            wizard.button(QWizard.WizardButton.FinishButton).click()
         assert models_active.active_model("nlu-en") == out
         assert (out / "report.json").exists()
         outs.append(out)
