@@ -45,7 +45,7 @@ def add_nlu(parser: argparse.ArgumentParser) -> None:
         "--slot-decoder",
         choices=("softmax", "crf"),
         default=None,
-        help="slot tagging: per-word softmax or a CRF with learned tag transitions",
+        help="slot tagging: a CRF with learned tag transitions (default) or per-word softmax",
     )
     parser.add_argument(
         "--train-word-embeddings",

@@ -45,7 +45,7 @@ class TrainConfig:
     seed: int = 13
     pooling: str = "mean"  # intent pooling: "mean" or "cls"
     dropout: float = 0.1
-    slot_decoder: str = "softmax"  # "softmax" (per word) or "crf" (learned tag transitions)
+    slot_decoder: str = "crf"  # learned tag transitions (SNIPS dev +0.5 slot F1), or "softmax"
     max_tokens: int = 64  # sub-tokens per utterance incl. special tokens; spoken commands are short
     freeze_word_embeddings: bool = True  # half the parameters; frozen is faster on CPU
     dev_fraction: float = 0.1  # held out of train (stratified, seeded) when there is no dev split
