@@ -3,7 +3,9 @@
 The recipe is ../shared/TESTING_AUDIO_GUI.md: two null sinks, ``speaker`` (the default
 output) and ``micfeed``, and a virtual source ``vmic`` on ``micfeed.monitor`` (the default
 input). Playing a file into ``micfeed`` is someone talking into the microphone; recording
-``speaker.monitor`` is listening to what the app said.
+``speaker.monitor`` is listening to what the app said. Two idle ``parec`` keepers stop the
+server from suspending, which otherwise delays a new stream's first callback by up to 2 s.
+The one copy of the recipe: ``wenda bench voice`` and the audio tests both use it.
 
 Acoustic echo is simulated with ``module-loopback`` from ``speaker.monitor`` into ``micfeed``:
 everything the app plays comes back into its microphone ``latency_msec`` later (measured
@@ -23,7 +25,7 @@ from types import TracebackType
 
 log = logging.getLogger(__name__)
 
-ENV_KEYS = ("XDG_RUNTIME_DIR", "PULSE_STATE_PATH", "PULSE_COOKIE")
+ENV_KEYS = ("XDG_RUNTIME_DIR", "PULSE_STATE_PATH", "PULSE_COOKIE", "PULSE_SERVER")
 WARM_UP_S = 2.0  # the recipe: idle streams need this long before callbacks come promptly
 
 
@@ -36,6 +38,7 @@ class VirtualAudio:
 
     def __init__(self) -> None:
         self.dir: Path | None = None
+        self.env: dict[str, str] = {}  # what a subprocess needs to reach this server
         self._saved: dict[str, str | None] = {}
         self._keepers: list[subprocess.Popen] = []
         self._echo_module: str | None = None
@@ -49,11 +52,13 @@ class VirtualAudio:
         self.dir = Path(tempfile.mkdtemp(prefix="wenda-pulse-"))
         self.dir.chmod(0o700)
         self._saved = {k: os.environ.get(k) for k in ENV_KEYS}
-        os.environ.update(
-            XDG_RUNTIME_DIR=str(self.dir),
-            PULSE_STATE_PATH=str(self.dir),
-            PULSE_COOKIE=str(self.dir / "cookie"),
-        )
+        self.env = {
+            "XDG_RUNTIME_DIR": str(self.dir),
+            "PULSE_STATE_PATH": str(self.dir),
+            "PULSE_COOKIE": str(self.dir / "cookie"),
+            "PULSE_SERVER": f"unix:{self.dir / 'pulse' / 'native'}",
+        }
+        os.environ.update(self.env)
         try:
             self._start()
         except BaseException:
@@ -84,10 +89,7 @@ class VirtualAudio:
                 )
             )
         threading.Event().wait(WARM_UP_S)
-        import sounddevice
-
-        sounddevice._terminate()  # PortAudio lists devices once: rescan with this server
-        sounddevice._initialize()
+        _rescan_devices()  # PortAudio lists devices once: rescan with this server
 
     def pactl(self, *args: str) -> str:
         done = subprocess.run(["pactl", *args], capture_output=True, text=True, timeout=10)
@@ -153,3 +155,12 @@ class VirtualAudio:
         if self.dir is not None:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
+            _rescan_devices()  # forget this server's devices
+
+
+def _rescan_devices() -> None:
+    """Make sounddevice (PortAudio) list the devices again, as of the current environment."""
+    import sounddevice
+
+    sounddevice._terminate()
+    sounddevice._initialize()

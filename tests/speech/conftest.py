@@ -12,13 +12,13 @@ from dataclasses import replace
 
 import pytest
 
+from app.bench.virtual_audio import VirtualAudio
 from app.config import Config
 from app.speech_engines import recognizer_config, voice_config
 from app.store.store import ModelStore
 from speech.asr import Recognizer, make_recognizer
 from speech.tts import Synthesizer, make_synthesizer
 from speech.vad import Vad, VadConfig, make_vad
-from tests.speech.pulse import PulseServer
 from tests.speech.recordings import POCKETSPHINX
 
 
@@ -70,14 +70,10 @@ def recordings_installed() -> None:
 
 
 @pytest.fixture(scope="module")
-def pulse() -> Iterator[PulseServer]:
+def pulse() -> Iterator[VirtualAudio]:
     """A private PulseAudio server (virtual mic ``vmic``, virtual ``speaker``), up for one
     test module only, so it never overlaps another module's audio server."""
     if not shutil.which("pulseaudio") or not shutil.which("paplay"):
         pytest.skip("needs pulseaudio and pulseaudio-utils (scripts/setup.sh)")
-    server = PulseServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    with VirtualAudio() as audio:
+        yield audio

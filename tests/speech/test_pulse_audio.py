@@ -18,13 +18,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from app.bench.virtual_audio import VirtualAudio
 from speech.audio import SAMPLE_RATE
 from speech.devices import find_device
 from speech.errors import AudioDeviceError
 from speech.listen import Utterance, listen
 from speech.microphone import MicrophoneConfig, make_microphone
 from speech.speaker import SpeakerConfig, make_speaker
-from tests.speech.pulse import PulseServer
 from tests.speech.recordings import ALSA_SOUNDS, LIBRIVOX_0880, word_errors
 
 pytestmark = [pytest.mark.audio, pytest.mark.usefixtures("recordings_installed")]
@@ -52,7 +52,7 @@ def collect_utterances(mic, vad, count: int, timeout_s: float) -> list[Utterance
 
 
 @pytest.mark.slow
-def test_microphone_to_transcript(pulse: PulseServer, vad, recognizer) -> None:  # type: ignore[no-untyped-def]
+def test_microphone_to_transcript(pulse: VirtualAudio, vad, recognizer) -> None:  # type: ignore[no-untyped-def]
     base = recognizer("faster", "base")
     mic = make_microphone(MicrophoneConfig())
     assert mic.sample_rate == SAMPLE_RATE and mic.channels == 1
@@ -60,7 +60,7 @@ def test_microphone_to_transcript(pulse: PulseServer, vad, recognizer) -> None: 
     def feed() -> None:  # two real recordings into the microphone, a pause before each
         for path in (LIBRIVOX_0880, ALSA_SOUNDS / "Front_Left.wav"):
             time.sleep(0.8)
-            pulse.run("paplay", "--device=micfeed", str(path))
+            pulse.say(path).wait(30)
 
     feeder = threading.Thread(target=feed)
     feeder.start()
@@ -77,7 +77,7 @@ def test_microphone_to_transcript(pulse: PulseServer, vad, recognizer) -> None: 
     assert errors <= 1
 
 
-def _record(pulse: PulseServer, path: Path) -> subprocess.Popen[bytes]:
+def _record(pulse: VirtualAudio, path: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         ["parecord", "--device=speaker.monitor", "--file-format=wav", "--rate=16000",
          "--channels=1", "--latency-msec=10", str(path)],
@@ -97,7 +97,7 @@ def sentence(voice) -> np.ndarray:  # type: ignore[no-untyped-def]
     return voice("joe", "en").synthesize(text)
 
 
-def test_playback_reaches_the_speaker(pulse: PulseServer, sentence, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_playback_reaches_the_speaker(pulse: VirtualAudio, sentence, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with make_speaker(SpeakerConfig()) as speaker:
         recorder = _record(pulse, tmp_path / "out.wav")
         time.sleep(0.5)
@@ -121,7 +121,7 @@ def test_playback_reaches_the_speaker(pulse: PulseServer, sentence, tmp_path: Pa
     assert report.started_at is not None
 
 
-def test_stop_cuts_playback_within_50_ms(pulse: PulseServer, sentence, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_stop_cuts_playback_within_50_ms(pulse: VirtualAudio, sentence, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with make_speaker(SpeakerConfig()) as speaker:
         recorder = _record(pulse, tmp_path / "cut.wav")
         time.sleep(0.5)
@@ -148,7 +148,7 @@ def test_stop_cuts_playback_within_50_ms(pulse: PulseServer, sentence, tmp_path:
     assert cut_delay_s < 0.05
 
 
-def test_named_devices_and_missing_ones(pulse: PulseServer) -> None:
+def test_named_devices_and_missing_ones(pulse: VirtualAudio) -> None:
     assert find_device("pulse", "input") == find_device("PULSE", "output")
     with pytest.raises(AudioDeviceError, match="no microphone named 'no-such-mic'; devices: "):
         find_device("no-such-mic", "input")
@@ -156,7 +156,7 @@ def test_named_devices_and_missing_ones(pulse: PulseServer) -> None:
         find_device("999", "output")
 
 
-def test_no_sound_server_is_a_clear_error(pulse: PulseServer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_no_sound_server_is_a_clear_error(pulse: VirtualAudio, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """With the sound server gone, opening a device fails with a message, not a traceback."""
     import sounddevice as sd
 

@@ -1,21 +1,19 @@
 """The real voice loop on PulseAudio virtual devices: spoken turns, barge-in, self-echo.
 
 Everything is real: Silero VAD, Whisper, the shop dialogue, Piper, the speech layer's
-microphone and speaker on the speech tests' private PulseAudio server, with Wenda's own
-output looped back into the microphone (module-loopback) where a test needs echo. The
-user's shop sentences are synthesised at run time with the
-bundled Piper voice (``synthetic-piper-*.wav``; Piper -> Whisper is proven by the speech
-tests). What Wenda said is checked from the virtual speaker's monitor, recorded with
+microphone and speaker on a private PulseAudio server (``app.bench.virtual_audio``, as in
+``wenda bench voice``), with Wenda's own output looped back into the microphone
+(module-loopback) where a test needs echo. The user's shop sentences are synthesised at run
+time with the bundled Piper voice (``synthetic-piper-*.wav``; Piper -> Whisper is proven by
+the speech tests). What Wenda said is checked from the virtual speaker's monitor, recorded with
 parecord and transcribed by Whisper base, independently of the session's own accounts.
 """
 
 from __future__ import annotations
 
 import difflib
-import os
 import re
 import signal
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +23,7 @@ import pytest
 import soundfile
 
 from app.bench.utterances import synthesize_clips
+from app.bench.virtual_audio import VirtualAudio
 from app.bench.voice_driver import VoiceDriver
 from app.config import Config
 from app.voice import events as ev
@@ -33,7 +32,6 @@ from app.voice.devices import QueueSpeaker, TimedMicrophone
 from dialogue.state import DialogueState
 from speech.audio import SAMPLE_RATE, resample
 from tests.app.chat_models import shop_nlu_model
-from tests.speech.pulse import PulseServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.audio]
 
@@ -41,60 +39,20 @@ TURNS = ("Hello there.", "What are your opening hours?", "How much does shipping
 SILENT = 0.003  # speaker monitor level below which Wenda is silent
 
 
-class Pulse:
-    """The speech tests' PulseAudio server, plus what these tests do with it: talk into the
-    virtual microphone, record the virtual speaker, loop the speaker into the microphone."""
-
-    def __init__(self, server: PulseServer) -> None:
-        self.server = server
-        self._loopback = ""
-
-    def _popen(self, *args: str) -> subprocess.Popen:
-        return subprocess.Popen(args, env=dict(os.environ), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)  # fmt: skip
-
-    def say(self, wav: Path) -> subprocess.Popen:
-        return self._popen("paplay", "--device=micfeed", str(wav))
-
-    def record_speaker(self, wav: Path) -> subprocess.Popen:
-        return self._popen("parecord", "--device=speaker.monitor", "--file-format=wav", str(wav))
-
-    def echo_on(self, volume: str = "100%") -> None:
-        """Acoustic echo: the speaker comes back into the mic ~55 ms later, at ``volume``
-        (100%: unity gain, the worst case; 70%: about -9 dB, a speaker across the desk)."""
-        module = ("module-loopback", "source=speaker.monitor", "sink=micfeed", "latency_msec=30")
-        done = self.server.run("pactl", "load-module", *module)
-        assert done.returncode == 0, done.stderr
-        self._loopback = done.stdout.strip()
-        if volume != "100%":
-            listing = self.server.run("pactl", "list", "sink-inputs").stdout
-            for block in listing.split("Sink Input #")[1:]:
-                if f"Owner Module: {self._loopback}" in block:
-                    index = block.split()[0]
-                    self.server.run("pactl", "set-sink-input-volume", index, volume)
-
-    def echo_off(self) -> None:
-        if self._loopback:
-            self.server.run("pactl", "unload-module", self._loopback)
-            self._loopback = ""
-
-
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
     """Virtual devices and loaded engines, shared by the tests of this module."""
     config = Config()
-    server = PulseServer()
-    server.start()
-    try:
+    with VirtualAudio() as audio:
         speaker = QueueSpeaker()
         options = TalkOptions("en", "voice-test", generator=False,
                               nlu_model=str(shop_nlu_model("en")))  # fmt: skip
         engines = load_engines(config, options, TimedMicrophone(), speaker)
         folder = tmp_path_factory.mktemp("clips")
-        yield Pulse(server), engines, voice_settings(config, "en"), folder
-        speaker.close()
-    finally:
-        server.stop()
+        try:
+            yield audio, engines, voice_settings(config, "en"), folder
+        finally:
+            speaker.close()
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +66,7 @@ def whisper_base() -> object:
 class SpeakerRecording:
     """parecord of the virtual speaker's monitor, for listening to what Wenda said."""
 
-    def __init__(self, audio: Pulse, path: Path) -> None:
+    def __init__(self, audio: VirtualAudio, path: Path) -> None:
         self.path = path
         self.process = audio.record_speaker(path)
         threading.Event().wait(0.3)  # parecord connects before anything worth hearing
