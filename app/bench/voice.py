@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import logging
 import os
+import resource
 import tempfile
 import threading
 import time
@@ -194,7 +195,9 @@ def _echo_trials(audio: VirtualAudio, engines: Any, settings: Any, folder: Path)
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from app.voice.build import TalkOptions, asr_model_path, load_engines, voice_settings
     from app.voice.devices import QueueSpeaker, TimedMicrophone
+    from app.voice.memory import cap_malloc_arenas
 
+    cap_malloc_arenas()  # as wenda talk does, so the memory figures compare
     config = args.config
     language = config.general.language
     options = TalkOptions(
@@ -221,6 +224,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         with VoiceDriver(audio, engines, settings) as driver:
             rows = _latency_phase(driver, clips)
         echo = {} if args.quick else _echo_trials(audio, engines, settings, folder)
+        underflows = speaker.underflows
         speaker.close()
     by_group = _summary(rows)
     return {
@@ -236,6 +240,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "load_s": round(load_s, 1),
         "rss_mb_loaded": round(rss_loaded / 2**20),
         "rss_mb_end": round(process.memory_info().rss / 2**20),
+        "rss_mb_peak": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10),
+        "speaker_underflows": underflows,
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "turn_log": rows,

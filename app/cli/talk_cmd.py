@@ -10,15 +10,12 @@ spoken: a script runner. Every turn prints the transcript, the reply and its lat
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import logging
 import sys
 from typing import Any
 
 log = logging.getLogger(__name__)
-
-M_ARENA_MAX = -8  # glibc mallopt parameter
 
 
 def add_parser(subparsers: Any) -> None:
@@ -120,22 +117,13 @@ def _devices(args: argparse.Namespace) -> tuple[Any, Any]:
     return microphone, speaker
 
 
-def _cap_malloc_arenas(arenas: int = 2) -> None:
-    """glibc gives every thread that allocates its own heap; with a dozen model and audio
-    threads that cost about 100 MB of resident memory here. Two shared heaps are plenty."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(M_ARENA_MAX, arenas)
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        log.debug("malloc arenas left as they are")
-
-
 def run(args: argparse.Namespace) -> int:
     from app.voice import events as ev
     from app.voice.build import TalkOptions, load_engines, voice_settings
+    from app.voice.memory import cap_malloc_arenas
     from app.voice.session import VoiceSession
 
-    _cap_malloc_arenas()
+    cap_malloc_arenas()
     config = args.config
     language = args.lang or config.general.language
     options = TalkOptions(
