@@ -68,8 +68,8 @@ def _load_meta(root: Path, issues: list[DomainIssue]) -> dict[str, Any]:
     if file is None:
         return {}
     data = file.data
-    known = {"name", "description", "languages", "version", "policy", "hours"}
-    check_keys(file, None, data, known, issues)
+    keys = {"name", "description", "languages", "version", "policy", "hours"}
+    check_keys(file, None, data, keys, issues)
     meta: dict[str, Any] = {}
     if not isinstance(data.get("name"), str) or not data["name"].strip():
         issues.append(file.issue("name must be a non-empty string", None, "name"))
