@@ -42,7 +42,7 @@ class GeneratorOptions:
     """LoRA on the chat model; ``max_steps`` 0 means whole epochs."""
 
     base: str = ""  # chat model folder; empty: the bundled one for the language
-    epochs: int = 1
+    epochs: int = 2  # as training.generator.config.TrainConfig (chosen on the dev set)
     rank: int = 8
     max_steps: int = 0
 

@@ -1,7 +1,9 @@
 """Settings of one LoRA fine-tuning run; stored inside the adapter that the run produced.
 
-Defaults are sized for two CPU cores: attention-only LoRA of rank 8, short sequences, one
-pass over a domain's few hundred examples, so a run takes minutes. Every field validates
+Defaults are sized for two CPU cores: attention-only LoRA of rank 8, short sequences, two
+passes over a domain's few hundred examples, so a run takes minutes. (Chosen on the dev
+grounding set, ``training.generator.devset``: one pass left the adapter declining half the
+questions it could answer; BENCHMARKS.md, Generator.) Every field validates
 itself, so a bad value fails before the model is loaded.
 """
 
@@ -51,7 +53,7 @@ class TrainConfig:
     out: str
     base: str
     language: str = "en"
-    epochs: int = 1
+    epochs: int = 2
     max_steps: int = 0
     rank: int = 8
     alpha: int = 16
