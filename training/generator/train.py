@@ -61,8 +61,8 @@ class TrainedAdapter:
 
 def train(config: TrainConfig, show_progress: bool = True) -> TrainedAdapter:
     """Train a LoRA adapter as configured and save it to ``config.out``."""
-    from accelerate import Accelerator
-    from accelerate.utils import set_seed
+    from accelerate import Accelerator  # type: ignore[import-untyped]
+    from accelerate.utils import set_seed  # type: ignore[import-untyped]
 
     set_seed(config.seed)
     accelerator = Accelerator(mixed_precision=_mixed_precision())
@@ -141,7 +141,7 @@ def _run_steps(
 ) -> tuple[int, float]:
     """The optimisation loop; returns (steps taken, last step's loss)."""
     import torch
-    from tqdm.auto import tqdm
+    from tqdm.auto import tqdm  # type: ignore[import-untyped]
 
     batches = LengthGroupedBatches(
         [len(e.input_ids) for e in encoded], config.batch_size, config.seed
