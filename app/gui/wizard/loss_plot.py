@@ -1,8 +1,10 @@
 """The live loss curve of a training run (pyqtgraph: fast, and works offscreen and under X).
 
 One curve per run step (NLU, generator); points are appended as loss records arrive and the
-curve is redrawn at most every 300 ms by the runner's timer, so plotting never stalls the
-event loop. Call :meth:`LossPlot.close` before the application exits.
+curve is redrawn at most every 300 ms by the runner's timer. No grid and no anti-aliasing of
+the axes: with them one redraw took 40-80 ms of the event loop (software rendering), without
+them about 10 ms (BENCHMARKS.md, "Desktop app"); only the curve itself is anti-aliased. Call
+:meth:`LossPlot.close` before the application exits.
 """
 
 from __future__ import annotations
@@ -22,11 +24,10 @@ class LossPlot(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        pg.setConfigOptions(antialias=True)
+        pg.setConfigOptions(antialias=False)
         self.plot = pg.PlotWidget(background="w")
         self.plot.setLabel("left", "loss")
         self.plot.setLabel("bottom", "step")
-        self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.addLegend(offset=(-10, 10))
         self.plot.setMinimumHeight(180)
         layout = QVBoxLayout(self)
@@ -37,7 +38,7 @@ class LossPlot(QWidget):
 
     def start_curve(self, name: str) -> None:
         pen = pg.mkPen(COLOURS[len(self.curves) % len(COLOURS)], width=2)
-        item = self.plot.plot([], [], pen=pen, name=name)
+        item = self.plot.plot([], [], pen=pen, name=name, antialias=True)
         self.curves[name] = (item, [], [])
 
     def add_points(self, name: str, records: list[dict]) -> None:
