@@ -123,3 +123,31 @@ def test_the_apps_own_session_loads_and_answers(qtbot) -> None:
     turn = window.chat.bubbles[-1].turn
     assert turn.reply and turn.intent, window.errors
     assert worst < 500
+
+
+def test_stall_while_the_loss_curve_updates(qtbot, tmp_path) -> None:
+    """The wizard's live loss curve redrawn with a new point every 100 ms (training sends
+    one at most every 300 ms): each redraw runs on the GUI thread."""
+    import math
+
+    from app.gui.screenshots import _scripted_plan, _show_page
+    from app.gui.wizard.wizard import FineTuneWizard
+
+    wizard = FineTuneWizard(Config())
+    qtbot.addWidget(wizard)
+    page = wizard.train_page
+    plan = _scripted_plan(tmp_path)
+    wizard._plans, page.plans = [plan], [plan]
+    page.initializePage = lambda: None  # the points come from this test, not a real run
+    wizard.show()
+    _show_page(wizard, page)
+    qtbot.wait(300)
+    probe = StallProbe()
+    probe.start()
+    for step in range(1, 40):
+        page.plot.add_points("nlu", [{"step": step, "loss": 2.6 * math.exp(-step / 28)}])
+        qtbot.wait(100)
+    worst = report("live loss curve (a point every 100 ms)", probe)
+    assert page.plot.points("nlu") == 39
+    page.plot.close()
+    assert worst < 500
