@@ -99,6 +99,7 @@ class VoiceSession:
         self._run_task: asyncio.Task | None = None
         self.pipeline: VoicePipeline | None = None
         self.stop_reason = ""
+        self._finishing: asyncio.TimerHandle | None = None  # a push-to-talk release pending
 
     # --- any thread ----------------------------------------------------------------------
 
@@ -179,17 +180,19 @@ class VoiceSession:
         elif isinstance(command, ev.Stop):
             self._stop.set()
         elif isinstance(command, ev.Mute):
+            if self._finishing is not None:  # pressed again before the last release ended
+                self._finishing.cancel()
+                self._finishing = None
             self._mute(command.muted)
         elif isinstance(command, ev.FinishUtterance):
-            asyncio.get_running_loop().call_later(FINISH_TAIL_S, self._finish_utterance)
+            loop = asyncio.get_running_loop()
+            self._finishing = loop.call_later(FINISH_TAIL_S, self._finish_utterance)
         elif isinstance(command, ev.Interrupt):
             pipeline.interrupt()
         elif isinstance(command, ev.TypedText):
             pipeline.typed(command.text)
         elif isinstance(command, ev.SpeakReplies):
-            self.voice.on = command.on
-            if not command.on:
-                pipeline.interrupt("speaking switched off")
+            self.voice.on = command.on  # from the next sentence on; the text goes on
         elif isinstance(command, ev.ForgetMe):
             pipeline.executors["dialogue"].submit(self._forget)
         else:
@@ -202,6 +205,7 @@ class VoiceSession:
 
     def _finish_utterance(self) -> None:
         """End what is being heard now (as the end of the input would), then close the mic."""
+        self._finishing = None
         pipeline = self.pipeline
         if pipeline is None or pipeline.muted:
             return
