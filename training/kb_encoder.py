@@ -36,7 +36,9 @@ class KbTuneConfig:
     """Contrastive tuning settings (chosen on eval/kb_dev.jsonl: see BENCHMARKS.md, Dialogue).
 
     Two pairs per phrasing and epoch (one with another phrasing of its entry, one with the
-    answer) keep an epoch near 1,300 pairs: about a CPU minute for MiniLM on two cores.
+    answer): about 1,700 pairs an epoch for the shop's FAQ. On two cores an epoch of MiniLM
+    takes about 50 s, but the first one several minutes (every new padded batch shape is a
+    first-time kernel setup): see BENCHMARKS.md, Dialogue.
     """
 
     epochs: int = 3
