@@ -35,7 +35,9 @@ def test_talk_json_has_one_line_per_turn_with_stage_times(
     assert done.returncode == 0, done.stderr[-2000:]
     (line,) = done.stdout.splitlines()
     turn = json.loads(line)
-    assert "opening hours" in turn["transcript"].lower()
+    # tiny.en on this synthetic clip has heard both "opening hours" and "opening now"; word
+    # accuracy is tested in tests/speech, here the turn and its stage times are
+    assert "opening" in turn["transcript"].lower()
     assert turn["intent"] and "Monday" in turn["reply"] and not turn["interrupted"]
     times = turn["times_ms"]
     assert times["speech_end_ms"] == 0.0
