@@ -53,6 +53,7 @@ _ZH_DIGITS = {
     "一": 1,
     "二": 2,
     "两": 2,
+    "俩": 2,  # colloquial "two" ("我要俩"); slots counted it before the parsers were folded
     "三": 3,
     "四": 4,
     "五": 5,

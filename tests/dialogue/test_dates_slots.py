@@ -8,7 +8,7 @@ import pytest
 
 from dialogue.dates import format_date, parse_date
 from dialogue.domain.model import SlotType
-from dialogue.slots import display, extract, is_negated, normalise
+from dialogue.slots import display, extract, is_negated, normalise, parse_number
 
 TODAY = dt.date(2026, 3, 16)  # a Monday
 COLOR = SlotType("color", "choice", values=("blue", "red", "black"))
@@ -103,3 +103,21 @@ def test_negation(text: str, value: str, language: str, negated: bool) -> None:
 def test_display_uses_the_language_lexicon() -> None:
     assert display(COLOR, "blue", LEX_ZH, "zh") == "蓝色"
     assert display(DATE, "2026-03-20", {}, "en") == "Friday 20 March"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("two of them", "en", 2),
+        ("a couple please", "en", 2),
+        ("twenty five", "en", 25),
+        ("3 shirts", "en", 3),
+        ("none at all", "en", None),
+        ("我要俩", "zh", 2),
+        ("要两个", "zh", 2),
+        ("十二件", "zh", 12),
+        ("不要了", "zh", None),
+    ],
+)
+def test_quantities_in_free_text(text: str, language: str, expected: int | None) -> None:
+    assert parse_number(text, language) == expected
