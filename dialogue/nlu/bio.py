@@ -71,6 +71,12 @@ def transition_mask(labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return start, pairs
 
 
+def allowed_tags(labels: Sequence[str], slot_types: Sequence[str]) -> np.ndarray:
+    """Which of ``labels`` carry one of ``slot_types`` (``O`` always): a bool mask, (n_tags,)."""
+    wanted = set(slot_types)
+    return np.array([t == OUTSIDE or tag_type(t) in wanted for t in labels], dtype=bool)
+
+
 def viterbi(
     log_probs: np.ndarray,
     start: np.ndarray,

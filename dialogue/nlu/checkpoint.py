@@ -4,8 +4,9 @@ Layout (``save_model`` writes, ``load_model`` reads):
 - ``config.json`` + tokenizer files: the encoder's architecture and vocabulary;
 - ``model.safetensors``: encoder and head weights (LoRA adapters already merged);
 - ``references.safetensors``: pooled training vectors for the out-of-scope distance;
-- ``nlu.json``: label maps, head config, token limit, out-of-scope thresholds and the sha256
-  of the weights, checked on load so a damaged file is reported instead of giving nonsense.
+- ``nlu.json``: label maps, head config, token limit, out-of-scope thresholds, the slot types
+  each intent may carry (absent in older folders: no restriction) and the sha256 of the
+  weights, checked on load so a damaged file is reported instead of giving nonsense.
 The trainer adds ``training.json``, ``report.json`` and ``loss.jsonl`` beside them.
 Weights are loaded as tensors only (safetensors), never as pickled code.
 """
@@ -44,6 +45,7 @@ class ModelMeta:
     max_tokens: int
     thresholds: OosThresholds
     weights_sha256: str = ""
+    intent_slots: dict[str, tuple[str, ...]] | None = None  # None: any slot with any intent
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +56,11 @@ class ModelMeta:
             "max_tokens": self.max_tokens,
             "thresholds": self.thresholds.to_json(),
             "weights_sha256": self.weights_sha256,
+            **(
+                {"intent_slots": {k: list(v) for k, v in self.intent_slots.items()}}
+                if self.intent_slots is not None
+                else {}
+            ),
         }
 
     @classmethod
@@ -67,6 +74,11 @@ class ModelMeta:
             max_tokens=int(raw["max_tokens"]),
             thresholds=OosThresholds.from_json(raw["thresholds"]),
             weights_sha256=str(raw.get("weights_sha256", "")),
+            intent_slots=(
+                {str(k): tuple(map(str, v)) for k, v in raw["intent_slots"].items()}
+                if raw.get("intent_slots") is not None
+                else None
+            ),
         )
 
 

@@ -4,6 +4,10 @@ head on each word's first sub-token, trained together with the sum of both losse
 The slot head is either per-word softmax (``slot_decoder = "softmax"``, decoded by constrained
 Viterbi) or a linear-chain CRF over the same scores (``"crf"``, see ``crf.py``).
 
+With ``slot_sentence`` the slot head reads each word's vector beside the pooled utterance, the
+same vector the intent is read from, so what a word is can depend on what the request is
+(a title is a playlist when adding to one, a film when searching for one).
+
 Any ``AutoModel`` encoder folder works (BERT-like: MiniLM, multilingual-e5). Mean pooling is the
 default because all-MiniLM-L6-v2 was trained to give sentence meaning through its mean; ``cls``
 is kept for encoders trained the other way.
@@ -33,6 +37,7 @@ class HeadConfig:
     dropout: float = 0.1  # on the encoder output, before both heads (training only)
     slot_loss_weight: float = 1.0  # slot loss relative to intent loss
     slot_decoder: str = "softmax"  # "softmax" (per word) or "crf" (learned tag transitions)
+    slot_sentence: bool = False  # the slot head also reads the pooled utterance (intent context)
 
     def __post_init__(self) -> None:
         if self.pooling not in POOLINGS:
@@ -67,7 +72,8 @@ class JointModel(nn.Module):
         hidden = int(encoder_config.hidden_size)
         self.dropout = nn.Dropout(head.dropout)
         self.intent_head = nn.Linear(hidden, n_intents)
-        self.slot_head = nn.Linear(hidden, n_tags)
+        slot_inputs = 2 * hidden if head.slot_sentence else hidden
+        self.slot_head = nn.Linear(slot_inputs, n_tags)
         self.crf = LinearChainCrf(n_tags) if head.slot_decoder == "crf" else None
 
     def pool(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -90,6 +96,8 @@ class JointModel(nn.Module):
         index = word_index.unsqueeze(-1).expand(-1, -1, hidden.shape[-1])
         words = torch.gather(hidden, 1, index)  # (B, W, H): each word's first sub-token
         intent_logits = self.intent_head(self.dropout(pooled))
+        if self.head_config.slot_sentence:  # each word beside the whole utterance
+            words = torch.cat([words, pooled.unsqueeze(1).expand_as(words)], dim=-1)
         slot_logits = self.slot_head(self.dropout(words))
         loss = None
         if intent_labels is not None and tag_labels is not None:

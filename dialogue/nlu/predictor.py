@@ -2,7 +2,9 @@
 
 ``predict`` has no side effects and runs the model under ``inference_mode``. Slot tags come from
 constrained Viterbi (``bio.viterbi``), so every tag sequence is valid BIO; spans map back to
-character offsets of the original text through the words' offsets.
+character offsets of the original text through the words' offsets. Once the intent is chosen,
+only the slot types that intent carried in training are decoded (``ModelMeta.intent_slots``):
+a slot of another intent's inventory can only be a mistake.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from dialogue.nlu.bio import spans_from_tags, transition_mask, viterbi
+from dialogue.nlu.bio import allowed_tags, spans_from_tags, transition_mask, viterbi
 from dialogue.nlu.checkpoint import LoadedModel, load_model
 from dialogue.nlu.encoding import Encoded, collate, encode_words
 from dialogue.nlu.outofscope import is_out_of_scope, nearest_similarity
@@ -24,6 +26,8 @@ from dialogue.nlu.values import normalize_value
 from dialogue.nlu.words import split_words
 
 log = logging.getLogger(__name__)
+
+_EXCLUDED = np.float32(-1e9)  # the emission score of a tag the chosen intent never carries
 
 
 class NluPredictor:
@@ -41,6 +45,11 @@ class NluPredictor:
         self._pad_id = int(self.tokenizer.pad_token_id or 0)
         crf = getattr(self.model, "crf", None)
         self._crf_scores = crf.numpy_scores() if crf is not None else None
+        self._intent_tags = {
+            i: allowed_tags(self.meta.tags, self.meta.intent_slots.get(intent, ()))
+            for i, intent in enumerate(self.meta.intents)
+            if self.meta.intent_slots is not None and intent != OUT_OF_SCOPE
+        }
 
     @classmethod
     def load(cls, folder: Path) -> NluPredictor:
@@ -113,6 +122,8 @@ class NluPredictor:
             in_scope[self._oos_index] = -1.0
         best = int(in_scope.argmax())
         confidence = float(intent_probs[best])
+        if best in self._intent_tags:
+            tag_scores = np.where(self._intent_tags[best], tag_scores, _EXCLUDED)
         path = viterbi(tag_scores, self._start, self._pairs, self._crf_scores)
         shifted = np.exp(tag_scores - tag_scores.max(axis=-1, keepdims=True))
         tag_probs = shifted / shifted.sum(axis=-1, keepdims=True)  # per word, for confidence

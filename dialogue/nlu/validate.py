@@ -192,3 +192,16 @@ def tag_inventory(examples: Sequence[Example]) -> list[str]:
     """``O`` then ``B-x``/``I-x`` for every slot type seen, sorted: the tagger's output labels."""
     types = sorted({t[2:] for e in examples for t in e.tags if t != OUTSIDE})
     return [OUTSIDE, *(f"{p}-{t}" for t in types for p in ("B", "I"))]
+
+
+def intent_slot_types(examples: Sequence[Example]) -> dict[str, tuple[str, ...]]:
+    """The slot types each intent's examples use, sorted: what decoding may predict for it.
+
+    Slot inventories are intent-specific (a ``best_rating`` belongs to rating a book, not to
+    finding a film), so once the intent is known the tagger need not consider the others.
+    """
+    types: dict[str, set[str]] = {}
+    for example in examples:
+        found = types.setdefault(example.intent, set())
+        found.update(t[2:] for t in example.tags if t != OUTSIDE)
+    return {intent: tuple(sorted(found)) for intent, found in sorted(types.items())}

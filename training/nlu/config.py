@@ -46,12 +46,14 @@ class TrainConfig:
     pooling: str = "mean"  # intent pooling: "mean" or "cls"
     dropout: float = 0.1
     slot_decoder: str = "crf"  # learned tag transitions (SNIPS dev +0.5 slot F1), or "softmax"
+    slot_sentence: bool = False  # slot head reads each word beside the pooled utterance
+    slots_per_intent: bool = True  # decode only the slot types the chosen intent had in training
     max_tokens: int = 64  # sub-tokens per utterance incl. special tokens; spoken commands are short
     freeze_word_embeddings: bool = True  # half the parameters; frozen is faster on CPU
     dev_fraction: float = 0.1  # held out of train (stratified, seeded) when there is no dev split
     threads: int = 0  # torch CPU threads; 0 = the cores not busy with other work, per epoch
     oos_in_scope_recall: float = 0.99  # out-of-scope thresholds keep this much of dev in scope
-    references_per_intent: int = 200  # stored training vectors per intent (out-of-scope distance)
+    references_per_intent: int = 2000  # training vectors kept per intent (out-of-scope distance)
     lora: LoraSettings | None = None  # None: full fine-tuning
     device: str = "auto"  # "auto" (CUDA when present), "cpu" or "cuda"
     extra: dict[str, Any] = field(default_factory=dict)  # free-form notes saved with the run

@@ -28,7 +28,7 @@ from dialogue.nlu.model import HeadConfig, JointModel
 from dialogue.nlu.outofscope import OosThresholds
 from dialogue.nlu.predictor import NluPredictor
 from dialogue.nlu.schema import OUT_OF_SCOPE, Example
-from dialogue.nlu.validate import summarize, tag_inventory
+from dialogue.nlu.validate import intent_slot_types, summarize, tag_inventory
 from training.nlu.calibrate import thresholds_for_recall, thresholds_with_oos
 from training.nlu.config import TrainConfig
 from training.nlu.data import Splits, data_hash, load_splits
@@ -76,7 +76,12 @@ def pick_device(name: str) -> torch.device:
 
 
 def head_config(config: TrainConfig) -> HeadConfig:
-    return HeadConfig(config.pooling, config.dropout, slot_decoder=config.slot_decoder)
+    return HeadConfig(
+        config.pooling,
+        config.dropout,
+        slot_decoder=config.slot_decoder,
+        slot_sentence=config.slot_sentence,
+    )
 
 
 def build_model(
@@ -224,6 +229,7 @@ def train_nlu(
         head_config(config),
         config.max_tokens,
         OosThresholds(),
+        intent_slots=intent_slot_types(splits.train) if config.slots_per_intent else None,
     )
     device = pick_device(config.device)
     tokenizer, model = build_model(Path(base), meta.tags, len(meta.intents), config)

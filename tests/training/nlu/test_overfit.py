@@ -65,17 +65,28 @@ def _assert_same_outputs(a: NluPredictor, b: NluPredictor) -> None:
 
 
 @pytest.mark.parametrize(
-    ("lora", "decoder"),
-    [(False, "softmax"), (True, "softmax"), (False, "crf"), (True, "crf")],
-    ids=["full", "lora", "full-crf", "lora-crf"],
+    ("lora", "decoder", "sentence"),
+    [
+        (False, "softmax", False),
+        (True, "softmax", False),
+        (False, "crf", False),
+        (True, "crf", False),
+        (False, "crf", True),
+        (True, "crf", True),
+    ],
+    ids=["full", "lora", "full-crf", "lora-crf", "full-crf-sentence", "lora-crf-sentence"],
 )
-def test_overfit_and_reload(tmp_path: Path, tiny_base: Path, lora: bool, decoder: str) -> None:
-    config = TrainConfig(**{**OVERFIT.__dict__, "slot_decoder": decoder})
+def test_overfit_and_reload(
+    tmp_path: Path, tiny_base: Path, lora: bool, decoder: str, sentence: bool
+) -> None:
+    config = TrainConfig(**{**OVERFIT.__dict__, "slot_decoder": decoder, "slot_sentence": sentence})
     if lora:
         lora_settings = LoraSettings(r=8, alpha=16, dropout=0.0, lr=1e-2)
         config = TrainConfig(**{**config.__dict__, "lora": lora_settings, "epochs": 40})
     trained = _train(tmp_path, tiny_base, config)
     crf = trained.predictor.model.crf
+    hidden = trained.predictor.model.encoder_config.hidden_size
+    assert trained.predictor.model.slot_head.in_features == (2 if sentence else 1) * hidden
     assert (crf is not None) == (decoder == "crf")
     if crf is not None:  # the transitions learnt something, and were saved
         assert crf.transitions.detach().abs().max().item() > 0.01
