@@ -48,6 +48,17 @@ def add_nlu(parser: argparse.ArgumentParser) -> None:
         help="slot tagging: a CRF with learned tag transitions (default) or per-word softmax",
     )
     parser.add_argument(
+        "--slot-sentence",
+        action="store_true",
+        help="the slot tagger also reads the whole utterance beside each word (off by default)",
+    )
+    parser.add_argument(
+        "--any-slot-per-intent",
+        action="store_true",
+        help="decode every slot type whatever the intent (default: only the types that intent "
+        "had in training)",
+    )
+    parser.add_argument(
         "--train-word-embeddings",
         action="store_true",
         help="also fine-tune the word embeddings (frozen by default)",
@@ -75,6 +86,8 @@ def _nlu_config(args: argparse.Namespace) -> Any:
         "encoder_lr": args.lr,
         "pooling": args.pooling,
         "slot_decoder": args.slot_decoder,
+        "slot_sentence": True if args.slot_sentence else None,
+        "slots_per_intent": False if args.any_slot_per_intent else None,
         "freeze_word_embeddings": False if args.train_word_embeddings else None,
         "threads": args.threads,
         "device": args.device,

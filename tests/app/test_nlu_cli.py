@@ -249,3 +249,24 @@ def test_corrupt_weights_are_reported(tmp_path, trained, wenda_cmd_module, wenda
         f.write(b"\x00" * 8)
     result = run(wenda_cmd_module, wenda_env_module, "predict", "nlu", "--model", str(copy), "hi")
     assert_clean_error(result, "is corrupt (sha256 mismatch)")
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ([], {"slot_sentence": False, "slots_per_intent": True, "batch_size": 16}),
+        (["--slot-sentence"], {"slot_sentence": True}),
+        (["--any-slot-per-intent"], {"slots_per_intent": False}),
+        (["--slot-decoder", "softmax", "--batch-size", "8"], {"slot_decoder": "softmax"}),
+    ],
+)
+def test_train_flags_reach_the_config(flags: list[str], expected: dict) -> None:
+    import argparse
+
+    from app.cli.train_cmd import _nlu_config, add_nlu
+
+    parser = argparse.ArgumentParser()
+    add_nlu(parser)
+    config = _nlu_config(parser.parse_args(["--data", "d", "--out", "o", *flags]))
+    for name, value in expected.items():
+        assert getattr(config, name) == value, name

@@ -34,9 +34,9 @@ class LoraSettings:
 class TrainConfig:
     """One training run. Validated on creation, so a bad value fails before any work."""
 
-    epochs: int = 4  # the learning rate decays to zero over these; SNIPS dev peaks by then
+    epochs: int = 6  # the learning rate decays to zero over these; SNIPS dev still rose at 6
     patience: int = 2  # stop after this many epochs without a better dev score
-    batch_size: int = 32
+    batch_size: int = 16  # twice the steps of 32 for the same epochs: SNIPS dev slot F1 +0.3
     encoder_lr: float = 1e-4  # small encoder (MiniLM-L6): a higher rate than BERT-base's 5e-5
     head_lr: float = 1e-3  # the heads start from random weights
     warmup_fraction: float = 0.06  # of all steps, linear warm-up then linear decay to zero
