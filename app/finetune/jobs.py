@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from training.generator.config import TrainConfig as GeneratorTrainConfig
+
 log = logging.getLogger(__name__)
 
 TEST_FRACTION = 0.15  # held out for the evaluation page when the data has no test split
@@ -42,9 +44,9 @@ class GeneratorOptions:
     """LoRA on the chat model; ``max_steps`` 0 means whole epochs."""
 
     base: str = ""  # chat model folder; empty: the bundled one for the language
-    epochs: int = 2  # as training.generator.config.TrainConfig (chosen on the dev set)
-    rank: int = 8
-    max_steps: int = 0
+    epochs: int = GeneratorTrainConfig.epochs  # the trainer's defaults, chosen on its dev set
+    rank: int = GeneratorTrainConfig.rank
+    max_steps: int = GeneratorTrainConfig.max_steps
 
 
 def app_command(*args: str) -> list[str]:

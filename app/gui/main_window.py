@@ -58,6 +58,9 @@ QLabel#subtitle { color: #667085; }
 QFrame#footer { background: white; border-top: 1px solid #e4e7ec; }
 """
 
+PLACEHOLDER_READY = "Type a message and press Enter…"
+PLACEHOLDER_LOADING = f"{PLACEHOLDER_READY} (models are loading)"
+
 
 class MainWindow(QMainWindow):
     """One conversation with one session; owns the bridge, not the session's lifetime."""
@@ -111,7 +114,7 @@ class MainWindow(QMainWindow):
         self.voice.speak_toggled.connect(lambda on: self.session.submit(ev.SpeakReplies(on)))
         self.input = QLineEdit()
         self.input.setObjectName("message")
-        self.input.setPlaceholderText("Type a message and press Enter… (models are loading)")
+        self.input.setPlaceholderText(PLACEHOLDER_LOADING)
         self.input.returnPressed.connect(self.send_typed)
         self.send = QPushButton()
         self.send.setObjectName("send")
@@ -222,7 +225,7 @@ class MainWindow(QMainWindow):
         self.voice.microphone_changed(False)
         self.voice.set_ready(False, "loading")
         self.voice.set_state("loading")
-        self.input.setPlaceholderText("Type a message and press Enter… (models are loading)")
+        self.input.setPlaceholderText(PLACEHOLDER_LOADING)
         self.session.start(self.bridge.post)
 
     def _closed(self, call: BackgroundCall) -> None:
@@ -267,7 +270,7 @@ class MainWindow(QMainWindow):
     def _on_ready(self, event: ev.Ready) -> None:
         self.ready = event
         self.voice.set_ready(event.voice, event.reason)
-        self.input.setPlaceholderText("Type a message and press Enter…")
+        self.input.setPlaceholderText(PLACEHOLDER_READY)
         if not event.voice and event.reason:
             self.chat.add_error(f"{event.reason[:1].upper()}{event.reason[1:]}. Typing works.")
 

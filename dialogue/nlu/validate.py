@@ -190,7 +190,7 @@ def summarize(examples: Sequence[Example]) -> DataSummary:
 
 def tag_inventory(examples: Sequence[Example]) -> list[str]:
     """``O`` then ``B-x``/``I-x`` for every slot type seen, sorted: the tagger's output labels."""
-    types = sorted({t[2:] for e in examples for t in e.tags if t != OUTSIDE})
+    types = sorted({t for found in intent_slot_types(examples).values() for t in found})
     return [OUTSIDE, *(f"{p}-{t}" for t in types for p in ("B", "I"))]
 
 
