@@ -121,7 +121,9 @@ def _parse_jsonl_line(source: str, number: int, line: str) -> Record | Issue:
     try:
         raw = json.loads(line)
     except json.JSONDecodeError as e:
-        return Issue(source, number, f"not valid JSON ({e.msg} at column {e.colno})")
+        # json's own messages may end in " at" ("Unterminated string starting at").
+        reason = e.msg.removesuffix(" at")
+        return Issue(source, number, f"not valid JSON: {reason}, column {e.colno}")
     if not isinstance(raw, dict):
         return Issue(source, number, "each line must be a JSON object")
     text, intent, entities = raw.get("text"), raw.get("intent"), raw.get("entities", [])

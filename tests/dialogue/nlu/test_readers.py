@@ -114,6 +114,8 @@ def test_jsonl_reads(tmp_path: Path, content: str, expected) -> None:
     ("content", "message"),
     [
         ('{"text": "a", "intent": "x"}\n{"text": "b"\n', ":2: error: not valid JSON"),
+        ('{"text": "unfinished\n',
+         ":1: error: not valid JSON: Unterminated string starting, column 10"),
         ('["a", "x"]\n', ":1: error: each line must be a JSON object"),
         ('{"intent": "x"}\n', ':1: error: missing "text"'),
         ('{"text": "a", "intent": ""}\n', ':1: error: missing "intent"'),
