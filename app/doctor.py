@@ -155,7 +155,10 @@ def check_models(config: Config) -> list[Check]:
                 Check(name, "ok", f"{status.name} ready ({status.size_bytes / 1e6:,.0f} MB)")
             )
         else:
-            checks.append(Check(name, "fail", f"{status.name} {status.state}", status.detail))
+            # Without its tuned encoder the knowledge base retrieves with the base one: worse
+            # answers, not a broken app.
+            level: Level = "warn" if status.role.startswith("kb-domain-") else "fail"
+            checks.append(Check(name, level, f"{status.name} {status.state}", status.detail))
     return checks
 
 

@@ -165,5 +165,8 @@ def test_doctor_runs_headless_and_names_missing(wenda_cmd, wenda_env, tmp_path: 
     checks = {c["name"]: c for c in json.loads(run(wenda_cmd, env, "doctor", "--json").stdout)}
     assert checks["python"]["level"] == "ok" and checks["torch"]["level"] == "ok"
     assert checks["display"]["level"] == "warn" and "wenda chat" in checks["display"]["detail"]
+    # no tuned retrieval encoder: the knowledge base falls back to the base one (a warning)
+    assert checks["model kb-domain-en"]["level"] == "warn"
+    assert checks["model nlu-domain-en"]["level"] == "fail"
     for name in ("audio-input", "audio-output", "portaudio", "espeak-ng", "disk"):
         assert name in checks
