@@ -22,6 +22,9 @@ FORBIDDEN = -1e4  # added to masked-out moves; large enough to never win, small 
 class LinearChainCrf(nn.Module):
     """Start, end and transition scores (``transitions[i, j]``: tag i then tag j)."""
 
+    allowed_start: torch.Tensor  # buffers, registered below (typed here for mypy)
+    allowed_pairs: torch.Tensor
+
     def __init__(self, n_tags: int) -> None:
         super().__init__()
         self.start = nn.Parameter(torch.zeros(n_tags))
