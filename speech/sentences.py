@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Sequence
 
 log = logging.getLogger(__name__)
 
@@ -90,19 +91,32 @@ def _boundaries(text: str) -> list[int]:
     return sorted(ends)
 
 
+def _last_of(items: Sequence[str], wanted: str) -> int:
+    """Index of the last item that is one of the characters in ``wanted``, or -1."""
+    return max((i for i, item in enumerate(items) if item and item in wanted), default=-1)
+
+
+def cut_points(items: Sequence[str], limit: int, breaks: str = _SOFT_BREAKS) -> list[int]:
+    """Where to cut ``items`` (the characters of a sentence, or its phonemes) into runs of at
+    most ``limit``: just after the last of ``breaks`` in reach, else after the last space,
+    else at the limit (unpunctuated Chinese has neither)."""
+    cuts, start = [], 0
+    while len(items) - start > limit:
+        window = items[start : start + limit]
+        cut = _last_of(window, breaks) + 1
+        if cut < limit // 3:
+            cut = _last_of(window, " ") + 1
+        if cut < limit // 3:
+            cut = limit
+        start += cut
+        cuts.append(start)
+    return cuts
+
+
 def _cut_long(sentence: str, max_chars: int) -> list[str]:
     """Pieces of at most ``max_chars``, cut after the last comma, else space, in reach."""
-    pieces = []
-    while len(sentence) > max_chars:
-        window = sentence[:max_chars]
-        cut = max(window.rfind(c) for c in _SOFT_BREAKS) + 1
-        if cut < max_chars // 3:
-            cut = window.rfind(" ") + 1
-        if cut < max_chars // 3:
-            cut = max_chars  # no break in reach (e.g. unpunctuated Chinese): cut anyway
-        pieces.append(sentence[:cut].strip())
-        sentence = sentence[cut:].strip()
-    return [*pieces, sentence]
+    bounds = [0, *cut_points(sentence, max_chars), len(sentence)]
+    return [sentence[a:b].strip() for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def split_sentences(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[str]:

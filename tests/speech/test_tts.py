@@ -14,6 +14,7 @@ from speech.errors import ModelLoadError
 from speech.sentences import split_sentences
 from speech.speak import speak, synthesize_all
 from speech.tts import VoiceConfig, make_synthesizer
+from speech.tts_piper import phoneme_pieces
 from tests.fakes import FakeSpeaker
 from tests.speech.recordings import edit_distance, word_errors
 
@@ -43,6 +44,22 @@ def test_english_round_trip(voice, recognizer, voice_name: str, text: str) -> No
     errors, words = word_errors(text, heard.text)
     print(f"\n{voice_name}: {text!r} -> {heard.text!r} ({errors}/{words} errors)")
     assert heard.language == "en" and errors <= 1
+
+
+def test_long_sentence_is_spoken_whole_in_pieces(voice, recognizer) -> None:  # type: ignore[no-untyped-def]
+    text = (
+        "Your parcel left our warehouse in Leipzig this morning, it travels with the national "
+        "post, and it should reach your front door on Thursday or Friday afternoon"
+    )
+    piper = voice("joe", "en")
+    phonemes = piper._voice.phonemize(text)[0]
+    assert len(phoneme_pieces(phonemes)) >= 2  # more than one synthesis call
+    audio = piper.synthesize(text)
+    assert np.abs(audio).max() == pytest.approx(1.0, abs=0.05)  # normalised as one sentence
+    heard = recognizer("faster", "base").transcribe(audio)
+    errors, words = word_errors(text, heard.text)
+    print(f"\npiper, long sentence: {heard.text!r} ({errors}/{words} errors)")
+    assert errors <= 3  # every piece is spoken, in order
 
 
 def test_chinese_round_trip(voice, recognizer) -> None:  # type: ignore[no-untyped-def]
@@ -105,3 +122,20 @@ def test_unknown_kokoro_voice_lists_the_real_ones(store) -> None:  # type: ignor
     config = VoiceConfig("kokoro", store.path("tts-zh"), "af_nobody", "zh", fallback=False)
     with pytest.raises(ModelLoadError, match="jm_kumo"):
         make_synthesizer(config)
+
+
+@pytest.mark.parametrize(
+    ("phonemes", "limit", "pieces"),
+    [
+        ("ab cd", 10, ["ab cd"]),
+        ("ab cd, ef gh ij", 10, ["ab cd,", " ef gh ij"]),  # at the pause
+        ("abc def ghi jkl", 9, ["abc def ", "ghi jkl"]),  # no pause in reach: between words
+        ("abcdefghijk", 4, ["abcd", "efgh", "ijk"]),  # neither: at the limit
+        ("ab ,   ", 4, ["ab ,"]),  # a piece of only spaces is dropped
+        ("", 4, []),
+    ],
+)
+def test_phoneme_pieces(phonemes: str, limit: int, pieces: list[str]) -> None:
+    got = phoneme_pieces(list(phonemes), limit)
+    assert ["".join(p) for p in got] == pieces
+    assert all(len(p) <= limit for p in got)
