@@ -195,9 +195,9 @@ def _echo_trials(audio: VirtualAudio, engines: Any, settings: Any, folder: Path)
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from app.voice.build import TalkOptions, asr_model_path, load_engines, voice_settings
     from app.voice.devices import QueueSpeaker, TimedMicrophone
-    from app.voice.memory import cap_malloc_arenas
+    from app.voice.memory import configure_model_process
 
-    cap_malloc_arenas()  # as wenda talk does, so the memory figures compare
+    configure_model_process()  # as wenda talk and the app do, so the memory figures compare
     config = args.config
     language = config.general.language
     options = TalkOptions(

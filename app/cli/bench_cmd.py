@@ -29,6 +29,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "app.bench.generator",
         "reply generator: time to first token and tokens per second (median)",
     ),
+    "memory": (
+        "app.gui.memory_bench",
+        "desktop app: resident memory of the window and session processes, all models loaded",
+    ),
 }
 
 

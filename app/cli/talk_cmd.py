@@ -120,10 +120,10 @@ def _devices(args: argparse.Namespace) -> tuple[Any, Any]:
 def run(args: argparse.Namespace) -> int:
     from app.voice import events as ev
     from app.voice.build import TalkOptions, load_engines, voice_settings
-    from app.voice.memory import cap_malloc_arenas
+    from app.voice.memory import configure_model_process
     from app.voice.session import VoiceSession
 
-    cap_malloc_arenas()
+    configure_model_process()
     config = args.config
     language = args.lang or config.general.language
     options = TalkOptions(

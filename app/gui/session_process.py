@@ -22,6 +22,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from app.voice import events as ev
+from app.voice.memory import configure_model_process
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ class SessionProcess:
 def serve(make_session: Callable[[], Any], conn: Connection) -> None:
     """The child: build the session, relay its events, run commands until ``None``."""
     logging.basicConfig(level=logging.WARNING, format="wenda-session: %(levelname)s %(message)s")
+    configure_model_process()  # before the models and their threads: the memory budget
     lock = threading.Lock()
 
     def send(event: object) -> None:  # events come from several of the session's threads

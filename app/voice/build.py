@@ -21,6 +21,7 @@ from app.config import Config
 from app.voice.echo import EchoGateConfig
 from app.voice.engines import Engines, Microphone, Speaker
 from app.voice.errors import VoiceSetupError
+from app.voice.memory import release_free_memory
 from app.voice.settings import VoiceSettings
 from speech.audio import FRAME_SAMPLES
 from speech.endpoint import EndpointConfig
@@ -170,6 +171,7 @@ def load_engines(
         loaded = {name: future.result() for name, future in futures.items()}
     # Whisper's first real sentence is much slower than silence: warm it on a spoken one.
     loaded["asr"].transcribe(loaded["tts"].synthesize(WARM_UP_SENTENCE[language]))
+    release_free_memory()  # loading freed copies of weights the heap would otherwise keep
     if progress:
         progress(f"models loaded in {time.perf_counter() - started:.1f} s")
     return Engines(

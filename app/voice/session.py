@@ -21,6 +21,7 @@ import numpy as np
 from app.voice import events as ev
 from app.voice.engines import Engines, MicBlock
 from app.voice.errors import SessionError
+from app.voice.memory import release_free_memory
 from app.voice.pipeline import VoicePipeline, VoiceSettings
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,8 @@ class VoiceSession:
             self._on_event(event)
         except Exception:  # a front end's bug must not take the voice loop down
             log.exception("event handler failed on %r", event)
+        if isinstance(event, ev.TurnDone):
+            release_free_memory()  # what the turn allocated goes back to the system
 
     def _main(self) -> None:
         asyncio.run(self._serve())
