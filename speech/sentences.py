@@ -48,6 +48,43 @@ def speakable(text: str) -> str:
     return text.strip()
 
 
+_CLOCK = re.compile(r"(?<![\d:.,])(\d{1,2}):([0-5]\d)(?![\d:])(\s*[ap]\.?\s?m\b\.?)?", re.I)
+
+
+def _is_24_hour(hour: str) -> bool:
+    return hour.startswith("0") or int(hour) >= 13
+
+
+def spoken_clock_times(text: str) -> str:
+    """Clock times as an English voice should say them: espeak reads "8:00" as "eight zero
+    zero". Where a time in the text is surely on the 24-hour clock (13:00 and later, or a
+    leading zero), every time in it is read as a.m./p.m. ("from 8:00 to 20:00" -> "from 8
+    a.m. to 8 p.m."); else whole hours get "o'clock" and the rest "9 30", "9 oh 5". Times
+    that already carry a.m./p.m. only lose their ":00"."""
+    matches = [m for m in _CLOCK.finditer(text) if int(m.group(1)) <= 24]
+    twenty_four = any(_is_24_hour(m.group(1)) and not m.group(3) for m in matches)
+
+    def say(match: re.Match[str]) -> str:
+        hour, minutes, suffix = int(match.group(1)), match.group(2), match.group(3)
+        if hour > 24:
+            return match.group()
+        minute_words = ""
+        if minutes != "00":
+            minute_words = f" oh {minutes[1]}" if minutes[0] == "0" else f" {minutes}"
+        if suffix:
+            return f"{hour}{minute_words}{suffix}"
+        if not twenty_four:
+            return f"{hour}{minute_words}" if minute_words else f"{hour} o'clock"
+        if hour % 12 == 0 and not minute_words:
+            return "noon" if hour == 12 else "midnight"
+        half = "p.m." if 12 <= hour < 24 else "a.m."
+        if match.string.startswith(".", match.end()):
+            half = half[:-1]  # the sentence's own full stop ends the abbreviation
+        return f"{(hour % 12) or 12}{minute_words} {half}"
+
+    return _CLOCK.sub(say, text) if matches else text
+
+
 def has_words(text: str) -> bool:
     """True if ``text`` has a letter or digit: something a voice can say."""
     return any(unicodedata.category(c)[0] in "LN" for c in text)

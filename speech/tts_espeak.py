@@ -15,6 +15,7 @@ import numpy as np
 
 from speech.audio import DTYPE, to_mono
 from speech.errors import ModelLoadError, SynthesisError
+from speech.sentences import spoken_clock_times
 from speech.tts import VoiceConfig, to_app_audio
 
 log = logging.getLogger(__name__)
@@ -35,12 +36,15 @@ class EspeakSynthesizer:
         self._voice = config.voice or DEFAULT_VOICES.get(config.language, config.language)
         self._wpm = round(WORDS_PER_MINUTE * config.speed)
         self.name = f"espeak-ng:{self._voice}"
+        self._english = config.language == "en"
 
     def synthesize(self, text: str) -> np.ndarray:
         import soundfile as sf
 
         if not text.strip():
             return np.zeros(0, dtype=DTYPE)
+        if self._english:
+            text = spoken_clock_times(text)
         command = [self._program or "espeak-ng", "--stdin", "--stdout"]
         command += ["-v", self._voice, "-s", str(self._wpm)]
         try:

@@ -23,7 +23,7 @@ import numpy as np
 from speech.audio import DTYPE
 from speech.errors import ModelLoadError, SynthesisError
 from speech.onnx_session import onnx_session
-from speech.sentences import cut_points
+from speech.sentences import cut_points, spoken_clock_times
 from speech.tts import VoiceConfig, to_app_audio
 
 log = logging.getLogger(__name__)
@@ -75,10 +75,13 @@ class PiperSynthesizer:
         self._options = SynthesisConfig(length_scale=1.0 / config.speed)
         self._rate = int(self._voice.config.sample_rate)
         self.name = f"piper:{model.stem}"
+        self._english = config.language == "en"
 
     def synthesize(self, text: str) -> np.ndarray:
         if not text.strip():
             return np.zeros(0, dtype=DTYPE)
+        if self._english:
+            text = spoken_clock_times(text)
         try:
             sentences = [self._sentence(p) for p in self._voice.phonemize(text) if p]
         except Exception as e:  # phonemizer and onnxruntime raise assorted types

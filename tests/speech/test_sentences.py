@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from speech.sentences import SentenceAggregator, speakable, split_sentences
+from speech.sentences import SentenceAggregator, speakable, split_sentences, spoken_clock_times
 
 
 @pytest.mark.parametrize(
@@ -87,3 +87,21 @@ def test_aggregator_releases_an_endless_sentence() -> None:
         released += aggregator.push("word ")
     assert released and all(len(s) <= 40 for s in released)
     assert " ".join(released + aggregator.flush()).split() == ["word"] * 30
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        ("Monday to Friday from 8:00 to 20:00 (CET), Saturday 9:00 to 14:00.",
+         "Monday to Friday from 8 a.m. to 8 p.m. (CET), Saturday 9 a.m. to 2 p.m."),
+        ("We open at 8:00.", "We open at 8 o'clock."),  # no sign of a 24-hour clock
+        ("Call at 9:30 or 9:05", "Call at 9 30 or 9 oh 5"),
+        ("From 08:15 on", "From 8 15 a.m. on"),  # a leading zero: 24-hour
+        ("From 9:00 am to 5:30 p.m.", "From 9 am to 5 30 p.m."),  # already says which half
+        ("At 0:00, 12:00, 12:30 and 24:00", "At midnight, noon, 12 30 p.m. and midnight"),
+        ("Ratio 3:2, 10:30:15, v1.10:30, 25:00", "Ratio 3:2, 10:30:15, v1.10:30, 25:00"),
+        ("No times here.", "No times here."),
+    ],
+)  # fmt: skip
+def test_clock_times_are_said_as_people_say_them(text: str, spoken: str) -> None:
+    assert spoken_clock_times(text) == spoken

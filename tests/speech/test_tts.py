@@ -62,6 +62,14 @@ def test_long_sentence_is_spoken_whole_in_pieces(voice, recognizer) -> None:  # 
     assert errors <= 3  # every piece is spoken, in order
 
 
+def test_clock_times_are_not_read_digit_by_digit(voice, recognizer) -> None:  # type: ignore[no-untyped-def]
+    audio = voice("joe", "en").synthesize("We are open from 8:00 to 20:00.")
+    heard = recognizer("faster", "base").transcribe(audio).text.lower()
+    print(f"\npiper, opening hours: {heard!r}")
+    assert "zero" not in heard and "00" not in heard
+    assert "p.m." in heard or "pm" in heard
+
+
 def test_chinese_round_trip(voice, recognizer) -> None:  # type: ignore[no-untyped-def]
     text = "您好，欢迎光临我们的商店。请问您想买什么？"
     audio = synthesize_all(text, voice("jm_kumo", "zh"))
