@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
+from app.bench.virtual_audio import VirtualAudio, VirtualAudioError
 from app.config import Config
 from app.gui.main_window import MainWindow
 from app.gui.session_process import SessionProcess
 from app.gui.sessions import SessionHost, build_voice
 from app.gui.stall_probe import StallProbe
 from app.voice import events as ev
-from tests.app.gui import pulse
 
 pytestmark = [pytest.mark.gui, pytest.mark.audio, pytest.mark.slow]
 REPLY = "Your order has shipped."
@@ -57,13 +57,20 @@ def scripted_voice_host() -> SessionHost:
 
 
 @pytest.fixture
-def audio_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    if not pulse.available() or not shutil.which("espeak-ng"):
-        pytest.skip("needs pulseaudio, pulseaudio-utils and espeak-ng")
-    with pulse.virtual_audio(tmp_path) as env:
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)  # the session process inherits them
-        yield env
+def audio_env() -> Iterator[VirtualAudio]:
+    """The private PulseAudio server; it sets this process's environment, which the
+    session process inherits."""
+    if not shutil.which("espeak-ng"):
+        pytest.skip("needs espeak-ng")
+    audio = VirtualAudio()
+    try:
+        audio.__enter__()
+    except VirtualAudioError as e:
+        pytest.skip(str(e))
+    try:
+        yield audio
+    finally:
+        audio.__exit__(None, None, None)
 
 
 def report(phase: str, probe: StallProbe) -> None:
@@ -100,7 +107,7 @@ def test_spoken_question_through_the_window(qtbot, tmp_path: Path, audio_env) ->
     window.voice.mode.setCurrentIndex(1)  # hands-free
     qtbot.mouseClick(window.voice.mic, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.voice.state == "listening", timeout=5000)
-    player = pulse.play_into_microphone(wav, audio_env)
+    player = audio_env.say(wav)
     try:
         qtbot.waitUntil(
             lambda: any(b.property("role") == "user" for b in window.chat.bubbles), timeout=60000
