@@ -21,7 +21,9 @@ from dialogue.nlu.errors import NluModelError
 
 # SNIPS as JointBERT folders, kept beside the checkout (see README); --data overrides it.
 DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "snips"
-BERT_BASE = {"intent_accuracy": 0.986, "slot_f1": 0.970}  # JointBERT paper, SNIPS test
+# JointBERT paper, SNIPS test. Its intent accuracy is closed-set (no out-of-scope decision), so
+# it compares with ``closed_set_intent_accuracy``, not with our strict ``intent_accuracy``.
+BERT_BASE = {"closed_set_intent_accuracy": 0.986, "slot_f1": 0.970}
 
 
 def default_model_dir() -> Path:
