@@ -83,20 +83,21 @@ class PiperSynthesizer:
         if self._english:
             text = spoken_clock_times(text)
         try:
-            sentences = [self._sentence(p) for p in self._voice.phonemize(text) if p]
+            pieces = [phoneme_pieces(p) for p in self._voice.phonemize(text)]
+            sentences = [self._sentence(p) for p in pieces if p]
         except Exception as e:  # phonemizer and onnxruntime raise assorted types
             raise SynthesisError(f"Piper could not speak {text[:60]!r}: {e}") from e
         if not sentences:
             return np.zeros(0, dtype=DTYPE)
         return to_app_audio(np.concatenate(sentences), self._rate)
 
-    def _sentence(self, phonemes: list[str]) -> np.ndarray:
+    def _sentence(self, pieces: list[list[str]]) -> np.ndarray:
         """One sentence, piece by piece, then scaled as ``PiperVoice.synthesize`` does."""
         voice, options = self._voice, self._options
         audio = np.concatenate(
             [
                 np.asarray(voice.phoneme_ids_to_audio(voice.phonemes_to_ids(piece), options))
-                for piece in phoneme_pieces(phonemes)
+                for piece in pieces
             ]
         ).astype(np.float32)
         peak = float(np.max(np.abs(audio))) if audio.size else 0.0
