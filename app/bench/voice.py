@@ -208,7 +208,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     load_before = os.getloadavg()
     with (
         tempfile.TemporaryDirectory(prefix="wenda-bench-voice-") as tmp,
-        _private_data(Path(tmp) / "data"),
+        private_data(Path(tmp) / "data"),
         VirtualAudio() as audio,
     ):
         speaker = QueueSpeaker()
@@ -249,8 +249,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _private_data(folder: Path) -> Iterator[None]:
-    """The bench's conversations go to a scratch memory, not the user's own."""
+def private_data(folder: Path) -> Iterator[None]:
+    """The bench's conversations go to a scratch memory, not the user's own (a session
+    process started meanwhile inherits it)."""
     saved = os.environ.get("WENDA_DATA_DIR")
     os.environ["WENDA_DATA_DIR"] = str(folder)
     try:

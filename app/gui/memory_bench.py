@@ -120,17 +120,12 @@ def _wait(qt_app: Any, done: Callable[[], bool], timeout_s: float, what: str) ->
         time.sleep(0.01)
 
 
-def _private_data(folder: Path) -> None:
-    """The bench's conversation goes to a scratch memory, not the user's own; the session
-    process inherits the variable."""
-    os.environ["WENDA_DATA_DIR"] = str(folder)
-
-
 def run(args: argparse.Namespace) -> dict[str, Any]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
     from app.bench.virtual_audio import VirtualAudio
+    from app.bench.voice import private_data
     from app.gui.app import make_session
     from app.gui.main_window import MainWindow
 
@@ -141,9 +136,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "pocketsphinx-testdata) for the spoken turn"
         )
     config = args.config
-    saved_data_dir = os.environ.get("WENDA_DATA_DIR")
-    with tempfile.TemporaryDirectory(prefix="wenda-bench-memory-") as tmp, VirtualAudio() as audio:
-        _private_data(Path(tmp) / "data")
+    with (
+        tempfile.TemporaryDirectory(prefix="wenda-bench-memory-") as tmp,
+        private_data(Path(tmp) / "data"),
+        VirtualAudio() as audio,
+    ):
         qt_app = QApplication.instance() or QApplication([])
         session = make_session(config)
         window = MainWindow(session, config, make_session=make_session)
@@ -184,10 +181,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             window.close()
             session.close()
             qt_app.processEvents()
-            if saved_data_dir is None:
-                os.environ.pop("WENDA_DATA_DIR", None)
-            else:
-                os.environ["WENDA_DATA_DIR"] = saved_data_dir
     per_process = {
         name: {
             "rss_mb_loaded": _mb(loaded_rss[name]),
