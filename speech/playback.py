@@ -5,6 +5,13 @@ without one. The speaker's audio callback calls :meth:`PlaybackQueue.fill` once 
 with the time that block will reach the listener; from those times the queue knows when each
 clip really started and, when playback is cut short, how much of it was heard (what a
 dialogue history should keep after a barge-in).
+
+When the device falls behind (an underflow on a busy machine: the sound server plays
+silence, then the rest of the clip comes later), a block's time shows it: the rest of the
+clip is now heard later than its start promised. The queue then moves the clip's start by
+that slip and tells ``on_start`` again, so what was heard stays right and the echo gate
+expects the echo where it now is, not where it was planned (a stale plan let the assistant's
+own voice through as the user barging in).
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ import numpy as np
 from speech.audio import DTYPE, SAMPLE_RATE
 
 log = logging.getLogger(__name__)
+
+SLIP_S = 0.02  # a block heard this much later than planned is a slip (two 10 ms blocks)
 
 
 @dataclass(frozen=True)
@@ -44,7 +53,7 @@ class _Clip:
     handed: int = 0  # samples given to the device so far
     started_at: float | None = None
     stopped_at: float | None = None  # when stop() cut it (None: not cut)
-    on_start: Callable[[float], None] | None = None  # told started_at once, from fill()
+    on_start: Callable[[float], None] | None = None  # told started_at, from fill()
 
 
 class PlaybackQueue:
@@ -66,7 +75,8 @@ class PlaybackQueue:
     ) -> None:
         """Queue mono ``audio`` to play after what is already queued. ``on_start(t)`` is
         called from :meth:`fill` (the audio thread) with the time its first sample will be
-        heard, so it must only hand the time on; what it raises is ignored."""
+        heard, and again with a later time if playback slipped (see the module docstring),
+        so it must only hand the time on; what it raises is ignored."""
         with self._lock:
             self._clips.append(_Clip(clip_id, np.asarray(audio, dtype=DTYPE), on_start=on_start))
             self.drained.clear()
@@ -83,8 +93,12 @@ class PlaybackQueue:
         with self._lock:
             while written < len(out) and self._next < len(self._clips):
                 clip = self._clips[self._next]
+                now_at = heard_at + written / self.sample_rate  # when this sample is heard
                 if clip.started_at is None:
-                    clip.started_at = heard_at + written / self.sample_rate
+                    clip.started_at = now_at
+                    started.append(clip)
+                elif now_at - (clip.started_at + clip.handed / self.sample_rate) > SLIP_S:
+                    clip.started_at = now_at - clip.handed / self.sample_rate
                     started.append(clip)
                 take = min(len(out) - written, len(clip.audio) - clip.handed)
                 out[written : written + take] = clip.audio[clip.handed : clip.handed + take]

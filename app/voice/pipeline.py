@@ -321,8 +321,16 @@ class VoicePipeline:
     async def _speak(self, turn: TurnLog, frame: SpeechAudioFrame) -> Played:
         loop = asyncio.get_running_loop()
 
+        planned: float | None = None  # when the clip's first sample was (re)planned to be heard
+
         def on_start(at_s: float) -> None:  # audio thread: hand the time to the loop
-            loop.call_soon_threadsafe(self._started, turn, frame, at_s)
+            nonlocal planned
+            if planned is None:
+                loop.call_soon_threadsafe(self._started, turn, frame, at_s)
+            else:  # called again: playback slipped (an underflow), the rest comes later
+                slip = (planned, at_s, time.monotonic())
+                loop.call_soon_threadsafe(self._slipped, turn, frame, *slip)
+            planned = at_s
 
         turn.playing = True
         try:
@@ -339,6 +347,19 @@ class VoicePipeline:
             if turn.stop.is_set():
                 self.gate.cut_reference(time.monotonic())
         self.emit(ev.Speaking(turn.turn_id, frame.index, frame.text, at_s))
+
+    def _slipped(
+        self, turn: TurnLog, frame: SpeechAudioFrame, was_s: float, now_s: float, noticed_s: float
+    ) -> None:
+        """Playback slipped: the clip planned to start at ``was_s`` now starts at ``now_s``;
+        the audio thread noticed at ``noticed_s``, about when the rest begins to be heard.
+        The echo gate's plan is cut where the slip began and the rest planned anew, so the
+        assistant's own voice, arriving late, is not taken for the user barging in."""
+        if self.gate is None or turn.stop.is_set():
+            return
+        self.gate.cut_reference(noticed_s - (now_s - was_s))
+        position = max(0, round((noticed_s - now_s) * SAMPLE_RATE))
+        self.gate.add_reference(frame.audio[position:], noticed_s)
 
     def _played(self, turn: TurnLog, frame: SpeechAudioFrame, played: Played) -> None:
         cut = played.interrupted or turn.stop.is_set()

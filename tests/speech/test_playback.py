@@ -82,3 +82,20 @@ def test_a_failing_on_start_does_not_stop_the_audio() -> None:
     out = block(queue, 100, at=1.0)
     assert out[:50].sum() == 50 and out[50:].sum() == 0
     assert queue.reports(now=2.0)[0].started_at == 1.0
+
+
+def test_a_slip_moves_the_clip_start_and_is_told_again() -> None:
+    queue = PlaybackQueue(RATE)
+    told: list[float] = []
+    queue.add(1, np.ones(500, dtype=np.float32), told.append)
+    block(queue, 100, at=5.0)
+    block(queue, 100, at=5.11)  # 10 ms of callback jitter: not a slip
+    assert told == [5.0]
+    block(queue, 100, at=5.3)  # an underflow: the third block is heard 100 ms late
+    assert told == [5.0, 5.1]  # as if the clip had started 100 ms later
+    block(queue, 100, at=5.4)
+    assert told == [5.0, 5.1]
+    queue.stop(now=5.45)
+    (report,) = queue.reports(now=5.45)
+    assert report.started_at == 5.1 and report.played == 350  # heard until the stop, no more
+    assert report.interrupted

@@ -161,3 +161,25 @@ def test_pre_roll_keeps_the_users_first_syllable_but_not_wendas_echo() -> None:
     assert echo_only > 0 and np.abs(utterance.audio[:echo_only]).max() == 0.0
     speech = utterance.audio[int(0.32 * SAMPLE_RATE) :]  # from the first speech frame on
     assert np.abs(speech[:FRAME_SAMPLES]).max() > 0.1
+
+
+def test_after_a_playback_slip_the_echo_is_expected_where_it_now_is() -> None:
+    """A stalled sound server delays the rest of a reply by a second (PulseAudio stalls up to
+    ~2 s after an underflow): with the old plan only, its echo looks like the user barging
+    in; told the new start (as the pipeline is by the speaker's second ``on_start``), the
+    gate explains it, before the slip and after."""
+    ref = speechlike(6.0, seed=4)
+    slip = int(1.0 * SAMPLE_RATE)
+    heard = np.concatenate([ref[: 2 * SAMPLE_RATE], np.zeros(slip), ref[2 * SAMPLE_RATE :]])
+    mic = echo_of(heard.astype(np.float32), delay_s=0.05, gain=0.7)
+    stale = EchoGate(EchoGateConfig(), origin_s=0.0)
+    stale.add_reference(ref, start_s=1.0)
+    told = EchoGate(EchoGateConfig(), origin_s=0.0)
+    told.add_reference(ref, start_s=1.0)
+    told.cut_reference(3.0)  # two seconds in, the sound server stalled
+    told.add_reference(ref[2 * SAMPLE_RATE :], start_s=4.0)  # the rest, a second later
+    voiced = _frame_rms(mic) > 0.01  # frames with echo in them (not the stall's silence)
+    stale_verdicts = np.array(run_gate(stale, mic, t0=1.0))[: len(voiced)]
+    told_verdicts = np.array(run_gate(told, mic, t0=1.0))[: len(voiced)]
+    assert not stale_verdicts[voiced].all()
+    assert told_verdicts[voiced].all()

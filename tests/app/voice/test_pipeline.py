@@ -7,6 +7,7 @@ every 10 ms block it let out, so the tests check what a listener would have hear
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -53,11 +54,16 @@ class Rig:
     """A session on fake engines, started and listening."""
 
     def __init__(
-        self, word_delay_s=0.0, asr_delay_s=0.0, tts_delay_s=0.0, settings=SETTINGS
+        self,
+        word_delay_s=0.0,
+        asr_delay_s=0.0,
+        tts_delay_s=0.0,
+        settings=SETTINGS,
+        speaker=LoggingSpeaker,
     ) -> None:
         self.mic = PacedMicrophone()
         self.tts = ToneSynthesizer(delay_s=tts_delay_s)
-        self.speaker = LoggingSpeaker(self.tts.text_of)
+        self.speaker = speaker(self.tts.text_of)
         self.asr = CodeRecognizer(TEXTS, asr_delay_s)
         self.dialogue = ScriptedConversation(SCRIPT, word_delay_s)
         self.log = EventLog()
@@ -290,3 +296,31 @@ def test_session_ends_when_the_input_ends() -> None:
     assert _kinds(log.of_all())[-2:] == ["Listening", "Stopped"]
     assert log.of(ev.Stopped)[0].reason == "end of input"
     assert len(log.of(ev.TurnDone)) == 1
+
+
+class StallingSpeaker(LoggingSpeaker):
+    """The sound server stalls for ``STALL_S`` just as a clip starts: the speaker says the
+    clip started, then, once the stall is over, that it now starts that much later."""
+
+    STALL_S = 0.5
+
+    def play(self, audio, stop, on_start=None):  # type: ignore[no-untyped-def]
+        def later(at_s: float) -> None:
+            if on_start:
+                on_start(at_s)
+                time.sleep(self.STALL_S)
+                on_start(at_s + self.STALL_S)
+
+        return super().play(audio, stop, later)
+
+
+def test_a_playback_stall_moves_the_echo_gates_plan(rig_factory) -> None:
+    rig = rig_factory(speaker=StallingSpeaker)
+    rig.mic.say(utterance(3))  # "number four two" -> "Thanks." (0.08 s of tone)
+    rig.turns_done(1)
+    (speaking,) = rig.log.of(ev.Speaking)
+    gate = rig.session.pipeline.gate
+    planned_end = speaking.at_s + 0.08 + 0.4 + 0.15  # + the longest delay and the reverb tail
+    # The first plan is cut where the stall began; the clip is expected half a second later.
+    assert gate.active(planned_end + 0.3)
+    assert not gate.active(planned_end + StallingSpeaker.STALL_S + 0.1)
