@@ -8,7 +8,8 @@ The voices (Piper, Kokoro) run without onnxruntime's memory arena: the arena kee
 largest buffers it ever needed and grows again for each longer sentence, so a session that
 had spoken a few long replies held 180-230 MB more than one that had not (measured with
 Piper; BENCHMARKS.md, "Desktop app"). Without it their buffers go back to malloc after each
-sentence, at about a quarter more synthesis time (still about 8x faster than real time).
+sentence, at about a tenth more synthesis time (Piper's real-time factor 0.060 -> 0.065-0.070
+on an idle machine: the buffers are page-faulted in afresh each time).
 The VAD keeps its arena: fixed 32 ms frames, 30 times a second, tiny buffers.
 """
 
