@@ -10,7 +10,7 @@ person (a LibriVox recording). A sampler thread reads both processes every 50 ms
 Reported per process and for the app as a whole: resident set size (RSS) after loading, at
 the end and at its peak, and the proportional set size (PSS: shared library pages split
 between the two processes, so the total is not counted twice). The target is the app under
-1.5 GB resident (the ground rules): ``total_peak_mb`` is that number.
+1.5 GB resident (the ground rules): ``total_rss_mb_peak`` is that number.
 """
 
 from __future__ import annotations
