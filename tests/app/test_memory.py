@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import mmap
 import subprocess
 import sys
 import textwrap
@@ -23,9 +24,12 @@ def test_sampler_sees_a_peak_and_starts_a_new_span() -> None:
     try:
         time.sleep(0.2)
         before = sampler.take_span_peak()
-        block = np.ones(200 * 2**20 // 8)  # 200 MB, touched
+        # 200 MB mapped on its own and touched: malloc would reuse pages the test
+        # process already holds (after hundreds of tests it has GBs free), and RSS would not move
+        block = mmap.mmap(-1, 200 * 2**20)
+        np.frombuffer(block, dtype=np.uint8)[:] = 1
         time.sleep(0.3)
-        del block
+        block.close()
         release_free_memory()
         time.sleep(0.2)
         during = sampler.take_span_peak()
