@@ -16,7 +16,7 @@ from typing import Any
 import tomli_w
 
 from app import paths
-from app.atomic import write_text_atomic
+from dialogue.atomic import write_text_atomic
 
 
 class ConfigError(Exception):

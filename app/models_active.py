@@ -7,7 +7,7 @@ one small pointer file says which version is active and which was active before:
     <data dir>/models/<slot>/<version>/      model folder (NLU model or LoRA adapter)
     <data dir>/models/<slot>/active.json     {"active": "<version>", "previous": "<version>"}
 
-The pointer is replaced with ``os.replace`` (see :mod:`app.atomic`), so a reader sees the old
+The pointer is replaced with ``os.replace`` (see :mod:`dialogue.atomic`), so a reader sees the old
 choice or the new one, never half of either, even if the machine dies mid-switch. Activating a
 version keeps the one it replaces as ``previous``; :func:`rollback` swaps them back. Versions
 that are neither active nor previous are removed by :func:`prune` (the wizard calls it after
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app import paths
-from app.atomic import write_text_atomic
+from dialogue.atomic import write_text_atomic
 
 log = logging.getLogger(__name__)
 

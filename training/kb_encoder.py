@@ -23,10 +23,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from dialogue.atomic import atomic_folder
 from dialogue.domain import load_domain
 from dialogue.domain.model import FaqEntry
 from dialogue.kb.encoder import TUNED_WEIGHTS, EncoderConfig
-from training.nlu.output import atomic_folder
 
 log = logging.getLogger(__name__)
 

@@ -70,7 +70,7 @@ def _command(line: str, manager: Any, out: TextIO, note: TextIO, as_json: bool) 
         data = manager.export_user()
         text = json.dumps(data, ensure_ascii=False, indent=None if as_json else 2)
         if arg:
-            from app.atomic import write_text_atomic
+            from dialogue.atomic import write_text_atomic
 
             write_text_atomic(Path(arg).expanduser(), text + "\n")
             print(f"(exported to {arg})", file=note)

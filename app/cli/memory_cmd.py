@@ -28,8 +28,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.atomic import write_text_atomic
     from app.conversation import memory_file
+    from dialogue.atomic import write_text_atomic
     from dialogue.memory import Memory
 
     path = memory_file()

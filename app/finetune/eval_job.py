@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.atomic import write_text_atomic
+from dialogue.atomic import write_text_atomic
 
 log = logging.getLogger(__name__)
 

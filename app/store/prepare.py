@@ -19,12 +19,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from app.atomic import fsync_dir, write_text_atomic
 from app.store.errors import ModelStoreError
 from app.store.files import CHUNK_BYTES, check_source, sha256_file
 from app.store.manifest import ModelEntry
 from app.store.progress import ProgressFn, no_progress
 from app.store.status import MARKER, check_model, marker_document, model_dir
+from dialogue.atomic import fsync_dir, write_text_atomic
 
 log = logging.getLogger(__name__)
 

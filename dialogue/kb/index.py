@@ -14,15 +14,15 @@ Unit embeddings are cached on disk keyed by the encoder's identity and the texts
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from dialogue.atomic import write_bytes_atomic
 from dialogue.domain.model import Document, FaqEntry
 from dialogue.kb.chunking import chunk_document
 from dialogue.kb.encoder import Encoder
@@ -212,12 +212,6 @@ def _embed_cached(
 
 def _save_atomic(path: Path, vectors: np.ndarray) -> None:
     """Write the cache so a reader sees the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, vectors, allow_pickle=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    np.save(buffer, vectors, allow_pickle=False)
+    write_bytes_atomic(path, buffer.getvalue())

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from dialogue.atomic import atomic_folder
 
 log = logging.getLogger(__name__)
 
@@ -35,23 +34,10 @@ def save_adapter_atomic(out: Path, write: Callable[[Path], None], info: dict[str
 
     A crash at any point leaves the previous ``out`` (or none) in place, never a mixture.
     """
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
+    with atomic_folder(Path(out)) as tmp:
         write(tmp)
         info_text = json.dumps({"format": FORMAT_VERSION, **info}, indent=2, ensure_ascii=False)
         (tmp / INFO_FILE).write_text(info_text + "\n", encoding="utf-8")
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            os.replace(out, old)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
     log.info("Saved adapter to %s", out)
     return out
 

@@ -20,6 +20,7 @@ from typing import Any, TextIO
 import numpy as np
 import torch
 
+from dialogue.atomic import atomic_folder
 from dialogue.nlu.bio import transition_mask
 from dialogue.nlu.checkpoint import LoadedModel, ModelMeta, save_model
 from dialogue.nlu.encoding import Encoded, collate, encode_words
@@ -33,7 +34,6 @@ from training.nlu.calibrate import thresholds_for_recall, thresholds_with_oos
 from training.nlu.config import TrainConfig
 from training.nlu.data import Splits, data_hash, load_splits
 from training.nlu.evaluate import score
-from training.nlu.output import atomic_folder
 from training.nlu.trainer import EpochFn, free_cores, train_loop
 
 log = logging.getLogger(__name__)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from dialogue.atomic import atomic_folder
 from dialogue.nlu.errors import NluDataError
 from tests.training.nlu.tiny import tiny_jsonl_rows, write_jsonl
 from training.nlu.data import data_hash, hold_out, load_splits, split_paths
-from training.nlu.output import atomic_folder
 
 
 def test_hold_out_is_stratified_and_seeded(tmp_path: Path) -> None:
