@@ -347,4 +347,4 @@ def default_of(section: str, key: str) -> Any:
     """The documented default of one setting (used by docs and the settings dialog)."""
     cls = _section_types()[section]
     f = {f.name: f for f in fields(cls)}[key]
-    return f.default_factory() if f.default is MISSING else f.default  # type: ignore[misc]
+    return f.default_factory() if f.default is MISSING else f.default  # type: ignore[operator]

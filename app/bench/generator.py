@@ -122,8 +122,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # the whole process at its largest: interpreter, torch, model, activations
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
-    if rates:
-        result["prompt_tokens"] = int(generator.encode(request).shape[1])
+    if rates:  # only the local model has tokens (and so encode) to count
+        local: Any = generator
+        result["prompt_tokens"] = int(local.encode(request).shape[1])
         result["reply_tokens_median"] = statistics.median(counts)
         result["tokens_per_s"] = round(statistics.median(rates), 2)
         result["tokens_per_s_all"] = [round(r, 2) for r in rates]

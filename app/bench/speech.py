@@ -20,6 +20,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -100,15 +101,15 @@ def bench_asr(config: Any, runs: int) -> dict[str, Any]:
                 started = time.perf_counter()
                 recognizer = make_recognizer(settings)
                 loads.append(time.perf_counter() - started)
-            latency, cpu = _median_s(lambda r=recognizer: r.transcribe(audio), runs)
-            figures = {
+            latency, cpu = _median_s(partial(recognizer.transcribe, audio), runs)
+            figures: dict[str, Any] = {
                 "load_s": round(statistics.median(loads), 2),
                 "latency_s": round(latency, 3),
                 "real_time_factor": round(latency / UTTERANCE_S, 3),
                 "cpu_s": round(cpu, 3),
             }
             if model == "base":  # auto-detection costs an extra encoder pass; a known language not
-                fixed, _ = _median_s(lambda r=recognizer: r.transcribe(audio, "en"), runs)
+                fixed, _ = _median_s(partial(recognizer.transcribe, audio, "en"), runs)
                 figures["latency_language_en_s"] = round(fixed, 3)
             figures["text"] = recognizer.transcribe(audio).text
             results[f"{engine} {model}"] = figures
@@ -133,8 +134,8 @@ def bench_tts(config: Any, runs: int) -> dict[str, Any]:
         load_s = time.perf_counter() - started
         reply = REPLIES[language]
         first = split_sentences(reply)[0]
-        first_s, _ = _median_s(lambda v=voice, s=first: v.synthesize(s), runs)
-        whole_s, whole_cpu = _median_s(lambda v=voice, r=reply: synthesize_all(r, v), runs)
+        first_s, _ = _median_s(partial(voice.synthesize, first), runs)
+        whole_s, whole_cpu = _median_s(partial(synthesize_all, reply, voice), runs)
         spoken_s = seconds(synthesize_all(reply, voice))
         results[f"{engine} ({voice.name}, {language})"] = {
             "load_s": round(load_s, 2),

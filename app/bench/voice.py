@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -122,25 +123,27 @@ def _echo_phase(driver: VoiceDriver, clips: list[Clip]) -> dict[str, Any]:
     }
 
 
+def _long_reply_speaking(driver: VoiceDriver, start: int) -> bool:
+    return any(len(e.text.split()) > 8 for e in driver.since(start, ev.Speaking))
+
+
+def _answered_and_listening(driver: VoiceDriver, mid: int) -> bool:
+    return any(not d.interrupted for d in driver.since(mid, ev.TurnDone)) and isinstance(
+        driver.events[-1][1], ev.Listening
+    )
+
+
 def _barge_in_phase(driver: VoiceDriver, long_clip: Clip, interruption: Clip, trials: int):
     """The user talks over a long answer ``BARGE_IN_AFTER_S`` into it."""
     results = []
     for _ in range(trials):
         start = driver.mark()
         driver.say(long_clip.path)
-        driver.wait_for(
-            lambda s=start: any(len(e.text.split()) > 8 for e in driver.since(s, ev.Speaking)), 90
-        )
+        driver.wait_for(partial(_long_reply_speaking, driver, start), 90)
         threading.Event().wait(BARGE_IN_AFTER_S)
         mid = driver.mark()
         driver.say(interruption.path)
-        driver.wait_for(
-            lambda m=mid: (
-                any(not d.interrupted for d in driver.since(m, ev.TurnDone))
-                and isinstance(driver.events[-1][1], ev.Listening)
-            ),
-            90,
-        )
+        driver.wait_for(partial(_answered_and_listening, driver, mid), 90)
         barge = [e for e in driver.since(mid, ev.SpeechStarted) if e.barge_in]
         cut = [p for p in driver.since(start, ev.SentencePlayed) if p.interrupted]
         final = [d for d in driver.since(mid, ev.TurnDone) if not d.interrupted][-1]
@@ -182,6 +185,8 @@ def _echo_trials(audio: VirtualAudio, engines: Any, settings: Any, folder: Path)
         with VoiceDriver(audio, engines, settings) as driver:
             result["false_barge_in"] = _echo_phase(driver, echo)
             gate = driver.session.pipeline.gate  # type: ignore[union-attr]
+            if gate is None:
+                raise RuntimeError("the echo gate is off; the bench measures it on")
             delay = None if gate.delay_blocks is None else round(gate.delay_blocks * BLOCK_S * 1e3)
             result["echo_gate"] = {"delay_ms": delay, "gain": round(gate.gain, 3)}
         audio.echo_on(volume=BARGE_IN_ECHO_VOLUME)

@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 class SessionBridge(QObject):
     """Carries session events to the GUI thread."""
 
-    event = Signal(object)
+    arrived = Signal(object)  # not "event": that would hide QObject.event, the dispatch hook
 
     def post(self, event: object) -> None:
         """Thread-safe: call from any thread."""
-        self.event.emit(event)
+        self.arrived.emit(event)

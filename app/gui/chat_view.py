@@ -155,5 +155,6 @@ class ChatView(QScrollArea):
         self.bubbles.clear()
         while self.column.count() > 1:
             item = self.column.takeAt(1)
-            if item is not None and item.layout() is not None:
-                item.layout().deleteLater()
+            layout = item.layout() if item is not None else None
+            if layout is not None:
+                layout.deleteLater()

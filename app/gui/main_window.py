@@ -194,7 +194,7 @@ class MainWindow(QMainWindow):
     def _new_bridge(self) -> SessionBridge:
         bridge = SessionBridge(self)
         # Queued even from the GUI thread: events are handled in the order they were posted.
-        bridge.event.connect(self.on_event, Qt.ConnectionType.QueuedConnection)
+        bridge.arrived.connect(self.on_event, Qt.ConnectionType.QueuedConnection)
         return bridge
 
     def open_settings(self) -> None:
@@ -217,7 +217,7 @@ class MainWindow(QMainWindow):
             return
         config = self.config
         old, old_bridge = self.session, self.bridge
-        old_bridge.event.disconnect(self.on_event)  # its last events are of no interest now
+        old_bridge.arrived.disconnect(self.on_event)  # its last events are of no interest now
         closing = BackgroundCall(old.close, lambda _: self._closed(closing), parent=self)
         self.closing_sessions.append(closing.start())
         self.session, self.bridge = self.make_session(config), self._new_bridge()

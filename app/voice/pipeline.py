@@ -39,6 +39,7 @@ from app.voice.sentences import lead_chunks
 from app.voice.settings import VoiceSettings
 from app.voice.trim import trim_silence
 from app.voice.turns import TurnLog, heard_part
+from speech.asr import Transcript
 from speech.audio import SAMPLE_RATE
 from speech.sentences import has_words, speakable
 
@@ -72,7 +73,7 @@ class VoicePipeline:
         self._utterance_turn = -1  # the turn the utterance being heard belongs to
         # ASR started in a pause: (turn id, end of speech, result), used if the pause
         # turns out to be the end of the turn.
-        self._early: tuple[int, float, asyncio.Future] | None = None
+        self._early: tuple[int, float, asyncio.Future[Transcript | None]] | None = None
         # Sees every frame a stage takes, and whether it was live (tests, debugging).
         self.trace: Callable[[str, Any, bool], None] | None = None
 
@@ -221,7 +222,7 @@ class VoicePipeline:
         """Start ASR in a pause; a newer pause makes an early job that has not begun moot."""
         key = (turn.turn_id, speech_end_s)
 
-        def job() -> Any:
+        def job() -> Transcript | None:
             early = self._early
             if early is None or early[:2] != key:
                 return None  # superseded before it started
@@ -234,7 +235,7 @@ class VoicePipeline:
 
     async def _recognise(self, frame: UtteranceFrame) -> None:
         early, self._early = self._early, None
-        result = None
+        result: Transcript | None = None
         if early is not None and early[:2] == (frame.turn_id, frame.speech_end_s):
             result = await early[2]  # recognised during the pause that ended the turn
         if result is None:

@@ -44,7 +44,7 @@ class LevelTap:
     ``active()``. Runs on the microphone's executor; ``on_level`` only hands a float on."""
 
     def __init__(
-        self, microphone: Any, on_level: Callable[[float], None], active: Callable[[], bool]
+        self, microphone: Any, on_level: Callable[[float], object], active: Callable[[], bool]
     ) -> None:
         self.microphone, self.on_level, self.active = microphone, on_level, active
         self._last = 0.0

@@ -141,7 +141,7 @@ def test_push_to_talk_release_ends_the_utterance(
     the utterance at once (no end-of-speech silence: the microphone closes on release)."""
     bar = voice_window.voice
     levels: list[float] = []
-    voice_window.bridge.event.connect(
+    voice_window.bridge.arrived.connect(
         lambda e: levels.append(e.level) if isinstance(e, ev.InputLevel) else None
     )
     assert bar.mic.isEnabled() and not bar.hands_free

@@ -89,7 +89,7 @@ def test_spoken_question_through_the_window(qtbot, tmp_path: Path, audio_env) ->
     window = MainWindow(session, Config())
     qtbot.addWidget(window)
     levels: list[float] = []
-    window.bridge.event.connect(
+    window.bridge.arrived.connect(
         lambda e: levels.append(e.level) if isinstance(e, ev.InputLevel) else None
     )
     window.show()
