@@ -42,7 +42,7 @@ class KokoroSynthesizer:
             from kokoro_onnx import Kokoro
 
             self._kokoro = Kokoro.from_session(
-                onnx_session(folder / MODEL_FILE, memory_arena=False),
+                onnx_session(folder / MODEL_FILE, shrink_arena=True),
                 str(folder / VOICES_FILE),
                 vocab_config=str(folder / VOCAB_FILE),
             )

@@ -63,7 +63,7 @@ class PiperSynthesizer:
             voice_config = PiperConfig.from_dict(json.loads(settings.read_text(encoding="utf-8")))
             # PiperVoice.load does the same, but with onnxruntime's default (spinning) threads.
             self._voice = PiperVoice(
-                session=onnx_session(model, memory_arena=False), config=voice_config
+                session=onnx_session(model, shrink_arena=True), config=voice_config
             )
         except (OSError, ValueError, KeyError) as e:
             raise ModelLoadError(
