@@ -11,7 +11,9 @@ than loaded), Piper 100-170 MB more after a few long English ones. With no arena
 buffers (32-128 MB each for Kokoro) are mapped and page-faulted afresh for every tensor: 9
 million page faults and 40% more time for the same nine replies. Shrinking after each run
 keeps the arena's reuse inside a sentence and gives the memory back between sentences:
-Kokoro 392 MB at the plain arena's speed (BENCHMARKS.md, "Desktop app").
+Kokoro 392 MB at the plain arena's speed (BENCHMARKS.md, "Desktop app"). Short sentences
+gain nothing (their buffers are reused from the heap anyway) and Piper's first audio comes
+about 15 ms later, but its peak is 60-70 MB lower, which the app's memory budget needs more.
 The VAD keeps a plain arena: fixed 32 ms frames, 30 times a second, tiny buffers.
 """
 
