@@ -72,7 +72,9 @@ def _folder_fingerprint(folder: Path) -> str:
         return "\n".join(stats)
 
 
-def served_dir(base: Path, adapter: Path | None, quantization: str = DEFAULT_QUANTIZATION) -> Path:
+def served_dir(
+    base: Path, adapter: Path | None = None, quantization: str = DEFAULT_QUANTIZATION
+) -> Path:
     """Where the served form of ``base`` (+ ``adapter``) lives (it may not exist yet)."""
     name = base.name + (f"+{adapter.name}" if adapter is not None else "")
     return served_root() / f"{name}-{served_key(base, adapter, quantization)[:12]}"
