@@ -34,7 +34,7 @@ from training.generator.data import (
     read_doc_paragraphs,
     read_faq,
 )
-from training.generator.facts import unsupported_facts
+from dialogue.generator.facts import unsupported_facts
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from training.generator.examples import (
     load_examples,
     perturb_numbers,
 )
-from training.generator.facts import fact_tokens, unsupported_facts
+from dialogue.generator.facts import fact_tokens, unsupported_facts
 
 
 def test_faq_entries_teach_answering_from_passages_and_declining(mini_domain: Path) -> None:

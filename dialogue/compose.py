@@ -1,0 +1,124 @@
+"""Answer a knowledge question in the model's words, one checked sentence at a time.
+
+The knowledge base found passages that answer the question; the chat model writes the reply
+from them ("Express delivery within Germany costs 12.90 euros and arrives the next working
+day."), streamed so speech starts with the first sentence. Every sentence is held until it is
+complete and checked before it is let out: each number, amount, time and product code in it
+must occur in the passages or the dialogue state (``dialogue.generator.facts``). A first
+sentence that fails the check, a model that declines although the passages were judged to
+answer the question, or one that fails, times out or says nothing, gives way to the stored
+answer (the FAQ answer or the best passage, what Wenda said before it composed), so the worst
+case is the old behaviour, never an invented fact. A later sentence that fails the check ends
+the answer there: what was said is grounded, and repeating it as the stored answer would only
+say it twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dialogue.generation import GenerationRequest, Generator
+from dialogue.generator.errors import GeneratorError
+from dialogue.generator.facts import fact_tokens
+from dialogue.generator.prompt import DECLINE
+
+log = logging.getLogger(__name__)
+
+COMPOSE_MODES = ("always", "documents", "never")
+# A sentence ends at . ! ? followed by a space (not inside 9.90), at a Chinese full stop, or at
+# a line break. The end of the text is a boundary only once the stream is over.
+_BOUNDARY = re.compile(r"[.!?](?=\s)|[。！？]|\n")
+
+
+@dataclass
+class ComposeReport:
+    """What happened to one composed answer (for the turn's details and the evaluation)."""
+
+    sentences: int = 0  # sentences spoken as the model wrote them
+    replaced: bool = False  # a sentence failed the check: the stored answer was said instead
+    declined: bool = False  # the model declined; the stored answer was said instead
+    failed: bool = False  # the model failed or said nothing; the stored answer was said
+
+
+def split_sentences(text: str, final: bool = False) -> tuple[list[str], str]:
+    """(complete sentences, rest) of streamed ``text``; each sentence keeps the whitespace
+    before it, so joining them gives the text back."""
+    sentences, start = [], 0
+    for match in _BOUNDARY.finditer(text):
+        end = match.end()
+        if text[start:end].strip():
+            sentences.append(text[start:end])
+            start = end
+    rest = text[start:]
+    if final and rest.strip():
+        return [*sentences, rest], ""
+    return sentences, rest
+
+
+def supported(sentence: str, sources: list[str]) -> bool:
+    """Whether every fact of ``sentence`` occurs in one of ``sources``."""
+    facts = fact_tokens(sentence)
+    if not facts:
+        return True
+    known: set[str] = set()
+    for source in sources:
+        known |= fact_tokens(source)
+    return facts <= known
+
+
+def is_decline(text: str, language: str) -> bool:
+    """Whether ``text`` is (or starts with) the model's trained decline."""
+    wanted = re.sub(r"\W+", "", DECLINE.get(language, DECLINE["en"])).lower()
+    return re.sub(r"\W+", "", text).lower().startswith(wanted[:24])
+
+
+def compose_answer(
+    generator: Generator,
+    request: GenerationRequest,
+    stored: str,
+    stop: threading.Event | None = None,
+    report: ComposeReport | None = None,
+) -> Iterator[str]:
+    """Yield the composed answer sentence by sentence (see the module doc).
+
+    ``stored`` is what is said instead when the model cannot be trusted with this answer.
+    """
+    report = report if report is not None else ComposeReport()
+    sources = [p.text for p in request.passages] + list(request.state.values())
+    said = ""
+    try:
+        for sentence in _sentences(generator, request, stop):
+            if not said and is_decline(sentence, request.language):
+                report.declined = True
+                break
+            if not supported(sentence, sources):
+                log.info("composed sentence not supported by the passages; stored answer used")
+                report.replaced = True
+                break
+            report.sentences += 1
+            said += sentence
+            yield sentence if said != sentence else sentence.lstrip()
+    except GeneratorError as e:
+        log.warning("composing the answer failed (%s); stored answer used", e)
+        report.failed = not said
+    if stop is not None and stop.is_set():
+        return
+    if not said.strip():
+        report.failed = report.failed or not (report.declined or report.replaced)
+        yield stored
+
+
+def _sentences(
+    generator: Generator, request: GenerationRequest, stop: threading.Event | None
+) -> Iterator[str]:
+    buffer = ""
+    for piece in generator.stream(request, stop):
+        buffer += piece
+        complete, buffer = split_sentences(buffer)
+        yield from complete
+    complete, _ = split_sentences(buffer, final=True)
+    yield from complete
