@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from dialogue.domain.model import Domain
@@ -108,6 +108,7 @@ class DialogueManager:
         memory: Memory | None = None,
         user: str = "local",
         clock: Callable[[], dt.datetime] = dt.datetime.now,
+        compose: str = "never",
     ) -> None:
         self.domain = domain
         self.language = language
@@ -119,6 +120,7 @@ class DialogueManager:
         self.memory = memory
         self.user = user
         self.clock = clock
+        self.compose = compose  # "always" | "documents" | "never": see dialogue.compose
         self.responses = Responses(self.pack)
         self.session_id = uuid.uuid4().hex[:12]
         self.state = DialogueState()
@@ -201,6 +203,7 @@ class DialogueManager:
             nlu_intent=understanding.intent,
             language=self.language,
             turn=state.turn,
+            extra={"compose": asdict(turn.composed)} if turn.composed is not None else {},
         )
         self._store(result)
         yield result

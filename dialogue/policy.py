@@ -91,7 +91,10 @@ def _main(state: DialogueState, reading: Reading, ctx: PolicyContext) -> Decisio
         best = _answer(ctx)
         if best is not None:
             return Decision(
-                "answer", intent=reading.intent, hits=(best,), resume=state.form is not None
+                "answer",
+                intent=reading.intent,
+                hits=_with_passages(best, ctx),
+                resume=state.form is not None,
             )
         if "default" in ctx.pack.responses.get(reading.intent, {}):  # the domain's short answer
             return Decision(
@@ -147,6 +150,12 @@ def _answer(ctx: PolicyContext) -> Hit | None:
     return None
 
 
+def _with_passages(best: Hit, ctx: PolicyContext) -> tuple[Hit, ...]:
+    """The answer's hits: the best one first (the stored answer), then the others retrieved,
+    which a composed answer may also draw on."""
+    return (best, *(h for h in ctx.hits if h is not best))
+
+
 def _reask(state: DialogueState, ctx: PolicyContext) -> Decision:
     """Not understood while a form is open: say so and ask its question again."""
     assert state.form is not None
@@ -164,7 +173,7 @@ def _unclear(state: DialogueState, reading: Reading, ctx: PolicyContext) -> Deci
     if state.form is not None:
         best = _answer(ctx)
         if best is not None:  # a question the NLU missed, asked in the middle of a form
-            return Decision("answer", intent="", hits=(best,), resume=True)
+            return Decision("answer", intent="", hits=_with_passages(best, ctx), resume=True)
         return _reask(state, ctx)
     return _ladder(state, reading, ctx, allow_clarify=True)
 
@@ -180,7 +189,7 @@ def _ladder(
         return Decision("clarify", intent=reading.candidate)
     best = _answer(ctx)
     if best is not None:
-        return Decision("answer", intent=reading.intent, hits=(best,))
+        return Decision("answer", intent=reading.intent, hits=_with_passages(best, ctx))
     if ctx.has_generator and step <= 1:
         return Decision("generate", intent=reading.intent, hits=ctx.hits[:3])
     return _offer_human(state, key="dont_know")

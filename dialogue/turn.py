@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from dialogue.actions import ActionContext, ActionError, run_action
+from dialogue.compose import ComposeReport, compose_answer
 from dialogue.generation import GenerationRequest, Message, Passage
 from dialogue.hours import say_when
 from dialogue.kb.types import Hit
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DONE_PREFIX = "done"
+COMPOSE_PASSAGES = 3  # passages a composed answer draws on (short prompts are fast prompts)
 FORM_KINDS = ("ask", "confirm", "act", "cancelled")  # decisions that moved a form on
 
 
@@ -55,6 +57,7 @@ class TurnRenderer:
         self.responses = manager.responses
         self.action = ""
         self.sources: list[str] = []
+        self.composed: ComposeReport | None = None  # set when the model words a KB answer
         self.name_before = state.profile.name  # a greeting says "again" only to a known name
         form = decision.form or state.form  # the form this turn is about, open or just closed
         heard = {s.name: s for s in reading.slots}
@@ -146,7 +149,7 @@ class TurnRenderer:
         elif kind == "cancelled":
             yield self.say(d.intent, "cancelled") or self.say(GLOBAL, "cancelled") or ""
         elif kind == "answer":
-            yield from self._answer(d.hits[0])
+            yield from self._answer(d.hits, stop)
         elif kind == "clarify":
             option = self.m.pack.intents[d.intent].description
             yield self.say(GLOBAL, "clarify", {"option": option}) or ""
@@ -242,13 +245,41 @@ class TurnRenderer:
             log.warning("no response %s.%s with the fields the action gave", form.intent, situation)
         yield piece or self.say(GLOBAL, "error") or ""
 
-    def _answer(self, hit: Hit) -> Iterator[str]:
+    def _answer(self, hits: tuple[Hit, ...], stop: threading.Event | None) -> Iterator[str]:
+        hit = hits[0]
         self.sources = [hit.source]
+        stored = brief(hit.text) if self.decision.brief else hit.text
+        if self._composes(hit):
+            yield from self._compose(hits, stored, stop)
+            return
         if not self.decision.brief:
             intro = self.say(GLOBAL, "kb_intro")
             if intro:
                 yield intro
-        yield brief(hit.text) if self.decision.brief else hit.text
+        yield stored
+
+    def _composes(self, hit: Hit) -> bool:
+        """Whether the chat model words this knowledge answer (``generator.compose``)."""
+        mode = self.m.compose
+        return self.m.generator is not None and (
+            mode == "always" or (mode == "documents" and hit.kind == "doc")
+        )
+
+    def _compose(
+        self, hits: tuple[Hit, ...], stored: str, stop: threading.Event | None
+    ) -> Iterator[str]:
+        assert self.m.generator is not None
+        passages = tuple(Passage(h.text, h.source, h.confidence) for h in hits[:COMPOSE_PASSAGES])
+        request = GenerationRequest(
+            user_text=self.reading.query,
+            language=self.m.language,
+            state=dict(self.slots),
+            passages=passages,
+            history=tuple(Message(t.role, t.text) for t in self.state.history[-2:]),
+        )
+        self.sources = list(dict.fromkeys(p.source for p in passages))
+        self.composed = ComposeReport()
+        yield from compose_answer(self.m.generator, request, stored, stop, self.composed)
 
     def _generate(self, stop: threading.Event | None) -> Iterator[str]:
         assert self.m.generator is not None
