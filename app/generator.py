@@ -82,6 +82,9 @@ def served_model(base: str, adapter: str) -> tuple[str, str, str]:
     adapter as they are (a hub id cannot be converted, a failed conversion is logged)."""
     if not Path(base).is_dir():
         return base, adapter, "transformers"
+    if adapter and not (Path(adapter) / "adapter_config.json").is_file():
+        log.warning("%s is not a LoRA adapter folder; the chat model runs on transformers", adapter)
+        return base, adapter, "transformers"
     from app.store.served import ensure_served
 
     try:
