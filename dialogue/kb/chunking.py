@@ -123,7 +123,7 @@ def sentence_units(name: str, text: str) -> list[Chunk]:
             if kind == "table":
                 units += [Chunk(name, heading, row) for row in _table_rows(lines)]
             elif kind == "item":
-                units.append(Chunk(name, heading, _plain(_join(lines))))
+                units.append(Chunk(name, heading, _in_context(_plain(_join(lines)), heading)))
             else:
                 paragraph = _plain(_join(lines))
                 units += [
@@ -132,6 +132,18 @@ def sentence_units(name: str, text: str) -> list[Chunk]:
                     if s.strip()
                 ]
     return units
+
+
+SHORT_ITEM_WORDS = 12  # a list item shorter than this reads on its own only with its heading
+
+
+def _in_context(item: str, heading: str) -> str:
+    """A short list item ("Monday to Friday: 8:00 to 20:00") with its section heading in
+    front ("Customer service opening hours: ..."), so it says what it is about."""
+    title = heading.split(" > ")[-1]
+    if not title or count_words(item) >= SHORT_ITEM_WORDS:
+        return item
+    return f"{title}{'：' if _CJK.search(title) else ': '}{item}"
 
 
 def _blocks(text: str) -> list[tuple[str, list[tuple[str, list[str]]]]]:

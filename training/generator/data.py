@@ -136,6 +136,18 @@ def read_doc_paragraphs(folder: Path) -> list[Passage]:
     return passages
 
 
+def read_doc_units(folder: Path) -> list[Passage]:
+    """The units retrieval indexes for composed answers (``dialogue.kb.chunking``: sentences,
+    list items, table rows) of every Markdown/text document, as candidate passages."""
+    from dialogue.kb.chunking import sentence_units
+
+    passages = []
+    for path in sorted([*folder.glob("*.md"), *folder.glob("*.txt")]):
+        for unit in sentence_units(path.name, path.read_text(encoding="utf-8")):
+            passages.append(Passage(unit.text, unit.source))
+    return passages
+
+
 def split_heldout(
     examples: list[ChatExample], fraction: float
 ) -> tuple[list[ChatExample], list[ChatExample]]:

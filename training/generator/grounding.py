@@ -27,8 +27,8 @@ from typing import Any
 
 from dialogue.generation import GenerationRequest, Generator, Passage
 from dialogue.generator.errors import GenerationTimeout
-from training.generator.data import TrainingDataError, read_jsonl
 from dialogue.generator.facts import contains_fact, unsupported_facts
+from training.generator.data import TrainingDataError, read_jsonl
 
 GROUNDING_FILE = "eval/grounding.jsonl"
 
