@@ -36,6 +36,7 @@ from dialogue.turn import TurnRenderer
 log = logging.getLogger(__name__)
 
 KB_ACTS = ("question", "unclear", "clarify_no")
+SEARCH_HITS = 8  # enough for a composed answer to find the best document unit among them
 
 
 class Nlu(Protocol):
@@ -211,7 +212,7 @@ class DialogueManager:
     def _search(self, reading: Reading) -> list[Hit]:
         if self.retriever is None or reading.act not in KB_ACTS:
             return []
-        return self.retriever.search(reading.query, k=3)
+        return self.retriever.search(reading.query, k=SEARCH_HITS)
 
     def _store(self, result: TurnResult) -> None:
         if self.memory is None:

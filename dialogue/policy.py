@@ -191,7 +191,7 @@ def _ladder(
     if best is not None:
         return Decision("answer", intent=reading.intent, hits=_with_passages(best, ctx))
     if ctx.has_generator and step <= 1:
-        return Decision("generate", intent=reading.intent, hits=ctx.hits[:3])
+        return Decision("generate", intent=reading.intent, hits=ctx.hits)
     return _offer_human(state, key="dont_know")
 
 

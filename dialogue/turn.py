@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from dialogue.actions import ActionContext, ActionError, run_action
-from dialogue.compose import ComposeReport, compose_answer
+from dialogue.compose import ComposeReport, compose_answer, pick_passages
 from dialogue.generation import GenerationRequest, Message, Passage
 from dialogue.hours import say_when
 from dialogue.kb.types import Hit
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DONE_PREFIX = "done"
-COMPOSE_PASSAGES = 3  # passages a composed answer draws on (short prompts are fast prompts)
 FORM_KINDS = ("ask", "confirm", "act", "cancelled")  # decisions that moved a form on
 
 
@@ -269,7 +268,7 @@ class TurnRenderer:
         self, hits: tuple[Hit, ...], stored: str, stop: threading.Event | None
     ) -> Iterator[str]:
         assert self.m.generator is not None
-        passages = tuple(Passage(h.text, h.source, h.confidence) for h in hits[:COMPOSE_PASSAGES])
+        passages = tuple(Passage(h.text, h.source, h.confidence) for h in pick_passages(hits))
         request = GenerationRequest(
             user_text=self.reading.query,
             language=self.m.language,
@@ -283,7 +282,7 @@ class TurnRenderer:
 
     def _generate(self, stop: threading.Event | None) -> Iterator[str]:
         assert self.m.generator is not None
-        hits = self.decision.hits
+        hits = pick_passages(self.decision.hits)
         self.sources = [h.source for h in hits]
         request = GenerationRequest(
             user_text=self.reading.query,

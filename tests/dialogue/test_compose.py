@@ -114,3 +114,22 @@ def test_stop_ends_the_answer_without_the_stored_answer() -> None:
         stop.set()
     assert pieces == ["It costs 12.90 euros."]
     assert generator.pieces_sent < len(generator.text)
+
+
+def test_passages_are_the_two_best_hits_then_the_best_document_units() -> None:
+    from dialogue.compose import pick_passages
+    from dialogue.kb.types import Hit
+
+    def hit(kind: str, name: str) -> Hit:
+        return Hit(kind, name, name, name, 1.0, 1.0)
+
+    hits = [
+        hit("faq", "f1"),
+        hit("faq", "f2"),
+        hit("faq", "f3"),
+        hit("doc", "d1"),
+        hit("doc", "d2"),
+    ]
+    assert [h.id for h in pick_passages(hits)] == ["f1", "f2", "d1"]
+    assert [h.id for h in pick_passages(hits[:3])] == ["f1", "f2", "f3"]
+    assert [h.id for h in pick_passages(hits, 4)] == ["f1", "f2", "d1", "d2"]
