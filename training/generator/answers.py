@@ -83,7 +83,9 @@ def _states_one(reply: str, fact: str) -> bool:
         return wanted <= fact_tokens(reply)
     if re.search(r"[\u4e00-\u9fff]", fact):
         return fact in reply
-    return re.search(rf"(?<!\w){re.escape(fact)}(?!\w)", reply, re.I) is not None
+    # Latin letters and digits bound a word; a Chinese character next to it does not.
+    pattern = rf"(?<![A-Za-z0-9]){re.escape(fact)}(?![A-Za-z0-9])"
+    return re.search(pattern, reply, re.I) is not None
 
 
 def invented(reply: str, question: str, knowledge: set[str]) -> set[str]:
