@@ -60,8 +60,12 @@ def test_out_of_range_setting_and_missing_adapter_are_user_errors(
 
 @pytest.mark.slow
 def test_train_then_eval_json(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, tiny_lm_path: Path
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    tiny_lm_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("WENDA_CACHE_DIR", str(tmp_path / "cache"))  # the served conversion
     out = tmp_path / "adapter"
     code, stdout, err = run_cli(
         capsys, "train", "generator", "--data", str(MINI_DOMAIN), "--lang", "en",
@@ -69,6 +73,10 @@ def test_train_then_eval_json(
     )  # fmt: skip
     assert code == 0, err
     assert f"adapter: {out}" in stdout and "2 steps" in stdout
+    served = Path(stdout.split("served as: ")[1].split("\n")[0])  # converted, ready to serve
+    assert (
+        served.parent.parent == tmp_path / "cache" / "models" and (served / "model.bin").is_file()
+    )
     log = [json.loads(line) for line in (tmp_path / "adapter.log.jsonl").read_text().splitlines()]
     assert [r["event"] for r in log] == ["start", "step", "step", "eval"]
 
