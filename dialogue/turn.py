@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from dialogue.actions import ActionContext, ActionError, run_action
-from dialogue.compose import ComposeReport, compose_answer, pick_passages
+from dialogue.compose import COMPOSE_PASSAGES, ComposeReport, compose_answer, pick_passages
 from dialogue.generation import GenerationRequest, Message, Passage
 from dialogue.hours import say_when
 from dialogue.kb.types import Hit
@@ -268,7 +268,8 @@ class TurnRenderer:
         self, hits: tuple[Hit, ...], stored: str, stop: threading.Event | None
     ) -> Iterator[str]:
         assert self.m.generator is not None
-        passages = tuple(Passage(h.text, h.source, h.confidence) for h in pick_passages(hits))
+        picked = pick_passages(hits, COMPOSE_PASSAGES)
+        passages = tuple(Passage(h.text, h.source, h.confidence) for h in picked)
         request = GenerationRequest(
             user_text=self.reading.query,
             language=self.m.language,

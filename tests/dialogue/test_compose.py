@@ -133,3 +133,25 @@ def test_passages_are_the_two_best_hits_then_the_best_document_units() -> None:
     assert [h.id for h in pick_passages(hits)] == ["f1", "f2", "d1"]
     assert [h.id for h in pick_passages(hits[:3])] == ["f1", "f2", "f3"]
     assert [h.id for h in pick_passages(hits, 4)] == ["f1", "f2", "d1", "d2"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "ok"),
+    [
+        ("Express within Germany costs 12.90 euros.", True),
+        ("Express is never free.", True),
+        ("Express costs 12.90 euros, but members get it for free with a coupon.", False),
+        ("If you want to exchange it, you pay the difference in cash.", False),
+        ("Yes, sure.", True),  # too few words to judge
+        ("It costs 20 euros.", False),  # the customer's own number is not a fact
+    ],
+)
+def test_a_sentence_must_read_from_the_passages(sentence: str, ok: bool) -> None:
+    sources = [p.text for p in PASSAGES]
+    assert supported(sentence, sources, "en", "Is express 20 euros to Germany?") is ok
+
+
+def test_chinese_sentences_are_checked_by_character_pairs() -> None:
+    sources = ["快递（DHL Express），德国：下一个工作日送达，12.90欧元。"]
+    assert supported("在德国发快递要12.90欧元，下一个工作日送达。", sources, "zh", "快递多少钱")
+    assert not supported("会员发快递可以享受免费优惠券和积分奖励。", sources, "zh", "快递多少钱")

@@ -2,15 +2,16 @@
 
 Every example is a full chat in the exact shape inference uses (``dialogue.generator.prompt``):
 the system rules, recent history, a user turn carrying reference passages, and one assistant
-reply to learn. Passages look as retrieval hands them over when an answer is composed
-(``dialogue.turn``): three short units (FAQ answers, document sentences, list items, table
-rows), the right one usually but not always first, beside units on a similar subject that do
-not hold the answer. Three things must be learned, so FAQ entries give three kinds of example:
+reply to learn. Passages look as the dialogue hands them over (``dialogue.compose``): a
+composed answer reads the one best unit (an FAQ answer, a document sentence, list item or
+table row); a reply written without a fitting answer reads three, the right one usually but
+not always first, beside units on a similar subject. Three things must be learned, so FAQ
+entries give three kinds of example:
 
 - answer from the FAQ answer as the passage;
-- answer from *document units* that state the same facts: the reply has to be picked out of
+- answer from *document units* that state the same facts: the reply has to be worded from
   text written for another purpose (a table row, a catalogue item), as at run time;
-- decline, for a question whose passages are about something else.
+- decline, for a question whose passage is about something else.
 
 About half the FAQ-passage answers have their numbers changed consistently in passage and
 reply ("3.90 euros" becomes "4.90 euros" in both): the adapter learns to read facts from the
@@ -136,12 +137,14 @@ def faq_examples(
 ) -> list[ChatExample]:
     """Grounded examples from FAQ entries (see the module docstring).
 
-    Up to FAQ_QUESTIONS questions per entry, taking turns between the FAQ answer and the
-    document units that state its facts as the right passage, each beside distractors. The
-    first question comes back once more with unrelated passages and the decline: the same words
-    with two sets of passages and two replies, so only the passages can tell which reply is
-    right. ``decline_share`` of the entries (drawn per entry) get that decline; a small model
-    given too many learns to decline when unsure.
+    Up to FAQ_QUESTIONS questions per entry: the first with the FAQ answer as the one passage
+    (as a composed answer reads it), the second with the document units that state its facts
+    (or the FAQ answer again when no units do), the third with the FAQ answer among
+    distractors (as a reply written without a fitting answer reads three). The first question
+    comes back once more with an unrelated passage and the decline: the same words with two
+    passages and two replies, so only the passage can tell which reply is right.
+    ``decline_share`` of the entries (drawn per entry) get that decline; a small model given
+    too many learns to decline when unsure.
     """
     rng = random.Random(seed)
     units = units or []
@@ -152,20 +155,21 @@ def faq_examples(
         backing = backing_units(entry.answer, units)
         for k, question in enumerate(entry.questions[:FAQ_QUESTIONS]):
             gold, reply, kind = [Passage(entry.answer, group)], entry.answer, "answer"
-            if k % 2 and backing:
+            if k == 1 and backing:
                 gold, kind = list(backing), "answer-doc"
             elif rng.random() < 0.5 and _NUMBER.search(reply):  # read it, don't recall it
                 text, reply = perturb_numbers([entry.answer, entry.answer], rng)
                 gold = [Passage(text, group)]
-            others = distractors(question, entry.answer, pool, PASSAGES - len(gold), rng)
+            others = distractors(question, entry.answer, pool, PASSAGES - 1, rng) if k == 2 else []
             passages = place(gold, others, rng)
             request = GenerationRequest(question, language, passages=tuple(passages))
             examples.append(_example(request, reply, group, kind))
-        declines = random.Random(f"{seed}:{entry.id}").random() < decline_share
+        own = random.Random(f"{seed}:{entry.id}")  # declines draw apart: answers stay the same
+        declines = own.random() < decline_share
         unrelated = [p for p in pool if overlap(entry.answer, p.text) < UNRELATED]
-        others = rng.sample(unrelated, min(PASSAGES, len(unrelated)))
-        if others and declines:
-            request = GenerationRequest(entry.questions[0], language, passages=tuple(others))
+        if unrelated and declines:
+            passage = unrelated[own.randrange(len(unrelated))]
+            request = GenerationRequest(entry.questions[0], language, passages=(passage,))
             examples.append(_example(request, DECLINE[language], group, "decline"))
     return examples
 
@@ -203,7 +207,8 @@ def backing_units(answer: str, units: list[Passage], limit: int = 2) -> tuple[Pa
         if new and len(chosen) < limit:
             chosen.append(unit)
             covered |= new
-    return tuple(chosen) if covered == facts else ()
+    reads = overlap(answer, " ".join(u.text for u in chosen)) >= DOC_BACKING
+    return tuple(chosen) if covered == facts and reads else ()
 
 
 def backing_paragraph(answer: str, docs: list[Passage]) -> Passage | None:

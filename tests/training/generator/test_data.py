@@ -57,8 +57,8 @@ def test_faq_entries_teach_answering_from_passages_and_declining(mini_domain: Pa
     express = [e for e in examples if e.group == "faq:express" and e.kind == "answer-doc"]
     express_units = [u.text for u in docs if u.source.endswith("> Express")]
     assert any(u in express[0].messages[-2]["content"] for u in express_units)
-    for example in examples:  # three passages, as a composed answer gets at run time
-        assert example.messages[-2]["content"].count("\n[") == 3
+    counts = Counter(e.messages[-2]["content"].count("\n[") for e in examples)
+    assert counts[1] > counts[3] > 0  # mostly one passage (a composed answer), some three
 
 
 @pytest.mark.parametrize("share", [0.0, 0.5, 1.0])
