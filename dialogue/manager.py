@@ -35,7 +35,7 @@ from dialogue.turn import TurnRenderer
 
 log = logging.getLogger(__name__)
 
-KB_ACTS = ("question", "unclear", "clarify_no")
+KB_ACTS = ("question", "unclear", "clarify_no", "new_task")  # new_task: a general question?
 SEARCH_HITS = 8  # enough for a composed answer to find the best document unit among them
 
 

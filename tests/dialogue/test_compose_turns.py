@@ -95,3 +95,21 @@ def test_templates_are_never_composed(shop, shop_dir, retriever) -> None:
     writer = Writer("Hi there, I am a chat model.")
     result = manager(shop, shop_dir, retriever, writer, "always").turn("hello")
     assert result.decision == "say" and not writer.requests and "chat model" not in result.reply
+
+
+def test_a_general_question_heard_as_a_task_is_answered(shop, shop_dir, retriever) -> None:
+    script = {
+        "how soon is the money back after a PayPal refund?": (
+            "refund_status",
+            0.9,
+            (("payment_method", "PayPal"),),
+        ),
+        "where is my refund?": ("refund_status", 0.9, ()),
+    }
+    m = DialogueManager(
+        shop, "en", ScriptedNlu(script), retriever, None, memory_orders_db(shop_dir / "orders.sql")
+    )
+    general = m.turn("how soon is the money back after a PayPal refund?")
+    assert general.decision == "answer" and m.state.form is None
+    own = m.turn("where is my refund?")
+    assert own.decision == "ask" and m.state.form is not None
