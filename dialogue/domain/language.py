@@ -7,7 +7,6 @@ from __future__ import annotations
 import string
 from pathlib import Path
 
-from dialogue.domain.errors import DomainIssue
 from dialogue.domain.model import (
     EMOTIONS,
     INTENT_KINDS,
@@ -19,6 +18,7 @@ from dialogue.domain.model import (
     SlotType,
 )
 from dialogue.domain.sources import TomlFile, check_keys, read_jsonl, read_toml, string_list
+from dialogue.issues import Issue
 
 OUT_OF_SCOPE = "oos"
 GLOBAL = "_global"
@@ -31,7 +31,7 @@ def load_language(
     lang: str,
     slots: dict[str, SlotType],
     forms: dict[str, Form],
-    issues: list[DomainIssue],
+    issues: list[Issue],
 ) -> LanguagePack:
     intents = _load_intents(root, lang, forms, issues)
     _check_nlu(root, f"{lang}/nlu.jsonl", intents, slots, issues)
@@ -55,7 +55,7 @@ def load_language(
 
 
 def _load_intents(
-    root: Path, lang: str, forms: dict[str, Form], issues: list[DomainIssue]
+    root: Path, lang: str, forms: dict[str, Form], issues: list[Issue]
 ) -> dict[str, Intent]:
     file = read_toml(root, f"{lang}/intents.toml", issues)
     if file is None:
@@ -88,7 +88,7 @@ def _load_intents(
     for intent in forms:
         if intents.get(intent, Intent("", "", "")).kind != "task":
             issues.append(
-                DomainIssue(
+                Issue(
                     f"{lang}/intents.toml",
                     0,
                     intent,
@@ -103,42 +103,36 @@ def _check_nlu(
     rel: str,
     intents: dict[str, Intent],
     slots: dict[str, SlotType],
-    issues: list[DomainIssue],
+    issues: list[Issue],
 ) -> None:
     for line, record in read_jsonl(root, rel, issues):
         text, intent = record.get("text"), record.get("intent")
         if not isinstance(text, str) or not text.strip():
-            issues.append(DomainIssue(rel, line, "text", "needs a non-empty text"))
+            issues.append(Issue(rel, line, "text", "needs a non-empty text"))
             continue
         if intent != OUT_OF_SCOPE and intent not in intents:
-            issues.append(
-                DomainIssue(rel, line, "intent", f"intent {intent!r} is not in intents.toml")
-            )
+            issues.append(Issue(rel, line, "intent", f"intent {intent!r} is not in intents.toml"))
         spans = []
         for entity in record.get("entities", []) or []:
             start, end, label = entity.get("start"), entity.get("end"), entity.get("label")
             if label not in slots:
-                issues.append(
-                    DomainIssue(rel, line, "entities", f"label {label!r} is not in slots.toml")
-                )
+                issues.append(Issue(rel, line, "entities", f"label {label!r} is not in slots.toml"))
             if not (
                 isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
             ):
                 issues.append(
-                    DomainIssue(rel, line, "entities", f"span {start}..{end} is outside the text")
+                    Issue(rel, line, "entities", f"span {start}..{end} is outside the text")
                 )
                 continue
             if text[start:end] != text[start:end].strip():
                 issues.append(
-                    DomainIssue(
-                        rel, line, "entities", f"span {text[start:end]!r} has spaces at its ends"
-                    )
+                    Issue(rel, line, "entities", f"span {text[start:end]!r} has spaces at its ends")
                 )
             spans.append((start, end))
         spans.sort()
         for (_, end_a), (start_b, _) in zip(spans, spans[1:], strict=False):
             if start_b < end_a:
-                issues.append(DomainIssue(rel, line, "entities", "spans overlap"))
+                issues.append(Issue(rel, line, "entities", "spans overlap"))
 
 
 def _load_responses(
@@ -146,7 +140,7 @@ def _load_responses(
     lang: str,
     intents: dict[str, Intent],
     forms: dict[str, Form],
-    issues: list[DomainIssue],
+    issues: list[Issue],
 ) -> dict[str, dict[str, tuple[str, ...]]]:
     file = read_toml(root, f"{lang}/responses.toml", issues)
     if file is None:
@@ -177,7 +171,7 @@ def _load_responses(
         for key in needed:
             if key not in have:
                 issues.append(
-                    DomainIssue(
+                    Issue(
                         file.rel,
                         file.line_of(intent),
                         f"{intent}.{key}",
@@ -187,7 +181,7 @@ def _load_responses(
     for name, spec in intents.items():
         if spec.kind == "chitchat" and "default" not in responses.get(name, {}):
             issues.append(
-                DomainIssue(
+                Issue(
                     file.rel,
                     file.line_of(name),
                     f"{name}.default",
@@ -197,9 +191,7 @@ def _load_responses(
     return responses
 
 
-def _check_template(
-    file: TomlFile, table: str, key: str, text: str, issues: list[DomainIssue]
-) -> None:
+def _check_template(file: TomlFile, table: str, key: str, text: str, issues: list[Issue]) -> None:
     try:
         fields = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
     except ValueError as e:
@@ -211,7 +203,7 @@ def _check_template(
 
 
 def _load_lexicon(
-    root: Path, lang: str, slots: dict[str, SlotType], issues: list[DomainIssue]
+    root: Path, lang: str, slots: dict[str, SlotType], issues: list[Issue]
 ) -> dict[str, dict[str, tuple[str, ...]]]:
     file = read_toml(root, f"{lang}/lexicon.toml", issues, required=False)
     if file is None:
@@ -238,27 +230,27 @@ def _load_lexicon(
     return lexicon
 
 
-def _load_faq(root: Path, rel: str, issues: list[DomainIssue]) -> tuple[FaqEntry, ...]:
+def _load_faq(root: Path, rel: str, issues: list[Issue]) -> tuple[FaqEntry, ...]:
     entries: dict[str, FaqEntry] = {}
     for line, record in read_jsonl(root, rel, issues):
         entry_id, answer = record.get("id"), record.get("answer")
         questions = string_list(record.get("questions"))
         if not isinstance(entry_id, str) or not entry_id:
-            issues.append(DomainIssue(rel, line, "id", "needs a non-empty id"))
+            issues.append(Issue(rel, line, "id", "needs a non-empty id"))
             continue
         if entry_id in entries:
-            issues.append(DomainIssue(rel, line, "id", f"duplicate id {entry_id!r}"))
+            issues.append(Issue(rel, line, "id", f"duplicate id {entry_id!r}"))
         if questions is None:
-            issues.append(DomainIssue(rel, line, "questions", "needs a list of question phrasings"))
+            issues.append(Issue(rel, line, "questions", "needs a list of question phrasings"))
         if not isinstance(answer, str) or not answer.strip():
-            issues.append(DomainIssue(rel, line, "answer", "needs a non-empty answer"))
+            issues.append(Issue(rel, line, "answer", "needs a non-empty answer"))
         tags = string_list(record.get("tags")) or ()
         if questions and isinstance(answer, str):
             entries[entry_id] = FaqEntry(entry_id, questions, answer, tags)
     return tuple(entries.values())
 
 
-def _load_documents(root: Path, lang: str, issues: list[DomainIssue]) -> tuple[Document, ...]:
+def _load_documents(root: Path, lang: str, issues: list[Issue]) -> tuple[Document, ...]:
     folder = root / lang / "docs"
     if not folder.is_dir():
         return ()
@@ -270,48 +262,46 @@ def _load_documents(root: Path, lang: str, issues: list[DomainIssue]) -> tuple[D
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as e:
-            issues.append(DomainIssue(rel, 0, "", f"not UTF-8 text ({e.reason})"))
+            issues.append(Issue(rel, 0, "", f"not UTF-8 text ({e.reason})"))
             continue
         if not text.strip():
-            issues.append(DomainIssue(rel, 0, "", "document is empty"))
+            issues.append(Issue(rel, 0, "", "document is empty"))
             continue
         documents.append(Document(path.relative_to(root / lang).as_posix(), text))
     return tuple(documents)
 
 
-def _check_dialogues(root: Path, rel: str, issues: list[DomainIssue], required: bool) -> None:
+def _check_dialogues(root: Path, rel: str, issues: list[Issue], required: bool) -> None:
     for line, record in read_jsonl(root, rel, issues, required=required):
         messages = record.get("messages")
         if not isinstance(messages, list) or not messages:
-            issues.append(DomainIssue(rel, line, "messages", "needs a list of chat messages"))
+            issues.append(Issue(rel, line, "messages", "needs a list of chat messages"))
             continue
         for number, message in enumerate(messages):
             ok = isinstance(message, dict) and message.get("role") in ROLES
             if not ok or not isinstance(message.get("content"), str):
                 where = f"messages[{number}]"
                 issues.append(
-                    DomainIssue(
+                    Issue(
                         rel, line, where, 'needs {"role": user|assistant|system, "content": text}'
                     )
                 )
 
 
-def _check_eval(root: Path, lang: str, faq_ids: set[str], issues: list[DomainIssue]) -> None:
+def _check_eval(root: Path, lang: str, faq_ids: set[str], issues: list[Issue]) -> None:
     for name in ("kb_paraphrases", "kb_dev"):
         rel = f"{lang}/eval/{name}.jsonl"
         for line, record in read_jsonl(root, rel, issues, required=False):
             if not isinstance(record.get("question"), str):
-                issues.append(DomainIssue(rel, line, "question", "needs a question"))
+                issues.append(Issue(rel, line, "question", "needs a question"))
             if record.get("faq_id") not in faq_ids:
                 issues.append(
-                    DomainIssue(rel, line, "faq_id", f"{record.get('faq_id')!r} is not an FAQ id")
+                    Issue(rel, line, "faq_id", f"{record.get('faq_id')!r} is not an FAQ id")
                 )
     rel = f"{lang}/eval/emotion.jsonl"
     for line, record in read_jsonl(root, rel, issues, required=False):
         if not isinstance(record.get("text"), str):
-            issues.append(DomainIssue(rel, line, "text", "needs a text"))
+            issues.append(Issue(rel, line, "text", "needs a text"))
         if record.get("emotion") not in EMOTIONS:
-            issues.append(
-                DomainIssue(rel, line, "emotion", f"must be one of {', '.join(EMOTIONS)}")
-            )
+            issues.append(Issue(rel, line, "emotion", f"must be one of {', '.join(EMOTIONS)}"))
     _check_dialogues(root, f"{lang}/eval/dialogues.jsonl", issues, required=False)

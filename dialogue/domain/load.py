@@ -10,11 +10,12 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from dialogue.domain.errors import DomainError, DomainIssue
+from dialogue.domain.errors import DomainError
 from dialogue.domain.language import load_language
 from dialogue.domain.model import SLOT_TYPES, Domain, Form, PolicyConfig, SlotType
 from dialogue.domain.sources import TomlFile, check_keys, read_toml, string_list
 from dialogue.hours import parse_hours
+from dialogue.issues import Issue
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +33,9 @@ _POLICY_FIELDS = {
 def load_domain(root: Path) -> Domain:
     """Read and validate the whole folder; raises :class:`DomainError` with every issue."""
     root = Path(root)
-    issues: list[DomainIssue] = []
+    issues: list[Issue] = []
     if not root.is_dir():
-        raise DomainError(str(root), [DomainIssue(str(root), 0, "", "not a folder")])
+        raise DomainError(str(root), [Issue(str(root), 0, "", "not a folder")])
     meta = _load_meta(root, issues)
     slots = _load_slots(root, issues)
     forms = _load_forms(root, slots, issues)
@@ -44,7 +45,7 @@ def load_domain(root: Path) -> Domain:
         if (root / language).is_dir():
             packs[language] = load_language(root, language, slots, forms, issues)
         else:
-            issues.append(DomainIssue(language, 0, "", "language folder is missing"))
+            issues.append(Issue(language, 0, "", "language folder is missing"))
     if issues:
         raise DomainError(str(root), issues)
     log.info("loaded domain %s (%s)", meta["name"], ", ".join(packs))
@@ -63,7 +64,7 @@ def load_domain(root: Path) -> Domain:
     )
 
 
-def _load_meta(root: Path, issues: list[DomainIssue]) -> dict[str, Any]:
+def _load_meta(root: Path, issues: list[Issue]) -> dict[str, Any]:
     file = read_toml(root, "domain.toml", issues)
     if file is None:
         return {}
@@ -104,7 +105,7 @@ def _load_meta(root: Path, issues: list[DomainIssue]) -> dict[str, Any]:
     return meta
 
 
-def _load_policy(file: TomlFile, data: Any, issues: list[DomainIssue]) -> PolicyConfig:
+def _load_policy(file: TomlFile, data: Any, issues: list[Issue]) -> PolicyConfig:
     if not isinstance(data, dict):
         issues.append(file.issue("[policy] must be a table", "policy"))
         return PolicyConfig()
@@ -127,7 +128,7 @@ def _load_policy(file: TomlFile, data: Any, issues: list[DomainIssue]) -> Policy
     return PolicyConfig(**values)
 
 
-def _load_slots(root: Path, issues: list[DomainIssue]) -> dict[str, SlotType]:
+def _load_slots(root: Path, issues: list[Issue]) -> dict[str, SlotType]:
     file = read_toml(root, "slots.toml", issues)
     if file is None:
         return {}
@@ -158,7 +159,7 @@ def _load_slots(root: Path, issues: list[DomainIssue]) -> dict[str, SlotType]:
     return slots
 
 
-def _check_slot(file: TomlFile, slot: SlotType, issues: list[DomainIssue]) -> None:
+def _check_slot(file: TomlFile, slot: SlotType, issues: list[Issue]) -> None:
     if slot.type == "pattern":
         try:
             re.compile(slot.pattern)
@@ -179,9 +180,7 @@ def _check_slot(file: TomlFile, slot: SlotType, issues: list[DomainIssue]) -> No
         issues.append(file.issue("min is greater than max", slot.name, "min"))
 
 
-def _load_forms(
-    root: Path, slots: dict[str, SlotType], issues: list[DomainIssue]
-) -> dict[str, Form]:
+def _load_forms(root: Path, slots: dict[str, SlotType], issues: list[Issue]) -> dict[str, Form]:
     from dialogue.actions import registered_actions  # the registry fills on import (cheap)
 
     file = read_toml(root, "forms.toml", issues)
@@ -222,7 +221,7 @@ def _load_forms(
     return forms
 
 
-def _check_sql(root: Path, issues: list[DomainIssue]) -> Path | None:
+def _check_sql(root: Path, issues: list[Issue]) -> Path | None:
     path = root / "orders.sql"
     if not path.is_file():
         return None
@@ -230,5 +229,5 @@ def _check_sql(root: Path, issues: list[DomainIssue]) -> Path | None:
         with sqlite3.connect(":memory:") as db:
             db.executescript(path.read_text(encoding="utf-8"))
     except (sqlite3.Error, UnicodeDecodeError) as e:
-        issues.append(DomainIssue("orders.sql", 0, "", f"SQLite cannot run it: {e}"))
+        issues.append(Issue("orders.sql", 0, "", f"SQLite cannot run it: {e}"))
     return path

@@ -56,10 +56,10 @@ def _read_lines(path: Path, issues: list[Issue]) -> list[str] | None:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        issues.append(Issue(str(path), 0, "file not found"))
+        issues.append(Issue(str(path), 0, "", "file not found"))
         return None
     except (OSError, UnicodeDecodeError) as e:
-        issues.append(Issue(str(path), 0, f"cannot read the file: {e}"))
+        issues.append(Issue(str(path), 0, "", f"cannot read the file: {e}"))
         return None
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -76,7 +76,7 @@ def read_jointbert(folder: Path) -> tuple[list[Record], list[Issue]]:
     seq_in, seq_out, label = (columns[name] or [] for name in JOINTBERT_FILES)
     if not (len(seq_in) == len(seq_out) == len(label)):
         counts = ", ".join(f"{n} {len(columns[n] or [])}" for n in JOINTBERT_FILES)
-        issues.append(Issue(str(folder), 0, f"the files have different line counts ({counts})"))
+        issues.append(Issue(str(folder), 0, "", f"the files have different line counts ({counts})"))
         return [], issues
     source = str(folder / "seq.in")
     records = [
@@ -123,21 +123,21 @@ def _parse_jsonl_line(source: str, number: int, line: str) -> Record | Issue:
     except json.JSONDecodeError as e:
         # json's own messages may end in " at" ("Unterminated string starting at").
         reason = e.msg.removesuffix(" at")
-        return Issue(source, number, f"not valid JSON: {reason}, column {e.colno}")
+        return Issue(source, number, "", f"not valid JSON: {reason}, column {e.colno}")
     if not isinstance(raw, dict):
-        return Issue(source, number, "each line must be a JSON object")
+        return Issue(source, number, "", "each line must be a JSON object")
     text, intent, entities = raw.get("text"), raw.get("intent"), raw.get("entities", [])
     if not isinstance(text, str):
-        return Issue(source, number, 'missing "text" (a string)')
+        return Issue(source, number, "", 'missing "text" (a string)')
     if not isinstance(intent, str) or not intent.strip():
-        return Issue(source, number, 'missing "intent" (a non-empty string)')
+        return Issue(source, number, "", 'missing "intent" (a non-empty string)')
     if not isinstance(entities, list):
-        return Issue(source, number, '"entities" must be a list')
+        return Issue(source, number, "", '"entities" must be a list')
     parsed: list[Entity] = []
     for raw_entity in entities:
         entity = _parse_entity(raw_entity)
         if isinstance(entity, str):
-            return Issue(source, number, entity)
+            return Issue(source, number, "", entity)
         parsed.append(entity)
     return Record(source, number, intent.strip(), text=text, entities=tuple(parsed))
 
@@ -163,7 +163,7 @@ def read_records(path: Path) -> tuple[list[Record], list[Issue]]:
     if path.is_dir():
         if (path / "seq.in").exists():
             return read_jointbert(path)
-        return [], [Issue(str(path), 0, "not a JointBERT split folder (no seq.in)")]
+        return [], [Issue(str(path), 0, "", "not a JointBERT split folder (no seq.in)")]
     if path.exists():
         return read_jsonl(path)
-    return [], [Issue(str(path), 0, "no such file or folder")]
+    return [], [Issue(str(path), 0, "", "no such file or folder")]

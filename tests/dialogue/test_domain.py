@@ -163,7 +163,7 @@ def test_each_mistake_is_named(shop_copy: Path, name, corrupt, file, field, word
     corrupt(shop_copy)
     with pytest.raises(DomainError) as caught:
         load_domain(shop_copy)
-    matches = [i for i in caught.value.issues if i.file == file and words in i.message]
+    matches = [i for i in caught.value.issues if i.source == file and words in i.message]
     assert matches, str(caught.value)
     issue = matches[0]
     assert issue.field == field
@@ -180,7 +180,7 @@ def test_all_problems_are_reported_together(shop_copy: Path) -> None:
     (shop_copy / "zh" / "faq.jsonl").unlink()
     with pytest.raises(DomainError) as caught:
         load_domain(shop_copy)
-    files = {i.file for i in caught.value.issues}
+    files = {i.source for i in caught.value.issues}
     assert {"forms.toml", "en/nlu.jsonl", "zh/faq.jsonl"} <= files
 
 
