@@ -12,6 +12,7 @@ import logging
 from collections import Counter
 from pathlib import Path
 
+from dialogue.files import read_jsonl
 from dialogue.issues import Issue
 
 log = logging.getLogger(__name__)
@@ -41,20 +42,9 @@ def _check_conversation(data: object) -> str | None:
 def validate_chat(path: Path) -> tuple[int, Counter[str], list[Issue]]:
     """Number of good conversations, message counts per role, and every issue found."""
     source = str(path)
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as e:
-        return 0, Counter(), [Issue(source, 0, "", f"cannot read the file: {e}")]
-    good, roles, issues = 0, Counter[str](), []
+    good, roles, issues = 0, Counter[str](), list[Issue]()
     seen: dict[str, int] = {}
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as e:
-            issues.append(Issue(source, number, "", f"not valid JSON ({e.msg})"))
-            continue
+    for number, data in read_jsonl(path, issues):
         problem = _check_conversation(data)
         if problem:
             issues.append(Issue(source, number, "", problem))
@@ -67,4 +57,5 @@ def validate_chat(path: Path) -> tuple[int, Counter[str], list[Issue]]:
         roles.update(m["role"] for m in data["messages"])
     if not good and not issues:
         issues.append(Issue(source, 0, "", "no conversations (the file is empty)"))
+    issues.sort(key=lambda issue: issue.line)  # in the file's order, as the user reads it
     return good, roles, issues

@@ -6,12 +6,13 @@ JSON Lines files are read line by line so every record knows its own line.
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
+from dialogue import files
+from dialogue.files import JsonRecord
 from dialogue.issues import Issue
 
 _TOML_LINE = re.compile(r"at line (\d+)")
@@ -74,31 +75,14 @@ def read_toml(root: Path, rel: str, issues: list[Issue], required: bool = True) 
 
 def read_jsonl(
     root: Path, rel: str, issues: list[Issue], required: bool = True
-) -> list[tuple[int, dict[str, Any]]]:
+) -> list[JsonRecord]:
     """``(line, object)`` for each non-blank line; bad JSON or non-objects become issues."""
     path = root / rel
     if not path.is_file():
         if required:
             issues.append(Issue(rel, 0, "", "file is missing"))
         return []
-    records = []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        issues.append(Issue(rel, 0, "", f"not UTF-8 text ({e.reason})"))
-        return []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            issues.append(Issue(rel, number, "", f"not valid JSON: {e.msg} (column {e.colno})"))
-            continue
-        if not isinstance(obj, dict):
-            issues.append(Issue(rel, number, "", "each line must be a JSON object {...}"))
-            continue
-        records.append((number, obj))
+    records = files.read_jsonl(path, issues, source=rel)
     if not records and not any(i.source == rel for i in issues):
         issues.append(Issue(rel, 0, "", "file has no records"))
     return records
