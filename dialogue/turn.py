@@ -212,7 +212,7 @@ class TurnRenderer:
             self.ctx.orders_db, self.today, self.ctx.language, self.ctx.pack.lexicon, dry_run
         )
         try:
-            fields = run_action(form.action, self._form_slots(), ctx)
+            fields = run_action(form.action, self._form_slots(), ctx, self.ctx.domain.actions)
         except ActionError as e:
             log.error("%s", e)
             return None
