@@ -15,7 +15,7 @@ from dialogue.domain import Domain
 from dialogue.kb.index import build_kb
 from dialogue.manager import DialogueManager, ReplyChunk, TurnResult
 from dialogue.memory import Memory
-from tests.dialogue.fakes import BagOfWordsEncoder, ScriptedNlu
+from tests.fakes.dialogue import BagOfWordsEncoder, ScriptedNlu
 
 NOW = dt.datetime(2026, 3, 16, 10, 0)
 SCRIPT = {
