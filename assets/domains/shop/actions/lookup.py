@@ -45,9 +45,15 @@ def find_order(ctx: ActionContext, order_id: str) -> sqlite3.Row | None:
     return row
 
 
-def not_found(slots: dict[str, str]) -> dict[str, Any]:
-    """The reply fields when the order number is not in the database."""
-    return {"situation": "not_found", "order_id": slots.get("order_id", "")}
+def order_of(
+    ctx: ActionContext, slots: dict[str, str]
+) -> tuple[sqlite3.Row | None, dict[str, Any]]:
+    """The order the slots name and its reply fields; no order and the ``not_found`` fields
+    when the number is not in the database."""
+    order = find_order(ctx, slots.get("order_id", ""))
+    if order is None:
+        return None, {"situation": "not_found", "order_id": slots.get("order_id", "")}
+    return order, order_fields(ctx, order)
 
 
 def order_fields(ctx: ActionContext, order: sqlite3.Row) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 from dialogue.actions import ActionContext, action
 from dialogue.actions.wording import money, value_name
 
-from .lookup import find_order, meta_int, not_found, order_fields
+from .lookup import meta_int, order_of
 
 log = logging.getLogger(__name__)
 
@@ -22,19 +22,17 @@ REFUND_DAYS = 7  # calendar days covering "3 to 5 working days"
 
 @action("order_status")
 def order_status(slots: dict[str, str], ctx: ActionContext) -> dict[str, Any]:
-    order = find_order(ctx, slots.get("order_id", ""))
+    order, fields = order_of(ctx, slots)
     if order is None:
-        return not_found(slots)
-    fields = order_fields(ctx, order)
+        return fields
     return {**fields, "situation": order["status"]}
 
 
 @action("cancel_order")
 def cancel_order(slots: dict[str, str], ctx: ActionContext) -> dict[str, Any]:
-    order = find_order(ctx, slots.get("order_id", ""))
+    order, fields = order_of(ctx, slots)
     if order is None:
-        return not_found(slots)
-    fields = order_fields(ctx, order)
+        return fields
     if order["status"] == "cancelled":
         return {**fields, "situation": "already_cancelled"}
     if order["status"] != "processing":
@@ -72,10 +70,9 @@ def _cancel(db: sqlite3.Connection, order: sqlite3.Row, today: dt.date, refund: 
 
 @action("refund_status")
 def refund_status(slots: dict[str, str], ctx: ActionContext) -> dict[str, Any]:
-    order = find_order(ctx, slots.get("order_id", ""))
+    order, fields = order_of(ctx, slots)
     if order is None:
-        return not_found(slots)
-    fields = order_fields(ctx, order)
+        return fields
     db = ctx.database()
     refund = db.execute(
         "SELECT * FROM refunds WHERE order_id = ? ORDER BY id DESC", (order["id"],)
@@ -106,16 +103,27 @@ def refund_status(slots: dict[str, str], ctx: ActionContext) -> dict[str, Any]:
     return {**fields, "situation": "no_refund"}
 
 
+def _changeable(
+    ctx: ActionContext, slots: dict[str, str], slot: str
+) -> tuple[sqlite3.Row | None, dict[str, Any]]:
+    """The order and its fields plus the new value of ``slot``, while the order can still be
+    changed (processing); else no order and the fields that say why not."""
+    order, fields = order_of(ctx, slots)
+    if order is None:
+        return None, fields
+    fields[slot] = slots.get(slot, "")
+    if order["status"] == "cancelled":
+        return None, {**fields, "situation": "order_cancelled"}
+    if order["status"] != "processing":
+        return None, {**fields, "situation": "too_late"}
+    return order, fields
+
+
 @action("change_address")
 def change_address(slots: dict[str, str], ctx: ActionContext) -> dict[str, Any]:
-    order = find_order(ctx, slots.get("order_id", ""))
+    order, fields = _changeable(ctx, slots, "address")
     if order is None:
-        return not_found(slots)
-    fields = {**order_fields(ctx, order), "address": slots.get("address", "")}
-    if order["status"] == "cancelled":
-        return {**fields, "situation": "order_cancelled"}
-    if order["status"] != "processing":
-        return {**fields, "situation": "too_late"}
+        return fields
     named = _countries_named(ctx, fields["address"])
     if named and order["country"] not in named:
         return {**fields, "situation": "different_country"}
@@ -167,14 +175,9 @@ def _holidays(year: int) -> set[dt.date]:
 
 @action("change_delivery_date")
 def change_delivery_date(slots: dict[str, str], ctx: ActionContext) -> dict[str, Any]:
-    order = find_order(ctx, slots.get("order_id", ""))
+    order, fields = _changeable(ctx, slots, "date")
     if order is None:
-        return not_found(slots)
-    fields = {**order_fields(ctx, order), "date": slots.get("date", "")}
-    if order["status"] == "cancelled":
-        return {**fields, "situation": "order_cancelled"}
-    if order["status"] != "processing":
-        return {**fields, "situation": "too_late"}
+        return fields
     wanted = dt.date.fromisoformat(fields["date"])
     expected = dt.date.fromisoformat(order["expected_delivery"])
     latest = expected + dt.timedelta(

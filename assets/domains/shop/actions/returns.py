@@ -12,7 +12,7 @@ from typing import Any
 from dialogue.actions import ActionContext, action
 from dialogue.actions.wording import money
 
-from .lookup import find_order, next_return_id, not_found, order_fields, order_line, return_check
+from .lookup import next_return_id, order_line, order_of, return_check
 from .stock import product, variant_fields, variant_stock
 from .wording import product_name
 
@@ -37,10 +37,9 @@ def line_to_return(
 ) -> Returning | dict[str, Any]:
     """The line the user wants to send back, or the reply fields saying why it cannot go
     (``already``: the situation for an order that was already returned)."""
-    order = find_order(ctx, slots.get("order_id", ""))
+    order, fields = order_of(ctx, slots)
     if order is None:
-        return not_found(slots)
-    fields = order_fields(ctx, order)
+        return fields
     problem = return_check(ctx, order)
     if problem:
         return {**fields, "situation": already if problem == "already_returned" else problem}
