@@ -40,6 +40,7 @@ COMPOSE_MODES = ("always", "documents", "never")
 # 0.6 s instead of 0.9 s (median turn). A reply the model writes without a fitting answer
 # (the ladder's "generate") still reads three.
 COMPOSE_PASSAGES = 1
+COMPOSE_HISTORY = 2  # messages of history a composed answer sees (the last exchange)
 PASSAGES = 3
 READ_SHARE = 0.6  # share of a composed sentence's words that must come from what it read
 MIN_CHECKED_WORDS = 3  # shorter sentences have too few words to judge
@@ -59,6 +60,11 @@ class ComposeReport:
     replaced: bool = False  # a sentence failed the check: the stored answer was said instead
     declined: bool = False  # the model declined; the stored answer was said instead
     failed: bool = False  # the model failed or said nothing; the stored answer was said
+
+
+def composes(mode: str, has_generator: bool, hit: Hit) -> bool:
+    """Whether the chat model words the answer from ``hit`` under ``generator.compose``."""
+    return has_generator and (mode == "always" or (mode == "documents" and hit.kind == "doc"))
 
 
 def pick_passages(hits: Sequence[Hit], n: int = PASSAGES) -> list[Hit]:
@@ -89,9 +95,7 @@ def split_sentences(text: str, final: bool = False) -> tuple[list[str], str]:
     return sentences, rest
 
 
-def supported(
-    sentence: str, sources: list[str], language: str = "en", question: str = ""
-) -> bool:
+def supported(sentence: str, sources: list[str], language: str = "en", question: str = "") -> bool:
     """Whether every fact of ``sentence`` occurs in one of ``sources`` (a number the customer
     said is not a fact), and at least ``READ_SHARE`` of its words occur in the sources or the
     question (see the module doc)."""

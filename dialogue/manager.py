@@ -1,9 +1,10 @@
 """One conversation: text in, reply out, with state, knowledge, actions, emotion and memory.
 
 ``DialogueManager.stream(text)`` yields :class:`ReplyChunk` pieces as soon as each is known
-(a template sentence, or a generator's tokens) so speech can start early, then one
-:class:`TurnResult`; ``turn(text)`` returns just the result. The engines (NLU, retriever,
-generator) come in through small protocols; the order database and memory are passed in.
+(a template sentence, or a generator's tokens) so speech can start early, already spaced so
+that concatenating them gives the reply, then one :class:`TurnResult`; ``turn(text)``
+returns just the result. The engines (NLU, retriever, generator) come in through small
+protocols; the order database and memory are passed in.
 """
 
 from __future__ import annotations
@@ -25,13 +26,11 @@ from dialogue.kb.types import Hit
 from dialogue.memory import Memory, TurnRecord
 from dialogue.nlu import Understanding
 from dialogue.policy import PolicyContext, decide
-from dialogue.reply import (
-    join_pieces,
-)
+from dialogue.reply import join_pieces, spaced
 from dialogue.responses import Responses
 from dialogue.state import DialogueState, Profile
 from dialogue.tracker import Reading, TrackContext, track
-from dialogue.turn import TurnRenderer
+from dialogue.turn import TurnContext, TurnRenderer
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +50,9 @@ class Retriever(Protocol):
 
 @dataclass(frozen=True)
 class ReplyChunk:
-    """A piece of the reply, ready to be shown or spoken."""
+    """A piece of the reply, ready to be shown or spoken. It carries the space that goes
+    before it (none in Chinese, none at the start), so the pieces of a turn concatenated are
+    the reply."""
 
     text: str
 
@@ -179,9 +180,9 @@ class DialogueManager:
             self.domain, self.pack, tuple(hits), self.generator is not None, emotion.label
         )
         state, decision = decide(state, reading, policy_ctx)
-        turn = TurnRenderer(self, state, reading, decision, understanding, now)
+        turn = TurnRenderer(self._context(now), state, reading, decision, understanding)
         pieces: list[str] = []
-        for piece in turn.pieces(stop):
+        for piece in spaced(turn.pieces(stop), self.language):
             pieces.append(piece)
             yield ReplyChunk(piece)
         reply = join_pieces(pieces, self.language)
@@ -208,6 +209,18 @@ class DialogueManager:
         )
         self._store(result)
         yield result
+
+    def _context(self, now: dt.datetime) -> TurnContext:
+        return TurnContext(
+            self.domain,
+            self.pack,
+            self.language,
+            self.responses,
+            now,
+            self.generator,
+            self.orders_db,
+            self.compose,
+        )
 
     def _search(self, reading: Reading) -> list[Hit]:
         if self.retriever is None or reading.act not in KB_ACTS:

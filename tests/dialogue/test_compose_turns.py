@@ -14,7 +14,7 @@ from dialogue.domain import Domain
 from dialogue.generation import GenerationRequest
 from dialogue.kb.index import build_kb
 from dialogue.manager import DialogueManager
-from tests.dialogue.fakes import BagOfWordsEncoder, ScriptedNlu
+from tests.fakes.dialogue import BagOfWordsEncoder, ScriptedNlu
 
 NOW = dt.datetime(2026, 3, 16, 10, 0)
 QUESTION = "how much is shipping to France"

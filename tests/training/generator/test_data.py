@@ -175,7 +175,7 @@ GOOD = (
     ("line", "message"),
     [
         ("{not json", "not valid JSON"),
-        ("[1, 2]", "expected a JSON object"),
+        ("[1, 2]", "each line must be a JSON object"),
         ('{"messages": []}', "'messages' must be a non-empty list"),
         ('{"messages": [{"role": "bot", "content": "x"}]}', "role must be one of"),
         ('{"messages": [{"role": "user", "content": ""}]}', "content' must be a non-empty"),
