@@ -108,9 +108,10 @@ def bench_prompts(bench: dict[str, Any], tokenizer_dir: Path) -> dict[str, Any]:
     requests = {"short": SHORT[language], "long": long_request(language)}
     prompts = {}
     for name, request in requests.items():
-        ids = tokenizer.apply_chat_template(
+        encoded: Any = tokenizer.apply_chat_template(
             build_messages(request), add_generation_prompt=True, return_dict=True
-        )["input_ids"]
+        )
+        ids = encoded["input_ids"]
         prompts[name] = {"ids": list(ids), "reference": reference["prompts"][name]["greedy_tokens"]}
     return prompts
 
