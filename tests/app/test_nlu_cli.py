@@ -221,6 +221,20 @@ def test_malformed_data_is_a_clean_error(tmp_path, trained, wenda_cmd_module, we
     assert_clean_error(evaluated, f"{bad}:5: error: not valid JSON")
 
 
+def test_a_rare_intent_is_a_warning(tmp_path, trained, wenda_cmd_module, wenda_env_module):
+    """ATIS as published has intents with one example: training warns and goes on."""
+    from tests.training.nlu.test_rare_intents import RARE, write_jointbert_train
+
+    data = write_jointbert_train(tmp_path / "atis-like", [*TINY_DATA, RARE])
+    out = tmp_path / "model"
+    args = ["--data", str(data), "--out", str(out), "--base", str(trained["base"])]
+    result = run(wenda_cmd_module, wenda_env_module, "train", "nlu", *args, "--epochs", "1")
+    assert result.returncode == 0, result.stderr
+    assert f"warning: intent '{RARE[1]}' has only 1 example" in result.stdout
+    assert f"intent {RARE[1]}: 1" in result.stdout
+    assert (out / "report.json").is_file()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
