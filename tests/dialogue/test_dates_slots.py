@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from dialogue.domain.model import SlotType
+from dialogue.domain.model import SLOT_TYPES, SlotType
 from dialogue.nlu.values import normalize_value
-from dialogue.slots import display, extract, is_negated, normalise
+from dialogue.slots import NORMALISERS, display, extract, is_negated, normalise
 
 TODAY = dt.date(2026, 3, 16)  # a Monday
 COLOR = SlotType("color", "choice", values=("blue", "red", "black"))
@@ -137,3 +137,7 @@ def test_negation(text: str, value: str, language: str, negated: bool) -> None:
 def test_display_uses_the_language_lexicon() -> None:
     assert display(COLOR, "blue", LEX_ZH, "zh") == "蓝色"
     assert display(DATE, "2026-03-20", {}, "en") == "Friday 20 March"
+
+
+def test_every_slot_type_has_a_normaliser() -> None:
+    assert set(NORMALISERS) == set(SLOT_TYPES)

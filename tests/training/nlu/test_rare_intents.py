@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dialogue.nlu.errors import NluDataError
-from tests.training.nlu.tiny import TINY_DATA, make_tiny_encoder
+from tests.training.nlu.tiny import TINY_DATA, make_tiny_encoder, write_jointbert
 from training.nlu.config import TrainConfig
 from training.nlu.data import Splits, load_splits
 from training.nlu.run import RunHooks, train_nlu
@@ -21,33 +21,13 @@ QUICK = TrainConfig(epochs=2, batch_size=4, references_per_intent=5, threads=1)
 RARE = ("when does the airport shuttle leave", "ground_service#ground_fare", [])
 
 
-def write_jointbert_train(folder: Path, data: list) -> Path:
-    """A JointBERT root with a train split only (seq.in, seq.out, label), so dev is held out."""
-    lines: dict[str, list[str]] = {"seq.in": [], "seq.out": [], "label": []}
-    for text, intent, slots in data:
-        words = text.split()
-        tags = ["O"] * len(words)
-        for label, value in slots:
-            first = words.index(value.split()[0])
-            tags[first : first + len(value.split())] = [f"B-{label}"] + [f"I-{label}"] * (
-                len(value.split()) - 1
-            )
-        lines["seq.in"].append(text)
-        lines["seq.out"].append(" ".join(tags))
-        lines["label"].append(intent)
-    (folder / "train").mkdir(parents=True)
-    for name, rows in lines.items():
-        (folder / "train" / name).write_text("\n".join(rows) + "\n", encoding="utf-8")
-    return folder
-
-
 @pytest.fixture(scope="module")
 def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_tiny_encoder(tmp_path_factory.mktemp("tiny") / "encoder")
 
 
 def test_a_rare_intent_is_learnt_with_a_warning(tmp_path: Path, tiny_base: Path) -> None:
-    data = write_jointbert_train(tmp_path / "atis-like", [*TINY_DATA, RARE])
+    data = write_jointbert(tmp_path / "atis-like", [*TINY_DATA, RARE])
     seen: list[Splits] = []
     hooks = RunHooks(on_data=seen.append, progress=False)
     run = train_nlu(data, tmp_path / "model", tiny_base, QUICK, hooks=hooks)
@@ -72,6 +52,6 @@ def test_a_rare_intent_is_learnt_with_a_warning(tmp_path: Path, tiny_base: Path)
     ids=["one-intent", "nothing-for-dev"],
 )
 def test_data_that_cannot_train_is_an_error(tmp_path: Path, data: list, message: str) -> None:
-    folder = write_jointbert_train(tmp_path / "data", data)
+    folder = write_jointbert(tmp_path / "data", data)
     with pytest.raises(NluDataError, match=message.replace("(", r"\(").replace(")", r"\)")):
         load_splits(folder, dev_fraction=0.2, seed=0)
