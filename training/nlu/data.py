@@ -45,7 +45,7 @@ def split_paths(path: Path) -> dict[str, Path]:
         return {k: v for k, v in names.items() if v.exists()}
     if path.is_dir() and not (path / "seq.in").exists():
         message = "expected train/ (JointBERT), train.jsonl, seq.in, or a JSONL file"
-        raise NluDataError([Issue(str(path), 0, message)], headline="no NLU data found")
+        raise NluDataError([Issue(str(path), 0, "", message)], headline="no NLU data found")
     return {"train": path}
 
 
@@ -98,7 +98,7 @@ def load_splits(path: Path, dev_fraction: float, seed: int) -> Splits:
         dev_source = f"{dev_fraction:.0%} of train held out (seed {seed})"
     if not dev:
         message = "no intent has 2 different examples to hold one out for dev: add a dev split"
-        raise NluDataError([Issue(str(paths["train"]), 0, message)], headline="no dev data")
+        raise NluDataError([Issue(str(paths["train"]), 0, "", message)], headline="no dev data")
     return Splits(train, dev, loaded.get("test", []), warnings, dev_source)
 
 
