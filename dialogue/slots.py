@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dialogue.domain.model import SlotType
-from dialogue.nlu.values import find_number, format_date, parse_date
+from dialogue.nlu.numbers import find_number
+from dialogue.nlu.values import format_date, parse_date
 
 log = logging.getLogger(__name__)
 
