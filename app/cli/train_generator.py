@@ -56,8 +56,8 @@ def add_parser(actions: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.conversation import domain_dir
-    from app.generator import generator_role
+    from app.domains import domain_dir
+    from app.store.roles import generator_role
     from app.store.store import ModelStore
     from training.generator.config import TrainConfig
     from training.generator.train import train

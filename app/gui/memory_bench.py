@@ -217,5 +217,5 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "total_pss_mb_end": _mb(sum(end_pss.values())),
         "target_mb": TARGET_MB,
         "generator": {"enabled": config.generator.enabled, "dtype": config.generator.dtype},
-        "asr_model": config.voice.asr_model,
+        "asr_model": config.asr.model,
     }

@@ -1,5 +1,5 @@
 """Settings: audio devices, language, voice, speech recognition, generator, domain folder and
-privacy, saved to the config file through :func:`app.config.set_user_setting`.
+privacy, saved to the config file through :func:`app.config_file.set_user_setting`.
 
 Only the settings the user changed are written (the file keeps holding just those), each
 validated by app.config first. The device lists load in the background: opening the audio
@@ -27,14 +27,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.config import Config, ConfigError, load_config, set_user_setting
+from app.config import Config, ConfigError
+from app.config_file import load_config, set_user_setting
 from app.gui.background import BackgroundCall
 
 log = logging.getLogger(__name__)
 
 DEFAULT = "(system default)"
 LANGUAGES = (("English", "en"), ("中文 (Chinese)", "zh"))
-ASR_MODELS = ("base", "tiny.en")
+ASR_MODELS = ("auto", "base", "tiny.en")  # asr.model: what the voice loop loads too
 
 
 def list_audio_devices() -> tuple[list[str], list[str]]:
