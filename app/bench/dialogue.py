@@ -125,12 +125,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"domain": domain.name}
     for index, language in enumerate(languages):
         pack = domain.pack(language)
-        asked = Asked(
-            language=language,
-            domain=args.domain,
-            nlu_model=args.nlu_model[index] if index < len(args.nlu_model) else "",
-            tuned_encoder=not args.base_encoder,
-        )
+        model = args.nlu_model[index] if index < len(args.nlu_model) else ""
+        asked = Asked(language, args.domain, model, tuned_encoder=not args.base_encoder)
         serving = resolve(args.config, asked)
         started = time.perf_counter()
         nlu = load_nlu(serving.nlu)

@@ -88,7 +88,51 @@ class SettingsDialog(QDialog):
         self._devices.start()
 
     def _build(self) -> None:
-        c = self.config
+        self._fields(self.config)
+        forget = QPushButton("Forget me…")
+        forget.clicked.connect(self._forget)
+        forget.setEnabled(self._on_forget is not None)
+        groups: list[tuple[str, list[tuple[str, QWidget]]]] = [
+            ("Audio", [("Microphone", self.input_device), ("Speaker", self.output_device)]),
+            (
+                "Conversation",
+                [
+                    ("Language", self.language),
+                    ("Domain folder", self._browse_row(self.domain)),
+                    ("Voice", self.voice),
+                    ("", self.speak),
+                ],
+            ),
+            (
+                "Speech recognition",
+                [
+                    ("Engine", self.asr_engine),
+                    ("Model", self.asr_model),
+                    ("Spoken language", self.asr_language),
+                ],
+            ),
+            (
+                "Generator",
+                [
+                    ("", self.generator_enabled),
+                    ("Model folder", self._browse_row(self.generator_model)),
+                    ("Server URL", self.generator_url),
+                ],
+            ),
+            ("Privacy", [("", self.history), ("", forget)]),
+        ]
+        layout = QVBoxLayout(self)
+        for title, rows in groups:
+            layout.addWidget(self._group(title, rows))
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _fields(self, c: Config) -> None:
+        """One editor per setting, showing its current value."""
         self.input_device = _combo([(DEFAULT, "")], c.audio.input_device, editable=True)
         self.output_device = _combo([(DEFAULT, "")], c.audio.output_device, editable=True)
         self.language = _combo(list(LANGUAGES), c.general.language)
@@ -112,53 +156,6 @@ class SettingsDialog(QDialog):
         self.domain.setPlaceholderText("bundled online-shop domain")
         self.history = QCheckBox("Keep the conversation history on this computer")
         self.history.setChecked(c.privacy.history)
-        forget = QPushButton("Forget me…")
-        forget.clicked.connect(self._forget)
-        forget.setEnabled(self._on_forget is not None)
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            self._group(
-                "Audio", [("Microphone", self.input_device), ("Speaker", self.output_device)]
-            )
-        )
-        layout.addWidget(
-            self._group(
-                "Conversation",
-                [
-                    ("Language", self.language),
-                    ("Domain folder", self._browse_row(self.domain)),
-                    ("Voice", self.voice),
-                    ("", self.speak),
-                ],
-            )
-        )
-        layout.addWidget(
-            self._group(
-                "Speech recognition",
-                [
-                    ("Engine", self.asr_engine),
-                    ("Model", self.asr_model),
-                    ("Spoken language", self.asr_language),
-                ],
-            )
-        )
-        layout.addWidget(
-            self._group(
-                "Generator",
-                [
-                    ("", self.generator_enabled),
-                    ("Model folder", self._browse_row(self.generator_model)),
-                    ("Server URL", self.generator_url),
-                ],
-            )
-        )
-        layout.addWidget(self._group("Privacy", [("", self.history), ("", forget)]))
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
 
     @staticmethod
     def _group(title: str, rows: list[tuple[str, QWidget]]) -> QGroupBox:

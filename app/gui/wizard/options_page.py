@@ -22,17 +22,11 @@ from PySide6.QtWidgets import (
 
 from app.finetune.jobs import GeneratorOptions, NluOptions
 from app.finetune.sources import GENERATOR, NLU, ValidationReport
+from app.trainers import trainer_available
 
 log = logging.getLogger(__name__)
 
 LEARNING_RATES = ("5e-05", "0.0001", "0.0002")
-
-
-def trainer_available(kind: str) -> bool:
-    """Whether ``wenda train <kind>`` exists in this installation."""
-    from app.cli.train_cmd import ACTIONS
-
-    return kind in ACTIONS
 
 
 class OptionsPage(QWizardPage):
@@ -43,10 +37,19 @@ class OptionsPage(QWizardPage):
             "The defaults work well; training runs in the background and can be "
             "cancelled at any time."
         )
-        self.train_nlu = QCheckBox("Understanding (NLU): intents and slots")
-        self.train_generator = QCheckBox("Generator: replies in your domain's style (LoRA)")
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #667085;")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._nlu_group())
+        layout.addWidget(self._generator_group())
+        layout.addWidget(self.note)
+        layout.addStretch(1)
         for box in (self.train_nlu, self.train_generator):
             box.toggled.connect(lambda _: self.completeChanged.emit())
+
+    def _nlu_group(self) -> QGroupBox:
+        self.train_nlu = QCheckBox("Understanding (NLU): intents and slots")
         self.nlu_base = QLineEdit()
         self.nlu_base.setPlaceholderText("bundled encoder for the language")
         self.nlu_epochs = QSpinBox()
@@ -57,6 +60,17 @@ class OptionsPage(QWizardPage):
         self.nlu_lr.addItems(LEARNING_RATES)
         self.nlu_lr.setCurrentText("0.0001")
         self.nlu_lora = QCheckBox("LoRA adapters instead of all weights")
+        group = QGroupBox("NLU")
+        form = QFormLayout(group)
+        form.addRow(self.train_nlu)
+        form.addRow("Base encoder", self.nlu_base)
+        form.addRow("Epochs", self.nlu_epochs)
+        form.addRow("Learning rate", self.nlu_lr)
+        form.addRow(self.nlu_lora)
+        return group
+
+    def _generator_group(self) -> QGroupBox:
+        self.train_generator = QCheckBox("Generator: replies in your domain's style (LoRA)")
         self.gen_base = QLineEdit()
         self.gen_base.setPlaceholderText("bundled chat model for the language")
         self.gen_epochs = QSpinBox()
@@ -68,28 +82,14 @@ class OptionsPage(QWizardPage):
         self.gen_steps = QSpinBox()
         self.gen_steps.setRange(0, 100000)
         self.gen_steps.setSpecialValueText("whole epochs")
-        self.note = QLabel("")
-        self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #667085;")
-        nlu = QGroupBox("NLU")
-        form = QFormLayout(nlu)
-        form.addRow(self.train_nlu)
-        form.addRow("Base encoder", self.nlu_base)
-        form.addRow("Epochs", self.nlu_epochs)
-        form.addRow("Learning rate", self.nlu_lr)
-        form.addRow(self.nlu_lora)
-        gen = QGroupBox("Generator")
-        form = QFormLayout(gen)
+        group = QGroupBox("Generator")
+        form = QFormLayout(group)
         form.addRow(self.train_generator)
         form.addRow("Base model", self.gen_base)
         form.addRow("Epochs", self.gen_epochs)
         form.addRow("LoRA rank", self.gen_rank)
         form.addRow("Max steps", self.gen_steps)
-        layout = QVBoxLayout(self)
-        layout.addWidget(nlu)
-        layout.addWidget(gen)
-        layout.addWidget(self.note)
-        layout.addStretch(1)
+        return group
 
     def offer(self, report: ValidationReport) -> None:
         """Enable the kinds the data has (and the trainer supports); tick them by default."""
