@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QSpinBox,
     QVBoxLayout,
+    QWidget,
     QWizardPage,
 )
 
@@ -27,6 +28,18 @@ from app.trainers import trainer_available
 log = logging.getLogger(__name__)
 
 LEARNING_RATES = ("5e-05", "0.0001", "0.0002")
+
+
+def _group(title: str, rows: list[tuple[str, QWidget]]) -> QGroupBox:
+    """A titled form; a row without a label spans the width (a check box)."""
+    group = QGroupBox(title)
+    form = QFormLayout(group)
+    for label, widget in rows:
+        if label:
+            form.addRow(label, widget)
+        else:
+            form.addRow(widget)
+    return group
 
 
 class OptionsPage(QWizardPage):
@@ -60,14 +73,16 @@ class OptionsPage(QWizardPage):
         self.nlu_lr.addItems(LEARNING_RATES)
         self.nlu_lr.setCurrentText("0.0001")
         self.nlu_lora = QCheckBox("LoRA adapters instead of all weights")
-        group = QGroupBox("NLU")
-        form = QFormLayout(group)
-        form.addRow(self.train_nlu)
-        form.addRow("Base encoder", self.nlu_base)
-        form.addRow("Epochs", self.nlu_epochs)
-        form.addRow("Learning rate", self.nlu_lr)
-        form.addRow(self.nlu_lora)
-        return group
+        return _group(
+            "NLU",
+            [
+                ("", self.train_nlu),
+                ("Base encoder", self.nlu_base),
+                ("Epochs", self.nlu_epochs),
+                ("Learning rate", self.nlu_lr),
+                ("", self.nlu_lora),
+            ],
+        )
 
     def _generator_group(self) -> QGroupBox:
         self.train_generator = QCheckBox("Generator: replies in your domain's style (LoRA)")
@@ -82,14 +97,16 @@ class OptionsPage(QWizardPage):
         self.gen_steps = QSpinBox()
         self.gen_steps.setRange(0, 100000)
         self.gen_steps.setSpecialValueText("whole epochs")
-        group = QGroupBox("Generator")
-        form = QFormLayout(group)
-        form.addRow(self.train_generator)
-        form.addRow("Base model", self.gen_base)
-        form.addRow("Epochs", self.gen_epochs)
-        form.addRow("LoRA rank", self.gen_rank)
-        form.addRow("Max steps", self.gen_steps)
-        return group
+        return _group(
+            "Generator",
+            [
+                ("", self.train_generator),
+                ("Base model", self.gen_base),
+                ("Epochs", self.gen_epochs),
+                ("LoRA rank", self.gen_rank),
+                ("Max steps", self.gen_steps),
+            ],
+        )
 
     def offer(self, report: ValidationReport) -> None:
         """Enable the kinds the data has (and the trainer supports); tick them by default."""
