@@ -104,4 +104,7 @@ def build_dialogue(
     orders = open_orders_db(domain.orders_sql, orders_file(domain)) if domain.orders_sql else None
     generator = build_generator(serving.generator, serving.generator_note)
     memory = Memory(memory_file(), history=serving.history)
-    return DialogueManager(domain, language, nlu, retriever, generator, orders, memory, user, clock)
+    compose = serving.compose if generator is not None else "never"
+    return DialogueManager(
+        domain, language, nlu, retriever, generator, orders, memory, user, clock, compose=compose
+    )

@@ -14,7 +14,7 @@ part the order is the same:
 Resolving reads small files only (the domain, the store's markers, the activation
 pointers), so it is cheap to ask again after a model was activated; loading the models is the
 front end's job (``app.conversation``, ``app.voice.build``). The chat model's part is
-``app.generator.generator_options``.
+``app.generator`` (``generator_options``, ``compose_mode``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from app.config import Config, ConfigError
 from app.domains import check_language, configured_domain, nlu_model_dir
-from app.generator import generator_options
+from app.generator import compose_mode, generator_options
 from app.models_active import active_model, slot_name
 from app.store.errors import ModelStoreError
 from app.store.roles import ASR_ROLES, ENCODER_ROLES, KOKORO_ROLE, PIPER_VOICES, VAD_ROLE
@@ -74,6 +74,7 @@ class Serving:
     retrieval: EncoderConfig | None  # the knowledge base's encoder; None: keywords only
     generator: GeneratorOptions | None  # None: no chat model (see generator_note)
     generator_note: str  # why there is no chat model
+    compose: str  # generator.compose as served: "never" while no chat model or no adapter
     history: bool  # privacy.history: keep the conversation history
     voice: VoiceSettings  # how a spoken conversation behaves
     input_device: str
@@ -96,6 +97,7 @@ def resolve(
     check_language(domain, language)
     nlu, source = nlu_choice(domain.name, language, asked.nlu_model)
     generator, note = generator_choice(config, language, store, asked.generator)
+    compose = compose_mode(config, language) if generator is not None else "never"
     serving = Serving(
         language=language,
         domain=domain,
@@ -104,6 +106,7 @@ def resolve(
         retrieval=retrieval_choice(domain, language, store, asked.tuned_encoder),
         generator=generator,
         generator_note=note,
+        compose=compose,
         history=config.privacy.history,
         voice=voice_settings(config, language),
         input_device=config.audio.input_device,

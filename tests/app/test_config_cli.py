@@ -37,6 +37,7 @@ def _env(wenda_env: dict[str, str], config_dir: Path) -> dict[str, str]:
         ("timeout_s = nan", "generator.timeout_s"),
         ("temperature = inf", "generator.temperature"),
         ("max_new_tokens = 0", "generator.max_new_tokens"),
+        ("threads = -1", "generator.threads"),
     ],
 )
 def test_generator_values_out_of_range_are_refused(

@@ -211,6 +211,34 @@ def test_generator_choice_says_why_there_is_none() -> None:
     assert server.generator is not None and server.generator.url == "http://gpu:8000/v1"
 
 
+@pytest.mark.parametrize(
+    ("generator", "compose"),
+    [
+        ({"url": "http://gpu:8000/v1", "compose": "documents"}, "documents"),  # a server: as set
+        ({"url": "http://gpu:8000/v1", "enabled": False}, "never"),  # no chat model
+        ({"engine": "transformers"}, "never"),  # the base model alone is not trusted to word
+        ({"engine": "transformers", "adapters": {"en": "/my/adapter"}}, "always"),
+        ({"engine": "transformers", "adapters": {"en": "none"}}, "never"),  # base model asked
+    ],
+)
+def test_compose_mode_is_served_with_the_chat_model(generator: dict, compose: str) -> None:
+    """Every front end builds its conversation from ``Serving``, so this is the mode they
+    all get; an adapter activated in the window counts like a configured one."""
+    serving = resolve(config_from_dict({"generator": generator}))
+    assert serving.compose == compose, serving.generator_note
+
+
+def test_an_activated_adapter_lets_the_chat_model_compose() -> None:
+    config = config_from_dict({"generator": {"engine": "transformers"}})
+    folder = models_active.new_version_dir("generator-en")
+    folder.mkdir(parents=True)
+    models_active.activate("generator-en", folder)
+    serving = resolve(config)
+    assert serving.compose == "always" and serving.generator is not None
+    assert serving.generator.adapter == str(folder)
+    assert resolve(config, Asked(generator=False)).compose == "never"
+
+
 @pytest.mark.slow
 def test_tts_speed_changes_how_long_the_voice_loop_speaks(store: ModelStore) -> None:
     """tts.speed reaches the voice the loop loads: the real Piper voice at 1.5 speaks the
