@@ -13,9 +13,10 @@ version keeps the one it replaces as ``previous``; :func:`rollback` swaps them b
 that are neither active nor previous are removed by :func:`prune` (the wizard calls it after
 each switch), so disk use stays at two models per slot plus any run in progress.
 
-How the app picks its model: the code that loads the NLU model or the generator asks
-:func:`active_model` for its slot first and falls back to the bundled model when it returns
-None. Nothing here imports a model library.
+How the app picks its model: the resolver (``app.serving``, and ``app.generator`` for the
+adapter) asks :func:`active_model` for the slot and falls back to the domain's or the bundled
+model when it returns None; every front end loads what the resolver names. Nothing here
+imports a model library.
 """
 
 from __future__ import annotations

@@ -198,17 +198,15 @@ def _echo_trials(audio: VirtualAudio, engines: Any, settings: Any, folder: Path)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from app.voice.build import TalkOptions, asr_model_path, load_engines, voice_settings
+    from app.serving import Asked, resolve
+    from app.voice.build import load_engines
     from app.voice.devices import QueueSpeaker, TimedMicrophone
     from app.voice.memory import configure_model_process
 
     configure_model_process()  # as wenda talk and the app do, so the memory figures compare
-    config = args.config
-    language = config.general.language
-    options = TalkOptions(
-        language, "bench", not args.no_generator, args.asr_model, nlu_model=args.nlu_model
+    asked = Asked(
+        nlu_model=args.nlu_model, asr_model=args.asr_model, generator=not args.no_generator
     )
-    settings = voice_settings(config, language)
     process = psutil.Process()
     load_before = os.getloadavg()
     with (
@@ -218,7 +216,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     ):
         speaker = QueueSpeaker()
         started = time.perf_counter()
-        engines = load_engines(config, options, TimedMicrophone(), speaker)
+        serving = resolve(args.config, asked, speech=True)  # the private data: no activations
+        settings = serving.voice
+        engines = load_engines(serving, TimedMicrophone(), speaker, "bench")
         load_s = time.perf_counter() - started
         rss_loaded = process.memory_info().rss
         folder, speak = Path(tmp), engines.synthesizer.synthesize
@@ -233,7 +233,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         speaker.close()
     by_group = _summary(rows)
     return {
-        "asr_model": asr_model_path(config, language, args.asr_model),
+        "asr_model": serving.asr.model_path if serving.asr else "",
         "end_silence_ms": settings.endpoint.end_silence_ms,
         "turns": len(rows),
         "end_of_speech_to_first_audio_ms": by_group.get("template_kb", {}).get(

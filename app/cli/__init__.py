@@ -13,8 +13,9 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from app.config import Config, ConfigError, load_config
-from app.conversation import ChatSetupError
+from app.config import Config, ConfigError
+from app.config_file import load_config
+from app.domains import ChatSetupError
 from app.offline import apply_network_policy
 from app.store.errors import ModelStoreError
 from app.voice.errors import VoiceSetupError

@@ -46,7 +46,7 @@ def _clock(now: str) -> Any:
     try:
         fixed = dt.datetime.fromisoformat(now)
     except ValueError:
-        from app.conversation import ChatSetupError
+        from app.domains import ChatSetupError
 
         raise ChatSetupError(
             f"--now must be an ISO date or time, e.g. 2026-03-16T10:00, not {now!r}"
@@ -88,7 +88,7 @@ def _turn(manager: Any, text: str, as_json: bool, interactive: bool, out: TextIO
         out.write(f"{_BOLD}{BOT}{_RESET}")
     for item in manager.stream(text):
         if isinstance(item, ReplyChunk) and interactive and not as_json:
-            out.write(item.text + ("" if manager.language == "zh" else " "))
+            out.write(item.text)  # pieces come spaced as they join (dialogue.reply)
             out.flush()
         elif isinstance(item, TurnResult):
             if as_json:
@@ -101,17 +101,16 @@ def _turn(manager: Any, text: str, as_json: bool, interactive: bool, out: TextIO
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.conversation import ChatOptions, build_dialogue
+    from app.conversation import build_dialogue
+    from app.serving import Asked, resolve
 
-    options = ChatOptions(
+    asked = Asked(
         language=args.lang,
         domain=args.domain,
-        user=args.user,
         nlu_model=args.nlu_model,
         generator=not args.no_generator,
-        clock=_clock(args.now),
     )
-    manager = build_dialogue(args.config, options)
+    manager = build_dialogue(resolve(args.config, asked), args.user, _clock(args.now))
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     out = sys.stdout
     if interactive and not args.json:

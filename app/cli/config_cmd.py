@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 from app import paths
-from app.config import Config, config_to_dict, render_config, set_user_setting
+from app.config import Config, config_to_dict
+from app.config_file import render_config, set_user_setting
 
 
 def add_parser(subparsers: Any) -> None:
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         raise args.config_error
     config = Config() if args.defaults else args.config
     if args.json:
-        print(json.dumps(config_to_dict(config), indent=2))
+        print(json.dumps(config_to_dict(config), indent=2, allow_nan=False))
     else:
         print(f"# {paths.config_file()}")
         print(render_config(config), end="")

@@ -54,10 +54,9 @@ def _summary(domain: Any) -> dict[str, Any]:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from app.conversation import domain_dir
-    from dialogue.domain import load_domain
+    from app.domains import configured_domain
 
-    domain = load_domain(domain_dir(args.config, args.dir))
+    domain = configured_domain(args.config, args.dir)
     summary = _summary(domain)
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
@@ -71,13 +70,13 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from app.conversation import ENCODER_ROLES, domain_dir, nlu_model_dir
+    from app.domains import configured_domain, nlu_model_dir
+    from app.store.roles import ENCODER_ROLES
     from app.store.store import ModelStore
-    from dialogue.domain import load_domain
     from training.domain_nlu import DOMAIN_EPOCHS, train_domain_nlu
 
-    folder = domain_dir(args.config, args.dir)
-    domain = load_domain(folder)
+    domain = configured_domain(args.config, args.dir)
+    folder = domain.root
     languages = args.lang or list(domain.languages)
     if args.out and (len(languages) != 1 or args.only == "kb"):
         print("wenda: --out needs exactly one --lang (and is the NLU's folder)", file=sys.stderr)

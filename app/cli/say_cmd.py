@@ -24,14 +24,14 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.speech_engines import speaker_config, voice_config
+    from app.serving import voice_config
     from app.store.store import ModelStore
     from speech.audio import seconds
     from speech.audio_file import write_wav
     from speech.errors import AudioDeviceError, SynthesisError
     from speech.sentences import speakable, split_sentences
     from speech.speak import speak, synthesize_all
-    from speech.speaker import make_speaker
+    from speech.speaker import SpeakerConfig, make_speaker
     from speech.tts import make_synthesizer
 
     config = args.config
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {args.out} ({seconds(audio):.1f} s, {voice.name})")
         return 0
     try:
-        speaker = make_speaker(speaker_config(config))
+        speaker = make_speaker(SpeakerConfig(device=config.audio.output_device))
     except AudioDeviceError as e:
         raise AudioDeviceError(f"{e}; or write the speech to a file with --out FILE.wav") from e
     with speaker:

@@ -93,36 +93,33 @@ def typed_engines(conversation: Conversation) -> Engines:
 
 
 def build_voice(config: Config, on_event: EventSink) -> Any:
-    """The voice session on the configured devices (blocking: devices open, models load);
-    the NLU and chat models activated in the fine-tuning wizard are used (``app.voice.build``)."""
-    from app.voice.build import TalkOptions, load_engines, voice_settings
+    """The voice session on the configured devices (blocking: devices open, models load),
+    with what serves the language now (``app.serving``: the wizard's activated models too)."""
+    from app.serving import resolve
+    from app.voice.build import load_engines
     from app.voice.devices import QueueSpeaker, TimedMicrophone
     from app.voice.session import VoiceSession
 
-    language = config.general.language
-    options = TalkOptions(language=language)
-    microphone = TimedMicrophone(config.audio.input_device)
-    speaker = QueueSpeaker(config.audio.output_device)  # opened even if replies are not spoken:
+    serving = resolve(config, speech=True)
+    microphone = TimedMicrophone(serving.input_device)
+    speaker = QueueSpeaker(serving.output_device)  # opened even if replies are not spoken:
     try:  # the "speak replies" switch turns them on at any time
-        engines = load_engines(config, options, microphone, speaker)
+        engines = load_engines(serving, microphone, speaker)
     except BaseException:
         speaker.close()
         raise
-    session = VoiceSession(engines, voice_settings(config, language), on_event, input_level=True)
+    session = VoiceSession(engines, serving.voice, on_event, input_level=True)
     session.close_devices = speaker.close  # type: ignore[attr-defined]
     return session
 
 
 def build_conversation(config: Config) -> Conversation:
-    """The dialogue alone (typed chat), with the user's activated NLU model."""
-    from app.conversation import ChatOptions, build_dialogue
-    from app.models_active import active_model, slot_name
+    """The dialogue alone (typed chat), with what serves the language now."""
+    from app.conversation import build_dialogue
+    from app.serving import resolve
     from app.voice.adapters import DialogueConversation
 
-    language = config.general.language
-    active = active_model(slot_name("nlu", language))
-    options = ChatOptions(language=language, nlu_model=str(active) if active else "")
-    return DialogueConversation(build_dialogue(config, options))
+    return DialogueConversation(build_dialogue(resolve(config)))
 
 
 class SessionHost:

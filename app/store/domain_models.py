@@ -16,13 +16,14 @@ from pathlib import Path
 
 from app import paths
 from app.config import Config
+from app.domains import domain_or_none
 from app.store.errors import ModelStoreError
+from app.store.roles import ENCODER_ROLES
 from app.store.status import ModelStatus, State
 from dialogue.kb.encoder import EncoderConfig
 
 log = logging.getLogger(__name__)
 
-ENCODER_ROLES = {"en": "nlu-encoder", "zh": "nlu-encoder-zh"}
 E5_PREFIXES = ("query: ", "passage: ")  # multilingual-e5 (the Chinese encoder) needs these
 
 
@@ -64,21 +65,13 @@ class DomainModel:
 
 def domain_models(config: Config) -> list[DomainModel]:
     """Per language of the configured domain (the bundled shop by default): NLU, then KB."""
-    import tomllib
-
-    from app.conversation import domain_dir
-
-    folder = domain_dir(config)
-    try:
-        meta = tomllib.loads((folder / "domain.toml").read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        log.warning("no domain models: cannot read %s: %s", folder / "domain.toml", e)
+    domain = domain_or_none(config)
+    if domain is None:
         return []
-    name = str(meta.get("name", folder.name))
     return [
-        DomainModel(name, lang, folder, kind)
+        DomainModel(domain.name, lang, domain.root, kind)
         for kind in KINDS
-        for lang in meta.get("languages", [])
+        for lang in domain.languages
         if lang in ENCODER_ROLES
     ]
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from app import paths
 from app.config import Config
 from app.store.domain_models import (
-    ENCODER_ROLES,
     DomainModel,
     domain_model_status,
     domain_models,
@@ -22,6 +21,7 @@ from app.store.errors import ModelStoreError
 from app.store.manifest import Manifest, ModelEntry, load_manifest
 from app.store.prepare import StepProgress, prepare_model
 from app.store.progress import ProgressFn
+from app.store.roles import ENCODER_ROLES
 from app.store.status import ModelStatus, check_model, check_override
 
 SERVED_ROLES = ("generator", "generator-zh")  # chat models, served converted (CTranslate2)
@@ -47,8 +47,11 @@ class ModelStore:
         """Manifest entries for ``roles`` (all when None); unknown roles are an error."""
         if not roles:
             return list(self.manifest.models)
-        known = (*self.manifest.roles, *(m.role for m in domain_models(self.config)))
-        unknown = [r for r in roles if r not in known]
+        roles = list(roles)
+        unknown = [r for r in roles if r not in self.manifest.roles]
+        if unknown:  # reading the domain (for its models' roles) only when needed: ~50 ms
+            known = (*self.manifest.roles, *(m.role for m in domain_models(self.config)))
+            unknown = [r for r in unknown if r not in known]
         if unknown:
             raise ModelStoreError(
                 f"unknown model role {', '.join(unknown)}; roles are: {', '.join(known)}"

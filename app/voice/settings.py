@@ -1,5 +1,5 @@
-"""How a voice session behaves: one frozen dataclass, built from the app config by
-``app.voice.build.voice_settings`` (or by hand in tests)."""
+"""How a voice session behaves: one frozen dataclass, built from the app config by the
+resolver (``app.serving.voice_settings``: ``[audio]`` and ``[voice]``), or by hand in tests."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class VoiceSettings:
-    """How the loop behaves; built from the app config by ``app.voice.build``."""
+    """How the loop behaves; ``endpoint`` carries ``audio.end_silence_ms`` and
+    ``audio.max_utterance_s``, ``echo`` ``voice.echo_margin_db``."""
 
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
     echo: EchoGateConfig | None = field(default_factory=EchoGateConfig)  # None: no gating

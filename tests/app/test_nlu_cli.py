@@ -253,10 +253,10 @@ def test_corrupt_weights_are_reported(tmp_path, trained, wenda_cmd_module, wenda
 def test_train_flags_reach_the_config(flags: list[str], expected: dict) -> None:
     import argparse
 
-    from app.cli.train_cmd import _nlu_config, add_nlu
+    from app.cli.train_nlu import _nlu_config, add_arguments
 
     parser = argparse.ArgumentParser()
-    add_nlu(parser)
+    add_arguments(parser)
     config = _nlu_config(parser.parse_args(["--data", "d", "--out", "o", *flags]))
     for name, value in expected.items():
         assert getattr(config, name) == value, name

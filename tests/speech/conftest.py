@@ -14,7 +14,7 @@ import pytest
 
 from app.bench.virtual_audio import VirtualAudio
 from app.config import Config
-from app.speech_engines import recognizer_config, voice_config
+from app.serving import recognizer_config, voice_config
 from app.store.store import ModelStore
 from speech.asr import Recognizer, make_recognizer
 from speech.tts import Synthesizer, make_synthesizer

@@ -125,7 +125,7 @@ def test_voices_give_their_working_memory_back_after_each_sentence(voice) -> Non
         """
         import psutil
         from app.config import Config
-        from app.speech_engines import voice_config
+        from app.serving import voice_config
         from app.store.store import ModelStore
         from app.voice.memory import configure_model_process, release_free_memory
         from speech.speak import synthesize_all

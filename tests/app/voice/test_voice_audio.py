@@ -26,8 +26,9 @@ from app.bench.utterances import synthesize_clips
 from app.bench.virtual_audio import VirtualAudio
 from app.bench.voice_driver import VoiceDriver
 from app.config import Config
+from app.serving import Asked, resolve
 from app.voice import events as ev
-from app.voice.build import TalkOptions, load_engines, voice_settings
+from app.voice.build import load_engines
 from app.voice.devices import QueueSpeaker, TimedMicrophone
 from dialogue.state import DialogueState
 from speech.audio import SAMPLE_RATE, resample
@@ -45,12 +46,12 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
     config = Config()
     with VirtualAudio() as audio:
         speaker = QueueSpeaker()
-        options = TalkOptions("en", "voice-test", generator=False,
-                              nlu_model=str(shop_nlu_model("en")))  # fmt: skip
-        engines = load_engines(config, options, TimedMicrophone(), speaker)
+        asked = Asked("en", generator=False, nlu_model=str(shop_nlu_model("en")))
+        serving = resolve(config, asked, speech=True)
+        engines = load_engines(serving, TimedMicrophone(), speaker, "voice-test")
         folder = tmp_path_factory.mktemp("clips")
         try:
-            yield audio, engines, voice_settings(config, "en"), folder
+            yield audio, engines, serving.voice, folder
         finally:
             speaker.close()
 
