@@ -27,10 +27,11 @@ from dialogue.memory import Memory, TurnRecord
 from dialogue.nlu import Understanding
 from dialogue.policy import PolicyContext, decide
 from dialogue.reply import join_pieces, spaced
-from dialogue.responses import Responses
+from dialogue.responses import GLOBAL, Responses
 from dialogue.state import DialogueState, Profile
 from dialogue.tracker import Reading, TrackContext, track
 from dialogue.turn import TurnContext, TurnRenderer
+from dialogue.user_text import readable, written_language
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ class TurnResult:
             "nlu_intent": self.nlu_intent,
             "language": self.language,
             "turn": self.turn,
+            **{k: self.extra[k] for k in ("written_language",) if k in self.extra},
         }
 
 
@@ -168,8 +170,16 @@ class DialogueManager:
     def stream(
         self, text: str, stop: threading.Event | None = None
     ) -> Iterator[ReplyChunk | TurnResult]:
-        """Yield reply pieces as they are ready, then the :class:`TurnResult`."""
+        """Yield reply pieces as they are ready, then the :class:`TurnResult`. Any text is
+        taken (control characters and lone surrogates are dropped, see
+        :func:`dialogue.user_text.readable`); text in the other language of the domain is
+        answered with a word about the language, not understood as this one."""
         started = time.perf_counter()
+        text = readable(text)
+        written = written_language(text)
+        if written and written != self.language:
+            yield from self._other_language(text, written, started)
+            return
         now = self.clock()
         understanding = self.nlu.predict([text], now=now)[0]
         emotion = detect_emotion(text, self.language)
@@ -206,6 +216,36 @@ class DialogueManager:
             language=self.language,
             turn=state.turn,
             extra={"compose": asdict(turn.composed)} if turn.composed is not None else {},
+        )
+        self._store(result)
+        yield result
+
+    def _other_language(
+        self, text: str, written: str, started: float
+    ) -> Iterator[ReplyChunk | TurnResult]:
+        """The turn of a message written in another language: say so, understand nothing."""
+        state = self.state.copy()
+        state.turn += 1
+        reply = self.responses.render(GLOBAL, "other_language", {}, state.turn) or ""
+        yield ReplyChunk(reply)
+        state.remember("user", text)
+        state.remember("assistant", reply)
+        self.state = state
+        result = TurnResult(
+            user_text=text,
+            reply=reply,
+            intent="other_language",
+            confidence=1.0,
+            out_of_scope=True,
+            slots={},
+            action="",
+            emotion="neutral",
+            sources=[],
+            latency_ms=(time.perf_counter() - started) * 1000,
+            decision="other_language",
+            language=self.language,
+            turn=state.turn,
+            extra={"written_language": written},
         )
         self._store(result)
         yield result
