@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 
 from app import paths
 from app.config import Config
+from app.memory_file import open_memory
 from app.store.errors import ModelStoreError
 from dialogue.domain import Domain, load_domain
 from dialogue.generation import Generator
 from dialogue.manager import DialogueManager, Nlu
-from dialogue.memory import Memory
 
 if TYPE_CHECKING:
     from dialogue.kb.index import KnowledgeBase
@@ -176,7 +176,7 @@ def build_dialogue(config: Config, options: ChatOptions) -> DialogueManager:
     retriever = build_retriever(domain, language, config)
     orders = open_orders_db(domain.orders_sql, orders_file(domain)) if domain.orders_sql else None
     generator = build_generator(config, language) if options.generator else None
-    memory = Memory(memory_file(), history=config.privacy.history)
+    memory = open_memory(memory_file(), history=config.privacy.history)
     from app.generator import compose_mode
 
     return DialogueManager(

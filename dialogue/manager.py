@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from dialogue.domain.model import Domain
@@ -146,6 +147,11 @@ class DialogueManager:
         if self.memory is None:
             return {"user": self.user, "profile": {}, "history": []}
         return self.memory.export(self.user)
+
+    def wrote_file(self, path: Path, kind: str = "export") -> None:
+        """Note a file written with this user's data (an export), for "forget me"."""
+        if self.memory is not None:
+            self.memory.remember_file(self.user, path, kind)
 
     def heard(self, text: str) -> None:
         """Keep only the part of the last reply the user heard (the voice loop calls this

@@ -15,8 +15,10 @@ from collections.abc import Sequence
 
 from app.config import Config, ConfigError, load_config
 from app.conversation import ChatSetupError
+from app.memory_file import MemoryFileError
 from app.offline import apply_network_policy
 from app.store.errors import ModelStoreError
+from app.user_files import OutputPathError, disk_problem
 from app.voice.errors import VoiceSetupError
 from dialogue.domain.errors import DomainError
 from dialogue.generator.errors import GeneratorError
@@ -56,6 +58,8 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     TrainingDataError,  # wenda train/eval generator: bad chat/FAQ JSONL (file:line)
     TrainConfigError,  # wenda train generator: a setting out of range
     AdapterError,  # wenda eval generator: not an adapter folder
+    MemoryFileError,  # memory.sqlite damaged (for commands that only read it) or unwritable
+    OutputPathError,  # a file to write (--out, /export) that cannot be written there
 )
 
 
@@ -123,6 +127,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("wenda: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # a full or read-only disk is no bug: say so plainly
+        problem = disk_problem(e)
+        if problem is None or args.debug:
+            raise
+        print(f"wenda: {problem}", file=sys.stderr)
+        return EXIT_USER_ERROR
     except BrokenPipeError:
         # The reader went away (e.g. `wenda ... | head`): not an error worth a traceback.
         sys.stderr.close()

@@ -1,0 +1,69 @@
+"""``wenda chat`` with the real models fed what scripts and accidents feed it (issue 15):
+bytes that are not UTF-8 under a strict and a lenient locale, blank lines, random bytes,
+``/export`` to a folder, a damaged memory file, a disk that is full at start-up.
+
+Before: under ``PYTHONIOENCODING=utf-8:strict`` a bad byte ended the chat with a
+``UnicodeDecodeError`` traceback and the good lines before it got no reply; under a lenient
+locale random bytes gave "that turn failed (TypeError)" and no JSON line; ``/export`` to a
+folder was an ``IsADirectoryError`` traceback and the rest of the script went unanswered.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.app.chat_models import shop_nlu_model
+
+pytestmark = pytest.mark.slow
+
+
+def chat(env: dict[str, str], data: bytes, **kwargs: Any) -> subprocess.CompletedProcess:
+    args = [*kwargs.pop("cmd"), "chat", "--json", "--no-generator", "--lang", "en",
+            "--now", "2026-03-16T10:00", "--nlu-model", str(shop_nlu_model("en"))]  # fmt: skip
+    return subprocess.run(args, input=data, env=env, capture_output=True, timeout=600, **kwargs)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8:strict", "utf-8:surrogateescape", "latin-1"])
+def test_one_json_line_per_input_line_whatever_the_bytes(
+    wenda_cmd, wenda_env, tmp_path: Path, encoding: str
+) -> None:
+    memory = Path(wenda_env["WENDA_DATA_DIR"]) / "memory.sqlite"
+    memory.parent.mkdir(parents=True)
+    memory.write_bytes(os.urandom(4096))  # and a damaged memory file
+    noise = bytes(range(256)).replace(b"\n", b"")
+    script = b"\n".join([
+        b"hello", b"\xff\xfe where is order 10482", b"", noise, b"where is order 10482",
+        f"/export {tmp_path}".encode(), b"how much does shipping to France cost?",
+    ]) + b"\n"  # fmt: skip
+    env = {**wenda_env, "PYTHONIOENCODING": encoding}
+    result = chat(env, script, cmd=wenda_cmd)
+    stderr = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == 0 and "Traceback" not in stderr, stderr
+    lines = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    assert [line["line"] for line in lines] == [1, 2, 3, 4, 5, 6, 7]
+    hello, bad, blank, noisy, order, export, shipping = lines
+    assert hello["intent"] == "greet" and order["slots"] == {"order_id": "10482"}
+    assert "not UTF-8" in bad["error"] and blank["skipped"] == "blank"
+    assert "reply" in noisy and ("error" in noisy or noisy["reply"])
+    assert export["command"] == "export" and "is a folder" in export["error"]
+    assert shipping["sources"]  # answered from the FAQ after the failed export
+    assert "memory file was damaged" in stderr and list(memory.parent.glob("*.damaged-*"))
+
+
+def test_a_full_disk_at_start_up_is_a_plain_message(wenda_cmd, wenda_env) -> None:
+    def full_disk() -> None:  # nothing written may grow past 1 kB
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
+
+    result = chat(wenda_env, b"hello\n", cmd=wenda_cmd, preexec_fn=full_disk)
+    stderr = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == 2 and "Traceback" not in stderr, stderr
+    assert "disk is full" in stderr
