@@ -87,13 +87,20 @@ class ChatOptions:
     clock: Callable[[], dt.datetime] = dt.datetime.now
 
 
-def load_nlu(path: Path) -> Nlu:
+def train_fix(domain: Domain, language: str, config: Config) -> str:
+    """The command that trains the domain's NLU model: the one ``wenda models list`` names
+    for the configured domain, ``wenda domain train DIR`` for another folder."""
+    if domain.root.resolve() == domain_dir(config).resolve():
+        return f"wenda models prepare nlu-domain-{language}"
+    return f"wenda domain train {domain.root} --lang {language}"
+
+
+def load_nlu(path: Path, fix: str = "") -> Nlu:
     from dialogue.nlu import NluError, make_nlu
 
     if not path.is_dir():
-        raise ChatSetupError(
-            f"no trained NLU model at {path}\n  fix: wenda domain train --lang {path.name[-2:]}"
-        )
+        fix = fix or f"wenda domain train --lang {path.name[-2:]}"
+        raise ChatSetupError(f"no trained NLU model at {path}\n  fix: {fix}")
     try:
         return make_nlu(path)
     except NluError as e:
@@ -171,7 +178,8 @@ def build_dialogue(config: Config, options: ChatOptions) -> DialogueManager:
             f"it has {', '.join(domain.languages)}"
         )
     nlu = load_nlu(
-        Path(options.nlu_model) if options.nlu_model else nlu_model_dir(domain.name, language)
+        Path(options.nlu_model) if options.nlu_model else nlu_model_dir(domain.name, language),
+        "" if options.nlu_model else train_fix(domain, language, config),
     )
     retriever = build_retriever(domain, language, config)
     orders = open_orders_db(domain.orders_sql, orders_file(domain)) if domain.orders_sql else None
