@@ -177,13 +177,11 @@ class DialogueManager:
         self, text: str, stop: threading.Event | None = None
     ) -> Iterator[ReplyChunk | TurnResult]:
         """Yield reply pieces as they are ready, then the :class:`TurnResult`. Any text is
-        taken (control characters and lone surrogates are dropped, see
-        :func:`dialogue.user_text.readable`); text in the other language of the domain is
-        answered with a word about the language, not understood as this one."""
+        taken (:func:`dialogue.user_text.readable`); text in another language is answered
+        with a word about the language, not understood as this one."""
         started = time.perf_counter()
         text = readable(text)
-        written = written_language(text)
-        if written and written != self.language:
+        if (written := written_language(text)) and written != self.language:
             yield from self._other_language(text, written, started)
             return
         now = self.clock()

@@ -13,6 +13,9 @@ import sqlite3
 from collections.abc import Iterator
 
 _NEAR = re.compile(r'near "(.+?)"')
+# SQLite's primary result codes that mean the file or disk failed, not the script:
+# READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB
+_NOT_THE_SCRIPT = {8, 10, 11, 13, 14, 26}
 
 
 class SqlScriptError(Exception):
@@ -68,7 +71,8 @@ def _execute(db: sqlite3.Connection, statement: str) -> None:
 
 def run_script(db: sqlite3.Connection, sql: str) -> None:
     """Run every statement of ``sql`` on ``db``; raises :class:`SqlScriptError` at the first
-    that fails (a transaction the script opened is rolled back)."""
+    that fails (a transaction the script opened is rolled back). A full or failing disk is
+    raised as SQLite's own error: the script is not at fault."""
     saved = db.isolation_level
     db.isolation_level = None
     try:
@@ -78,6 +82,8 @@ def run_script(db: sqlite3.Connection, sql: str) -> None:
             except sqlite3.Error as e:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
+                if getattr(e, "sqlite_errorcode", 0) & 0xFF in _NOT_THE_SCRIPT:
+                    raise  # a full or failing disk: said as such by the caller
                 raise SqlScriptError(*_locate(start, statement, e)) from e
         if db.in_transaction:
             db.execute("COMMIT")

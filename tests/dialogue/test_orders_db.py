@@ -119,3 +119,14 @@ def test_statements_keep_semicolons_in_strings_and_comments() -> None:
     db = sqlite3.connect(":memory:")
     run_script(db, "CREATE TABLE t (a);\n" + sql)
     assert db.execute("SELECT a FROM t").fetchall() == [("x; y",)]
+
+
+def test_a_full_disk_is_not_called_an_error_of_the_script(tmp_path: Path) -> None:
+    """A full disk while the seed runs stays SQLite's disk error (which the CLI turns into "the
+    disk is full"), not "line 416: disk I/O error" as if the author's SQL were wrong."""
+    db = sqlite3.connect(tmp_path / "orders.sqlite")
+    db.execute("PRAGMA max_page_count = 2")  # the database may not grow: as on a full disk
+    sql = "CREATE TABLE t (a TEXT);\n" + "INSERT INTO t VALUES (hex(randomblob(900)));\n" * 50
+    with pytest.raises(sqlite3.OperationalError, match="full") as caught:
+        run_script(db, sql)
+    assert not isinstance(caught.value, SqlScriptError)
