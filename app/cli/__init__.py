@@ -69,18 +69,24 @@ def build_parser() -> argparse.ArgumentParser:
         description="Wenda (问答): a private voice assistant that runs entirely on this machine.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show tracebacks for errors and log everything, private data included",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).add_parser(subparsers)
     return parser
 
 
-def _configure_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+def _configure_logging(verbose: bool, debug: bool = False) -> None:
+    """Warnings; ``-v``: progress too; ``--debug``: everything, unmasked (app.log_privacy)."""
+    from app.log_privacy import protect_handlers
+
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    protect_handlers(debug)
 
 
 def _launch_default(parser: argparse.ArgumentParser, config: Config) -> int:
@@ -106,7 +112,7 @@ def _launch_default(parser: argparse.ArgumentParser, config: Config) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.verbose)
+    _configure_logging(args.verbose, args.debug)
     try:
         args.config, args.config_error = Config(), None
         try:

@@ -71,5 +71,6 @@ def run(args: argparse.Namespace) -> int:
     with speaker:
         spoken = speak(text, voice, speaker)
     for sentence in spoken:
-        log.info("%.2f s to synthesize: %s", sentence.synth_s, sentence.text)
+        log.info("%.2f s to synthesize %d characters", sentence.synth_s, len(sentence.text))
+        log.debug("synthesized: %s", sentence.text)  # the user's text: DEBUG only
     return 0

@@ -67,3 +67,26 @@ def test_a_full_disk_at_start_up_is_a_plain_message(wenda_cmd, wenda_env) -> Non
     stderr = result.stderr.decode("utf-8", "replace")
     assert result.returncode == 2 and "Traceback" not in stderr, stderr
     assert "disk is full" in stderr
+
+
+def test_forget_me_removes_history_profile_and_exports_and_logs_hold_nothing_private(
+    wenda_cmd, wenda_env, tmp_path: Path
+) -> None:
+    """``-v`` logs (progress) carry no order number, email, phone or words of the user's;
+    ``/forget`` deletes the turns, the profile and the file ``/export`` wrote (issue 15)."""
+    exported = tmp_path / "me.json"
+    script = "\n".join([
+        "hello, my name is Anna Smith", "my email is anna@example.com, call me on 555-123-4567",
+        "where is order 10482", f"/export {exported}", "/forget",
+    ]) + "\n"  # fmt: skip
+    env = {**wenda_env}
+    run = chat(env, script.encode(), cmd=[*wenda_cmd, "-v"])
+    assert run.returncode == 0, run.stderr
+    logged = run.stderr.decode()
+    for private in ("Anna", "anna@example.com", "555-123-4567", "10482"):
+        assert private not in logged.replace(str(tmp_path), ""), logged
+    assert not exported.exists()  # written by Wenda, unchanged: deleted with the rest
+    assert "forgot everything" in logged
+    shown = subprocess.run([*wenda_cmd, "memory", "export"], env=env, capture_output=True)
+    data = json.loads(shown.stdout or b"{}")
+    assert data.get("history", []) == [] and not data.get("profile", {}).get("name")
