@@ -90,3 +90,25 @@ def test_forget_me_removes_history_profile_and_exports_and_logs_hold_nothing_pri
     shown = subprocess.run([*wenda_cmd, "memory", "export"], env=env, capture_output=True)
     data = json.loads(shown.stdout or b"{}")
     assert data.get("history", []) == [] and not data.get("profile", {}).get("name")
+
+
+def test_chat_killed_during_a_turn_keeps_every_answered_turn(wenda_cmd, wenda_env) -> None:
+    """kill -9 while a turn is being answered: every turn whose line was printed is in the
+    history, whole (tests/app/test_crash_safety.py kills at exact statements)."""
+    args = [*wenda_cmd, "chat", "--json", "--no-generator", "--lang", "en",
+            "--nlu-model", str(shop_nlu_model("en"))]  # fmt: skip
+    lines = ["hello", "where is order 10482", "how much is shipping to France?"] * 4
+    chat_process = subprocess.Popen(
+        args, env=wenda_env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert chat_process.stdin and chat_process.stdout
+    chat_process.stdin.write(("\n".join(lines) + "\n").encode())
+    chat_process.stdin.flush()
+    answered = [json.loads(chat_process.stdout.readline()) for _ in range(2)]
+    chat_process.kill()  # SIGKILL, the third turn under way
+    chat_process.wait(timeout=30)
+    assert [a["line"] for a in answered] == [1, 2]
+    shown = subprocess.run([*wenda_cmd, "memory", "export"], env=wenda_env, capture_output=True)
+    history = json.loads(shown.stdout)["history"]
+    assert 2 <= len(history) < len(lines) and [t["turn"] for t in history][:2] == [1, 2]
+    assert all(t["user_text"] and t["reply"] for t in history)
