@@ -199,13 +199,9 @@ class DialogueManager:
         for piece in spaced(turn.pieces(stop), self.language):
             pieces.append(piece)
             yield ReplyChunk(piece)
-        reply = join_pieces(pieces, self.language)
-        state.remember("user", text)
-        state.remember("assistant", reply)
-        self.state = state
         result = TurnResult(
             user_text=text,
-            reply=reply,
+            reply=join_pieces(pieces, self.language),
             intent=reading.intent
             or ("oos" if understanding.out_of_scope else understanding.intent),
             confidence=understanding.confidence,
@@ -221,8 +217,7 @@ class DialogueManager:
             turn=state.turn,
             extra={"compose": asdict(turn.composed)} if turn.composed is not None else {},
         )
-        self._store(result)
-        yield result
+        yield self._finish(state, result)
 
     def _other_language(
         self, text: str, written: str, started: float
@@ -232,27 +227,19 @@ class DialogueManager:
         state.turn += 1
         reply = self.responses.render(GLOBAL, "other_language", {}, state.turn) or ""
         yield ReplyChunk(reply)
-        state.remember("user", text)
-        state.remember("assistant", reply)
+        latency_ms = (time.perf_counter() - started) * 1000
+        result = TurnResult(text, reply, "other_language", 1.0, True, {}, "", "neutral", [],
+                            latency_ms, "other_language", "", self.language, state.turn,
+                            {"written_language": written})  # fmt: skip
+        yield self._finish(state, result)
+
+    def _finish(self, state: DialogueState, result: TurnResult) -> TurnResult:
+        """The turn is over: it joins the state's history and the memory database."""
+        state.remember("user", result.user_text)
+        state.remember("assistant", result.reply)
         self.state = state
-        result = TurnResult(
-            user_text=text,
-            reply=reply,
-            intent="other_language",
-            confidence=1.0,
-            out_of_scope=True,
-            slots={},
-            action="",
-            emotion="neutral",
-            sources=[],
-            latency_ms=(time.perf_counter() - started) * 1000,
-            decision="other_language",
-            language=self.language,
-            turn=state.turn,
-            extra={"written_language": written},
-        )
         self._store(result)
-        yield result
+        return result
 
     def _context(self, now: dt.datetime) -> TurnContext:
         return TurnContext(
