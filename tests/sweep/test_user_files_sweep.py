@@ -1,12 +1,13 @@
 """A sweep of bad input over the files a user writes (issue 15): every file of a domain
-folder and the settings file, each damaged as hypothesis draws it (cut short, bytes from
+folder, the settings file and the training data the fine-tuning window takes (NLU examples,
+chat conversations), each damaged as hypothesis draws it (cut short, bytes from
 elsewhere, another encoding, a huge line, a value of the wrong type, an unknown key, a JSONL
 line that is other JSON). Each damaged input either still loads or gives the one error the
-loader promises (``DomainError`` / ``ConfigError``) naming the file, with the line or key
-where it has one: never another exception.
+loader promises (``DomainError`` / ``ConfigError``, issues for training data) naming the
+file, with the line or key where it has one: never another exception.
 
-CI runs a fixed, derandomized sample (``SWEEP_EXAMPLES``, default 60 per surface, about
-10 s in all); ``WENDA_SWEEP_EXAMPLES=2000`` runs the measured sweep of BENCHMARKS.md.
+CI runs a fixed, derandomized sample (60 inputs per surface, about
+15 s in all); ``WENDA_SWEEP_EXAMPLES=1000`` runs the measured sweep of BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -113,5 +114,32 @@ def test_what_the_sweep_found_in_nlu_jsonl(shop: Path, record: dict) -> None:
     try:
         with pytest.raises(DomainError, match=r"en/nlu.jsonl:\d+ \[(entities|intent)\]"):
             load_domain(shop)
+    finally:
+        undo()
+
+
+@pytest.fixture(scope="module")
+def data_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("data")
+    shutil.copy(SHOP / "en" / "nlu.jsonl", folder / "nlu.jsonl")
+    shutil.copy(SHOP / "en" / "dialogues.jsonl", folder / "chat.jsonl")
+    return folder
+
+
+@SWEEP
+@given(kind=st.sampled_from(["nlu", "chat"]), damage=mutations_for("x.jsonl"))
+def test_damaged_training_data_is_reported_by_line(
+    data_files: Path, kind: str, damage: Mutation
+) -> None:
+    """What the fine-tuning window checks before a run (NLU examples, chat conversations):
+    every problem an issue naming the file, never an exception."""
+    from app.finetune.sources import validate_generator, validate_nlu
+
+    path = data_files / f"{kind}.jsonl"
+    undo = _damaged(path, damage)
+    try:
+        _, issues = (validate_nlu if kind == "nlu" else validate_generator)(path)
+        for issue in issues:
+            assert str(path.name) in issue.source and issue.message, issue
     finally:
         undo()
