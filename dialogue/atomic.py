@@ -20,6 +20,7 @@ from pathlib import Path
 # What follows ".<name>." in a temporary name: "<pid>.<random>.tmp" (a file),
 # "tmp-<pid>-<random>" or "old-<pid>-<random>" (a folder).
 _ORPHAN = re.compile(r"(?:(\d+)\.[^.]+\.tmp|(?:tmp|old)-(\d+)-[^.]+)")
+_ORPHAN_OF = re.compile(r"\.(.+?)\." + _ORPHAN.pattern)  # the target's name, then the above
 
 
 def _alive(pid: int) -> bool:
@@ -48,6 +49,16 @@ def remove_orphans(path: Path) -> list[Path]:
         else:
             leftover.unlink(missing_ok=True)
         removed.append(leftover)
+    return removed
+
+
+def remove_orphans_in(folder: Path) -> list[Path]:
+    """:func:`remove_orphans` for every target in ``folder`` (a slot of trained versions,
+    where a killed training run's folder has no later writer of the same name)."""
+    removed: list[Path] = []
+    names = {m.group(1) for p in folder.glob(".*") if (m := _ORPHAN_OF.fullmatch(p.name))}
+    for name in sorted(names):
+        removed += remove_orphans(folder / name)
     return removed
 
 

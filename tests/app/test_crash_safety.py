@@ -115,3 +115,32 @@ def test_a_folder_write_killed_mid_swap_is_put_back_by_the_next_writer(tmp_path:
     assert not out.exists() and len(list(tmp_path.glob(".model.*"))) == 2
     remove_orphans(out)
     assert (out / "weights").read_bytes() == b"old" and not list(tmp_path.glob(".model.*"))
+
+
+def test_a_training_run_killed_mid_write_is_cleaned_up_by_the_next_prune(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run writes its version through ``atomic_folder``: killed, it leaves a hidden
+    half-written folder under a name no later run writes again; ``prune`` (after each
+    switch) removes it, and never a live run's."""
+    monkeypatch.setenv("WENDA_DATA_DIR", str(tmp_path / "data"))
+    slot = "generator-en"
+    version = models_active.new_version_dir(slot, now=1e9)
+    _run_child(
+        f"""
+        import os, signal
+        from pathlib import Path
+        from dialogue.atomic import atomic_folder
+        with atomic_folder(Path({str(version)!r})) as tmp:
+            (tmp / "adapter.safetensors").write_bytes(os.urandom(8192))
+            os.kill(os.getpid(), signal.SIGKILL)
+        """,
+        dict(os.environ),
+    )
+    slot_dir = models_active.slot_dir(slot)
+    (left,) = slot_dir.iterdir()
+    assert left.name.startswith(f".{version.name}.tmp-") and not version.exists()
+    live = slot_dir / f".{version.name}.tmp-{os.getpid()}-abcdefgh"  # a run under way
+    live.mkdir()
+    assert models_active.prune(slot) == [left]
+    assert sorted(slot_dir.iterdir()) == [live]
