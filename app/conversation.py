@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 
 from app import paths
 from app.domains import ChatSetupError
+from app.memory_file import open_memory
 from dialogue.domain import Domain
 from dialogue.generation import Generator
 from dialogue.manager import DialogueManager, Nlu
-from dialogue.memory import Memory
 
 if TYPE_CHECKING:
     from app.serving import Serving
@@ -44,13 +44,12 @@ def orders_file(domain: Domain) -> Path:
     return paths.data_dir() / "domains" / domain.name / "orders.sqlite"
 
 
-def load_nlu(path: Path) -> Nlu:
+def load_nlu(path: Path, fix: str = "") -> Nlu:
     from dialogue.nlu import NluError, make_nlu
 
     if not path.is_dir():
-        raise ChatSetupError(
-            f"no trained NLU model at {path}\n  fix: wenda domain train --lang {path.name[-2:]}"
-        )
+        fix = fix or f"wenda domain train --lang {path.name[-2:]}"
+        raise ChatSetupError(f"no trained NLU model at {path}\n  fix: {fix}")
     try:
         return make_nlu(path)
     except NluError as e:
@@ -99,11 +98,11 @@ def build_dialogue(
     from dialogue.actions.orders_db import open_orders_db
 
     domain, language = serving.domain, serving.language
-    nlu = load_nlu(serving.nlu)
+    nlu = load_nlu(serving.nlu, serving.nlu_fix)
     retriever = build_retriever(domain, language, serving.retrieval)
     orders = open_orders_db(domain.orders_sql, orders_file(domain)) if domain.orders_sql else None
     generator = build_generator(serving.generator, serving.generator_note)
-    memory = Memory(memory_file(), history=serving.history)
+    memory = open_memory(memory_file(), history=serving.history)
     compose = serving.compose if generator is not None else "never"
     return DialogueManager(
         domain, language, nlu, retriever, generator, orders, memory, user, clock, compose=compose

@@ -41,6 +41,14 @@ def configured_domain(config: Config, override: str | Path | None = None) -> Dom
     return load_domain(domain_dir(config, override))
 
 
+def train_fix(domain: Domain, language: str, config: Config) -> str:
+    """The command that trains the domain's NLU model: the one ``wenda models list`` names
+    for the configured domain, ``wenda domain train DIR`` for another folder."""
+    if domain.root.resolve() == domain_dir(config).resolve():
+        return f"wenda models prepare nlu-domain-{language}"
+    return f"wenda domain train {domain.root} --lang {language}"
+
+
 def domain_or_none(config: Config) -> Domain | None:
     """The configured domain, or None (with a warning) when it does not load: for listings
     and comparisons that can go on without it."""

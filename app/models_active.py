@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app import paths
-from dialogue.atomic import write_text_atomic
+from dialogue.atomic import remove_orphans_in, write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -168,10 +168,13 @@ def discard(slot: str, folder: Path) -> None:
 
 
 def prune(slot: str) -> list[Path]:
-    """Remove versions that are neither active nor previous; returns what was removed."""
+    """Remove versions that are neither active nor previous, and the half-written folders
+    of killed runs; returns what was removed."""
     pointer = read_pointer(slot)
     keep = {pointer.active, pointer.previous}
     removed = [p for p in versions(slot) if p.name not in keep]
     for folder in removed:
         shutil.rmtree(folder, ignore_errors=True)
+    if slot_dir(slot).is_dir():  # and what a killed training run left half-written
+        removed += remove_orphans_in(slot_dir(slot))
     return removed

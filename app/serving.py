@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.config import Config, ConfigError
-from app.domains import check_language, configured_domain, nlu_model_dir
+from app.domains import check_language, configured_domain, nlu_model_dir, train_fix
 from app.generator import compose_mode, generator_options
 from app.models_active import active_model, slot_name
 from app.store.errors import ModelStoreError
@@ -83,6 +83,7 @@ class Serving:
     asr: RecognizerConfig | None = None
     tts: VoiceConfig | None = None
     vad: str = ""  # the Silero VAD model file
+    nlu_fix: str = ""  # the command that trains the domain's NLU model, when it serves
 
 
 def resolve(
@@ -112,6 +113,7 @@ def resolve(
         input_device=config.audio.input_device,
         output_device=config.audio.output_device,
         speak=config.tts.enabled,
+        nlu_fix=train_fix(domain, language, config) if source == "domain" else "",
     )
     if not speech:
         return serving

@@ -53,13 +53,34 @@ def _summary(domain: Any) -> dict[str, Any]:
     }
 
 
+def _problems_json(error: Any) -> dict[str, Any]:
+    """``domain check --json`` of a folder with problems: the problems as data (stdout is
+    never empty, so a script can read why)."""
+    return {
+        "folder": error.root,
+        "valid": False,
+        "problems": [
+            {"file": i.source, "line": i.line, "field": i.field, "message": i.message}
+            for i in error.issues
+        ],
+        "skipped_checks": bool(error.skipped),
+    }
+
+
 def _check(args: argparse.Namespace) -> int:
     from app.domains import configured_domain
+    from dialogue.domain import DomainError
 
-    domain = configured_domain(args.config, args.dir)
+    try:
+        domain = configured_domain(args.config, args.dir)
+    except DomainError as e:
+        if not args.json:
+            raise
+        print(json.dumps(_problems_json(e), indent=2, ensure_ascii=False))
+        return 2
     summary = _summary(domain)
     if args.json:
-        print(json.dumps(summary, indent=2, ensure_ascii=False))
+        print(json.dumps({**summary, "valid": True, "problems": []}, indent=2, ensure_ascii=False))
         return 0
     print(f"{summary['folder']}: domain {domain.name} is valid")
     print(f"  {summary['slots']} slot types, {summary['forms']} forms")

@@ -101,8 +101,11 @@ class ModelStore:
 
     def path(self, role: str) -> str:
         """Folder (or hub id) to load the model for ``role`` from; raises if it is not usable."""
+        from app.store.verified import verified_status
+
         (entry,) = self.entries([role])
-        status = self.status(entry)
+        overridden = self.config.models.paths.get(entry.role)
+        status = self.status(entry) if overridden else verified_status(entry, self.root)
         if status.state != "ready":
             raise ModelStoreError(
                 f"the {role} model ({status.name}) is {status.state}: {status.detail}",

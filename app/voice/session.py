@@ -137,7 +137,7 @@ class VoiceSession:
         try:
             self._on_event(event)
         except Exception:  # a front end's bug must not take the voice loop down
-            log.exception("event handler failed on %r", event)
+            log.exception("event handler failed on %s", type(event).__name__)  # no words
         if isinstance(event, ev.TurnDone):
             release_free_memory()  # what the turn allocated goes back to the system
 

@@ -243,7 +243,11 @@ def _embed_cached(
 
 
 def _save_atomic(path: Path, vectors: np.ndarray) -> None:
-    """Write the cache so a reader sees the old file or the whole new one."""
+    """Write the cache so a reader sees the old file or the whole new one; a cache that
+    cannot be written (a full disk) costs the next start its time, not this conversation."""
     buffer = io.BytesIO()
     np.save(buffer, vectors, allow_pickle=False)
-    write_bytes_atomic(path, buffer.getvalue())
+    try:
+        write_bytes_atomic(path, buffer.getvalue())
+    except OSError as e:
+        log.warning("embedding cache not saved (%s); it is computed again next time", e.strerror)
