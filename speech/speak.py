@@ -22,7 +22,7 @@ from speech.errors import SynthesisError
 from speech.playback import PlayedClip
 from speech.sentences import speakable, split_sentences
 from speech.speaker import Speaker
-from speech.tts import Synthesizer
+from speech.synthesis import Synthesizer
 
 log = logging.getLogger(__name__)
 

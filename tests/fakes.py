@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
-from speech.asr import Segment, Transcript
 from speech.audio import SAMPLE_RATE
 from speech.errors import SynthesisError
 from speech.playback import PlayedClip
+from speech.transcript import Segment, Transcript
 
 
 class FakeVad:

@@ -7,12 +7,14 @@ import threading
 import numpy as np
 import pytest
 
-from speech.asr import GatedRecognizer, Transcript, build_transcript, pick_language
+from speech.asr import GatedRecognizer
 from speech.audio import FRAME_SAMPLES, SAMPLE_RATE, frames_of
 from speech.endpoint import EndpointConfig, SpeechStarted
 from speech.hallucination import HallucinationGuard, ScoredText
 from speech.listen import Utterance, listen
+from speech.recognition import build_transcript, pick_language
 from speech.speak import speak, synthesize_all
+from speech.transcript import Transcript
 from tests.fakes import FakeRecognizer, FakeSpeaker, FakeSynthesizer, FakeVad
 
 
