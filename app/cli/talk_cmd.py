@@ -95,20 +95,21 @@ def _ms(value: float | None) -> str:
 
 def _devices(args: argparse.Namespace) -> tuple[Any, Any]:
     """The microphone (or the recordings) and the speaker (or none, for scripts)."""
-    from app.voice.devices import QueueSpeaker, TimedMicrophone
-    from app.voice.replay import ReplayMicrophone, SilentSpeaker
+    from app.voice.replay import ReplayMicrophone
     from speech.audio_file import load_audio
     from speech.errors import AudioDeviceError
+    from speech.microphone import MicrophoneConfig, make_microphone
+    from speech.speaker import SilentSpeaker, SpeakerConfig, make_speaker
 
     audio = args.config.audio
     if args.input:
         microphone: Any = ReplayMicrophone([load_audio(path) for path in args.input])
     else:
-        microphone = TimedMicrophone(audio.input_device)
+        microphone = make_microphone(MicrophoneConfig(device=audio.input_device))
     if not args.config.tts.enabled:
         return microphone, SilentSpeaker()  # tts.enabled = false: replies are printed only
     try:
-        speaker: Any = QueueSpeaker(audio.output_device)
+        speaker: Any = make_speaker(SpeakerConfig(device=audio.output_device))
     except AudioDeviceError as e:
         if not args.input:
             raise

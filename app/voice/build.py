@@ -18,14 +18,16 @@ from typing import Any
 import numpy as np
 
 from app.config import Config
-from app.voice.echo import EchoGateConfig
-from app.voice.engines import Engines, Microphone, Speaker
+from app.voice.engines import Engines
 from app.voice.errors import VoiceSetupError
 from app.voice.memory import release_free_memory
 from app.voice.settings import VoiceSettings
 from speech.audio import FRAME_SAMPLES
+from speech.echo import EchoGateConfig
 from speech.endpoint import EndpointConfig
+from speech.microphone import Microphone
 from speech.sentences import SentenceAggregator
+from speech.speaker import Speaker
 
 log = logging.getLogger(__name__)
 
