@@ -43,3 +43,33 @@ def test_only_app_gui_imports_qt() -> None:
         if "gui" in path.relative_to(REPO / "app").parts:
             continue
         assert "PySide6" not in imported_roots(path), f"{path.relative_to(REPO)} imports Qt"
+
+
+def test_product_code_imports_nothing_from_tests() -> None:
+    """Fixtures and fakes live under tests/; ``wenda bench`` uses recipes from app/bench."""
+    for package in ("app", "speech", "dialogue", "training"):
+        for path in (REPO / package).rglob("*.py"):
+            assert "tests" not in imported_roots(path), f"{path.relative_to(REPO)} imports tests"
+
+
+def _protocols(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+        and any(isinstance(b, ast.Name) and b.id == "Protocol" for b in node.bases)
+    ]
+
+
+# dialogue/ joins once its Nlu protocol has one home (issue 18, the dialogue room).
+@pytest.mark.parametrize("packages", [("speech", "app")])
+def test_each_protocol_is_defined_once(packages: tuple[str, ...]) -> None:
+    """One protocol per engine, in the package that owns the engine."""
+    homes: dict[str, str] = {}
+    for package in packages:
+        for path in sorted((REPO / package).rglob("*.py")):
+            for name in _protocols(path):
+                where = str(path.relative_to(REPO))
+                assert name not in homes, f"protocol {name} in {homes.get(name)} and {where}"
+                homes[name] = where
