@@ -19,7 +19,6 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -28,7 +27,7 @@ import numpy as np
 from speech.audio import SAMPLE_RATE
 from speech.devices import find_device, import_sounddevice
 from speech.errors import AudioDeviceError
-from speech.playback import PlaybackQueue, PlayedClip
+from speech.playback import OnStart, PlaybackQueue, PlayedClip
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +56,7 @@ class Played:
 class Speaker(Protocol):
     """Interruptible playback of one clip at a time, reporting what was heard."""
 
-    def play(
-        self,
-        audio: np.ndarray,
-        stop: threading.Event,
-        on_start: Callable[[float], None] | None = None,
-    ) -> Played:
+    def play(self, audio: np.ndarray, stop: threading.Event, on_start: OnStart = None) -> Played:
         """Play mono float32 16 kHz ``audio`` and wait until it has been heard or stopped.
         If ``stop`` is already set nothing is played (callers set it before calling
         :meth:`stop`, so a clip starting just then is caught either way). ``on_start(t)``
@@ -151,12 +145,7 @@ class SoundDeviceSpeaker:
             outdata.fill(0.0)
             self.callback_errors += 1
 
-    def play(
-        self,
-        audio: np.ndarray,
-        stop: threading.Event,
-        on_start: Callable[[float], None] | None = None,
-    ) -> Played:
+    def play(self, audio: np.ndarray, stop: threading.Event, on_start: OnStart = None) -> Played:
         if stop.is_set() or len(audio) == 0:
             return Played(None, 0, len(audio), stop.is_set())
         if not self._stream.active:
@@ -215,12 +204,7 @@ class SilentSpeaker:
     def stop(self) -> None:
         pass  # play() waits on the stop event, which callers set before calling this
 
-    def play(
-        self,
-        audio: np.ndarray,
-        stop: threading.Event,
-        on_start: Callable[[float], None] | None = None,
-    ) -> Played:
+    def play(self, audio: np.ndarray, stop: threading.Event, on_start: OnStart = None) -> Played:
         if stop.is_set():
             return Played(None, 0, len(audio), True)
         started = time.monotonic()

@@ -22,6 +22,7 @@ import numpy as np
 from speech.audio import FRAME_SAMPLES, SAMPLE_RATE
 from speech.errors import SynthesisError
 from speech.microphone import MicBlock
+from speech.playback import OnStart
 from speech.speaker import Played, SilentSpeaker
 from speech.transcript import Segment, Transcript
 
@@ -192,12 +193,7 @@ class FakeSpeaker(SilentSpeaker):
         self.blocks: list[PlayedBlock] = []
         self.plays: list[Played] = []
 
-    def play(
-        self,
-        audio: np.ndarray,
-        stop: threading.Event,
-        on_start: Callable[[float], None] | None = None,
-    ) -> Played:
+    def play(self, audio: np.ndarray, stop: threading.Event, on_start: OnStart = None) -> Played:
         self.log.append(f"play:{len(self.plays)}")
         if self.on_play is not None:
             self.on_play()

@@ -25,7 +25,7 @@ from app.voice import events as ev
 from app.voice.engines import Engines
 from app.voice.frames import ControlFrame, InterruptFrame
 from app.voice.settings import VoiceSettings
-from app.voice.stages.base import Stage, Trace, Workers
+from app.voice.stages.base import Crew, Stage, Trace, Workers
 from app.voice.stages.listen import ListenStage
 from app.voice.stages.play import PlayStage
 from app.voice.stages.recognise import RecogniseStage
@@ -48,27 +48,18 @@ class VoicePipeline:
         self.workers = Workers()
         self.turns = Turns(emit, self._tell_heard)
         self.gate = EchoGate(settings.echo, time.monotonic()) if settings.echo else None
-        size, turns, workers = settings.queue_frames, self.turns, self.workers
-        self.play = PlayStage(engines.speaker, self.gate, turns, workers, size)
-        self.speak = SpeakStage(engines.synthesizer, turns, workers, size, self.play)
+        crew = Crew(self.turns, self.workers, settings.queue_frames)
+        self.play = PlayStage(crew, engines.speaker, self.gate)
+        self.speak = SpeakStage(crew, engines.synthesizer, self.play)
         self.think = ThinkStage(
-            engines.conversation,
-            engines.sentences,
-            settings.lead_chunk_words,
-            turns,
-            workers,
-            size,
-            self.speak,
+            crew, engines.conversation, engines.sentences, settings.lead_chunk_words, self.speak
         )
-        self.recognise = RecogniseStage(
-            engines.recognizer, settings.language, turns, workers, size, self.think
-        )
+        self.recognise = RecogniseStage(crew, engines.recognizer, settings.language, self.think)
         self.listen = ListenStage(
+            crew,
             engines.microphone,
             engines.vad,
             settings,
-            turns,
-            workers,
             self.gate,
             self.control,
             self.recognise,

@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from app.voice.turns import Turns
@@ -49,14 +50,23 @@ class Workers:
             executor.shutdown(wait=True, cancel_futures=True)
 
 
+@dataclass(frozen=True)
+class Crew:
+    """What every stage works with: the turns, the models' workers, the queues' bound."""
+
+    turns: Turns
+    workers: Workers
+    queue_frames: int
+
+
 class Stage(Generic[F]):
     """A stage fed by a bounded queue of frames of type ``F``; subclasses :meth:`process`."""
 
     name = "stage"
 
-    def __init__(self, turns: Turns, workers: Workers, queue_frames: int) -> None:
-        self.turns, self.workers = turns, workers
-        self.inbox: asyncio.Queue[F] = asyncio.Queue(queue_frames)
+    def __init__(self, crew: Crew) -> None:
+        self.turns, self.workers = crew.turns, crew.workers
+        self.inbox: asyncio.Queue[F] = asyncio.Queue(crew.queue_frames)
         self.trace: Trace | None = None
 
     async def process(self, frame: F) -> None:

@@ -18,9 +18,8 @@ from dataclasses import replace
 import numpy as np
 
 from app.voice.settings import VoiceSettings
-from app.voice.stages.base import Workers
+from app.voice.stages.base import Crew
 from app.voice.stages.recognise import RecogniseStage
-from app.voice.turns import Turns
 from speech.audio import FrameClock
 from speech.echo import EchoGate
 from speech.endpoint import SpeechStarted
@@ -38,18 +37,17 @@ class ListenStage:
 
     def __init__(
         self,
+        crew: Crew,
         microphone: Microphone,
         vad: Vad,
         settings: VoiceSettings,
-        turns: Turns,
-        workers: Workers,
         gate: EchoGate | None,
         on_speech: Callable[[SpeechStarted], None],
         recognise: RecogniseStage,
         playing: Callable[[], bool],
     ) -> None:
         self.microphone, self.vad, self.settings = microphone, vad, settings
-        self.turns, self.workers = turns, workers
+        self.turns, self.workers = crew.turns, crew.workers
         self.on_speech, self.recognise, self.playing = on_speech, recognise, playing
         self.listener = Listener(settings.endpoint, gate, settings.early_asr_ms)
         self.muted = False

@@ -14,8 +14,8 @@ import time
 
 from app.voice import events as ev
 from app.voice.frames import ReplyEndFrame, SpeechAudioFrame
-from app.voice.stages.base import Stage, Workers
-from app.voice.turns import Turn, Turns
+from app.voice.stages.base import Crew, Stage
+from app.voice.turns import Turn
 from speech.audio import SAMPLE_RATE
 from speech.echo import EchoGate
 from speech.sentences import heard_part
@@ -27,15 +27,8 @@ log = logging.getLogger(__name__)
 class PlayStage(Stage[SpeechAudioFrame | ReplyEndFrame]):
     name = "speaker"
 
-    def __init__(
-        self,
-        speaker: Speaker,
-        gate: EchoGate | None,
-        turns: Turns,
-        workers: Workers,
-        queue_frames: int,
-    ) -> None:
-        super().__init__(turns, workers, queue_frames)
+    def __init__(self, crew: Crew, speaker: Speaker, gate: EchoGate | None) -> None:
+        super().__init__(crew)
         self.speaker, self.gate = speaker, gate
         self.playing: int | None = None  # the turn whose sentence the speaker is playing
 

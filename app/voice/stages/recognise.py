@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from app.voice.stages.base import Stage, Workers
-from app.voice.turns import Turns, TurnState
+from app.voice.stages.base import Crew, Stage
+from app.voice.turns import TurnState
 from speech.listen import Utterance
 from speech.recognition import Recognizer
 from speech.transcript import Transcript
@@ -38,15 +38,9 @@ class RecogniseStage(Stage[Utterance]):
     name = "asr"
 
     def __init__(
-        self,
-        recognizer: Recognizer,
-        language: str,
-        turns: Turns,
-        workers: Workers,
-        queue_frames: int,
-        out: Stage[Transcript],
+        self, crew: Crew, recognizer: Recognizer, language: str, out: Stage[Transcript]
     ) -> None:
-        super().__init__(turns, workers, queue_frames)
+        super().__init__(crew)
         self.recognizer, self.language, self.out = recognizer, language, out
         self.early_job: Early | None = None
         self.false_starts = 0  # utterances that held no words (noise, coughs)

@@ -6,8 +6,7 @@ from __future__ import annotations
 import logging
 
 from app.voice.frames import ReplyEndFrame, SentenceFrame, SpeechAudioFrame
-from app.voice.stages.base import Stage, Workers
-from app.voice.turns import Turns
+from app.voice.stages.base import Crew, Stage
 from speech.sentences import has_words, speakable
 from speech.synthesis import Synthesizer
 from speech.trim import trim_silence
@@ -19,14 +18,9 @@ class SpeakStage(Stage[SentenceFrame | ReplyEndFrame]):
     name = "tts"
 
     def __init__(
-        self,
-        synthesizer: Synthesizer,
-        turns: Turns,
-        workers: Workers,
-        queue_frames: int,
-        out: Stage[SpeechAudioFrame | ReplyEndFrame],
+        self, crew: Crew, synthesizer: Synthesizer, out: Stage[SpeechAudioFrame | ReplyEndFrame]
     ) -> None:
-        super().__init__(turns, workers, queue_frames)
+        super().__init__(crew)
         self.synthesizer, self.out = synthesizer, out
 
     async def process(self, frame: SentenceFrame | ReplyEndFrame) -> None:

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from app.voice import events as ev
 from app.voice.engines import Conversation, ReplyInfo, SentenceStream
 from app.voice.frames import ReplyEndFrame, SentenceFrame
-from app.voice.stages.base import Stage, Workers
-from app.voice.turns import ReplyStream, Turn, Turns
+from app.voice.stages.base import Crew, Stage
+from app.voice.turns import ReplyStream, Turn
 from speech.sentences import lead_chunks
 from speech.transcript import Transcript
 
@@ -30,15 +30,13 @@ class ThinkStage(Stage[Transcript]):
 
     def __init__(
         self,
+        crew: Crew,
         conversation: Conversation,
         sentences: Callable[[], SentenceStream],
         lead_chunk_words: int,
-        turns: Turns,
-        workers: Workers,
-        queue_frames: int,
         out: Stage[SentenceFrame | ReplyEndFrame],
     ) -> None:
-        super().__init__(turns, workers, queue_frames)
+        super().__init__(crew)
         self.conversation, self.sentences = conversation, sentences
         self.lead_chunk_words, self.out = lead_chunk_words, out
 
