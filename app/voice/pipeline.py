@@ -63,7 +63,7 @@ class VoicePipeline:
             self.gate,
             self.control,
             self.recognise,
-            lambda: self.play.playing is not None,
+            lambda: self.play.playing == self.turn.turn_id,
         )
         self.stages: tuple[Stage[Any], ...] = (self.recognise, self.think, self.speak, self.play)
 
