@@ -13,7 +13,9 @@ import pytest
 from app.voice import events as ev
 from app.voice.engines import Engines
 from app.voice.session import VoiceSession
+from speech.endpoint import SpeechStarted
 from speech.sentences import SentenceAggregator, split_sentences
+from speech.transcript import Transcript
 from tests.app.voice.fakes import EventLog, ScriptedConversation
 from tests.app.voice.rig import LONG, SCRIPT, SETTINGS, TEXTS
 from tests.fakes import (
@@ -189,3 +191,18 @@ def test_session_ends_when_the_input_ends() -> None:
     assert _kinds(log.of_all())[-2:] == ["Listening", "Stopped"]
     assert log.of(ev.Stopped)[0].reason == "end of input"
     assert len(log.of(ev.TurnDone)) == 1
+
+
+def test_a_fact_keeps_its_type_from_birth_to_the_window(rig_factory) -> None:
+    """The endpointer's speech start and the recognizer's transcript are the very objects
+    the stages pass on and the front end receives (the pipeline only sets their turn)."""
+    rig = rig_factory()
+    taken: list[object] = []
+    rig.session.pipeline.trace = lambda stage, frame, live: taken.append(frame)
+    rig.mic.say(utterance(3))
+    rig.turns_done(1)
+    (started,) = rig.log.of(ev.SpeechStarted)
+    (transcript,) = rig.log.of(ev.Transcript)
+    assert type(started) is SpeechStarted and started.turn_id == 1
+    assert type(transcript) is Transcript and transcript.text == "number four two"
+    assert any(frame is transcript for frame in taken)  # the think stage's own frame
