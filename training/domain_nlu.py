@@ -9,7 +9,6 @@ model can be detected when the domain's examples change.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dialogue.domain import load_domain
+from dialogue.files import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +27,6 @@ log = logging.getLogger(__name__)
 # (and matter most for e5's 250k-word vocabulary).
 DOMAIN_EPOCHS = 15
 DOMAIN_PATIENCE = 3
-
-
-def data_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def train_domain_nlu(
@@ -60,7 +56,7 @@ def train_domain_nlu(
         extra={
             "domain": domain.name,
             "language": language,
-            "nlu_sha256": data_sha256(pack.nlu_file),
+            "nlu_sha256": sha256_file(pack.nlu_file),
         },
     )
     hooks = RunHooks(on_epoch=progress, progress=False)

@@ -13,7 +13,6 @@ the base encoder and the FAQ's sha256 (a changed FAQ makes the tuned encoder sta
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import random
@@ -26,6 +25,7 @@ from typing import Any
 from dialogue.atomic import atomic_folder
 from dialogue.domain import load_domain
 from dialogue.domain.model import FaqEntry
+from dialogue.files import sha256_file
 from dialogue.kb.encoder import TUNED_WEIGHTS, EncoderConfig
 
 log = logging.getLogger(__name__)
@@ -52,10 +52,6 @@ class KbTuneConfig:
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 2 or self.learning_rate <= 0 or self.scale <= 0:
             raise ValueError(f"invalid KbTuneConfig: {self}")
-
-
-def faq_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def training_pairs(
@@ -222,7 +218,7 @@ def train_kb_encoder(
     domain = load_domain(Path(domain_dir))
     pack = domain.pack(language)
     faq_file = domain.root / language / "faq.jsonl"
-    extra = {"domain": domain.name, "language": language, "faq_sha256": faq_sha256(faq_file)}
+    extra = {"domain": domain.name, "language": language, "faq_sha256": sha256_file(faq_file)}
     log.info("tuning the %s retrieval encoder of domain %s", language, domain.name)
     return tune_encoder(pack.faq, encoder, out_dir, config, extra, progress)
 

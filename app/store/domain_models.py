@@ -85,7 +85,8 @@ def domain_models(config: Config) -> list[DomainModel]:
 
 def domain_model_status(model: DomainModel, root: Path | None = None) -> ModelStatus:
     """Ready when trained on exactly the current examples; else missing (never half-written)."""
-    from training.domain_nlu import data_sha256, trained_for
+    from dialogue.files import sha256_file
+    from training.domain_nlu import trained_for
     from training.kb_encoder import tuned_for
 
     folder = model.folder(root)
@@ -113,7 +114,7 @@ def domain_model_status(model: DomainModel, root: Path | None = None) -> ModelSt
     recorded = record.get(KINDS[model.kind][1])
     if recorded is None:
         return status("corrupt", f"no training record: wenda models prepare --force {model.role}")
-    if not model.examples.is_file() or recorded != data_sha256(model.examples):
+    if not model.examples.is_file() or recorded != sha256_file(model.examples):
         return status(
             "missing", f"examples changed since training: wenda models prepare {model.role}"
         )

@@ -4,7 +4,7 @@ The devices and the speech models keep the protocols of the package that owns th
 (``speech.microphone.Microphone``, ``speech.speaker.Speaker``, ``speech.vad.Vad``,
 ``speech.recognition.Recognizer``, ``speech.synthesis.Synthesizer``); here are only the
 ones the session itself defines: the dialogue as a :class:`Conversation` and the sentence
-aggregator. ``app.voice.build`` loads the real engines; ``tests/fakes.py`` has a fake of
+aggregator. ``app.voice.build`` loads the real engines; ``tests/fakes/`` has a fake of
 each. The device boundary (microphone, speaker) reports times on the monotonic clock,
 because echo gating and latency both compare what was played with what was heard.
 """

@@ -17,7 +17,7 @@ from speech.recognition import build_transcript, pick_language
 from speech.speak import speak, synthesize_all
 from speech.transcript import Transcript
 from speech.vad import Vad
-from tests.fakes import FakeRecognizer, FakeSpeaker, FakeSynthesizer, FakeVad
+from tests.fakes.speech import FakeRecognizer, FakeSpeaker, FakeSynthesizer, FakeVad
 
 
 def tone(seconds: float) -> np.ndarray:

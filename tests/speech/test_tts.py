@@ -19,7 +19,7 @@ from speech.sentences import split_sentences
 from speech.speak import speak, synthesize_all
 from speech.tts import VoiceConfig, make_synthesizer
 from speech.tts_piper import phoneme_pieces
-from tests.fakes import FakeSpeaker
+from tests.fakes.speech import FakeSpeaker
 from tests.speech.recordings import edit_distance, word_errors
 
 pytestmark = pytest.mark.slow

@@ -201,7 +201,7 @@ class _LossLog:
 
 def _check_trainable(splits: Splits) -> None:
     if not any(e.intent != OUT_OF_SCOPE for e in splits.train):
-        issue = Issue("train", 0, "every example is out of scope (oos); add in-scope intents")
+        issue = Issue("train", 0, "", "every example is out of scope (oos); add in-scope intents")
         raise NluDataError([issue])
 
 

@@ -1,4 +1,4 @@
-"""A voice session on fake engines (``tests/fakes.py``): a live-paced microphone, a
+"""A voice session on fake engines (``tests/fakes/``): a live-paced microphone, a
 speaker that plays in real time and logs every 10 ms block it let out, scripted dialogue."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from app.voice.settings import VoiceSettings
 from speech.echo import EchoGateConfig
 from speech.endpoint import EndpointConfig
 from speech.sentences import SentenceAggregator
-from tests.app.voice.fakes import EventLog, ScriptedConversation
-from tests.fakes import FakeMicrophone, FakeRecognizer, FakeSpeaker, FakeSynthesizer, FakeVad
+from tests.fakes.speech import FakeMicrophone, FakeRecognizer, FakeSpeaker, FakeSynthesizer, FakeVad
+from tests.fakes.voice import EventLog, ScriptedConversation
 
 TEXTS = {1: "where is my order", 2: "wait stop", 3: "number four two", 9: "explode"}
 LONG = (

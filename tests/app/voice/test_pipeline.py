@@ -16,9 +16,8 @@ from app.voice.session import VoiceSession
 from speech.endpoint import SpeechStarted
 from speech.sentences import SentenceAggregator, split_sentences
 from speech.transcript import Transcript
-from tests.app.voice.fakes import EventLog, ScriptedConversation
 from tests.app.voice.rig import LONG, SCRIPT, SETTINGS, TEXTS
-from tests.fakes import (
+from tests.fakes.speech import (
     FakeMicrophone,
     FakeRecognizer,
     FakeSpeaker,
@@ -26,6 +25,7 @@ from tests.fakes import (
     FakeVad,
     utterance,
 )
+from tests.fakes.voice import EventLog, ScriptedConversation
 
 
 def _kinds(events: list[object]) -> list[str]:

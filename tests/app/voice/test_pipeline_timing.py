@@ -11,7 +11,7 @@ import numpy as np
 
 from app.voice import events as ev
 from tests.app.voice.rig import SETTINGS
-from tests.fakes import FakeSpeaker, utterance
+from tests.fakes.speech import FakeSpeaker, utterance
 
 
 def test_user_going_on_after_a_pause_is_heard_as_one_utterance(rig_factory) -> None:

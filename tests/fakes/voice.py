@@ -1,5 +1,5 @@
 """Fakes of what the voice session itself defines: a scripted dialogue (``Conversation``)
-and a log of the session's events. The speech engines' fakes are in ``tests/fakes.py``."""
+and a log of the session's events. The speech engines' fakes are in ``tests/fakes/speech.py``."""
 
 from __future__ import annotations
 

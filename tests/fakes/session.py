@@ -14,7 +14,7 @@ from typing import Any
 from app.config import Config
 from app.gui.sessions import SessionHost
 from app.voice.engines import Engines, ReplyInfo
-from tests.fakes import FakeMicrophone, FakeRecognizer, FakeSpeaker, FakeSynthesizer, FakeVad
+from tests.fakes.speech import FakeMicrophone, FakeRecognizer, FakeSpeaker, FakeSynthesizer, FakeVad
 
 SHIPPED = "Your order 12345 has shipped. It arrives on Tuesday."
 
@@ -61,7 +61,7 @@ def typed_host(conversation: FakeConversation | None = None) -> SessionHost:
 
 class FakeVoice:
     """Voice engines that need no models: the microphone plays coded square waves
-    (``tests/fakes.py``), recognised back as the texts in ``TEXTS``."""
+    (``tests/fakes/speech.py``), recognised back as the texts in ``TEXTS``."""
 
     TEXTS = {0: "where is my order"}
 
