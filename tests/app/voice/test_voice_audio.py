@@ -193,8 +193,11 @@ def test_own_voice_in_the_microphone_does_not_barge_in(rig) -> None:
             starts = driver.of(ev.SpeechStarted)
             gate = driver.session.pipeline.gate
             print(f"echo delay {gate.delay_blocks} blocks, gain {gate.gain:.2f}")
+            for t, e in driver.events:  # a failure below shows what was heard and said
+                print(f"{t:.3f} {e}"[:160])
     finally:
         audio.echo_off()
+    assert all(d.times.first_audio_s is not None for d in turns), "a turn played nothing"
     spoken_s = sum(d.times.done_s - d.times.first_audio_s for d in turns)
     print(f"{spoken_s:.1f} s of replies with the speaker looped into the microphone")
     assert spoken_s > 10
