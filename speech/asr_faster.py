@@ -13,16 +13,16 @@ from typing import Any
 
 import numpy as np
 
-from speech.asr import (
+from speech.audio import DTYPE, seconds
+from speech.errors import ModelLoadError
+from speech.hallucination import ScoredText
+from speech.recognition import (
     RecognizerConfig,
-    Transcript,
     build_transcript,
     pick_language,
     resolve_language,
 )
-from speech.audio import DTYPE, seconds
-from speech.errors import ModelLoadError
-from speech.hallucination import ScoredText
+from speech.transcript import Transcript
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ import resource
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -43,8 +43,8 @@ from app.bench.utterances import (
 from app.bench.virtual_audio import VirtualAudio
 from app.bench.voice_driver import VoiceDriver
 from app.voice import events as ev
-from app.voice.echo import BLOCK_S
 from app.voice.latency import percentiles, summarise
+from speech.echo import BLOCK_S
 
 log = logging.getLogger(__name__)
 
@@ -200,8 +200,9 @@ def _echo_trials(audio: VirtualAudio, engines: Any, settings: Any, folder: Path)
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from app.serving import Asked, resolve
     from app.voice.build import load_engines
-    from app.voice.devices import QueueSpeaker, TimedMicrophone
     from app.voice.memory import configure_model_process
+    from speech.microphone import make_microphone
+    from speech.speaker import make_speaker
 
     configure_model_process()  # as wenda talk and the app do, so the memory figures compare
     asked = Asked(
@@ -214,21 +215,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         private_data(Path(tmp) / "data"),
         VirtualAudio() as audio,
     ):
-        speaker = QueueSpeaker()
+        speaker = make_speaker()
         started = time.perf_counter()
         serving = resolve(args.config, asked, speech=True)  # the private data: no activations
         settings = serving.voice
-        engines = load_engines(serving, TimedMicrophone(), speaker, "bench")
+        engines = load_engines(serving, make_microphone(), speaker, "bench")
         load_s = time.perf_counter() - started
         rss_loaded = process.memory_info().rss
-        folder, speak = Path(tmp), engines.synthesizer.synthesize
-        clips = synthesize_clips(TEMPLATE_KB_TURNS * args.rounds, "template-kb", folder, speak)
-        if not args.no_generator:
-            clips += synthesize_clips(GENERATOR_TURNS, "generator", folder, speak)
-        clips += real_recordings()
+        clips = _clips(args, Path(tmp), engines.synthesizer.synthesize)
         with VoiceDriver(audio, engines, settings) as driver:
             rows = _latency_phase(driver, clips)
-        echo = {} if args.quick else _echo_trials(audio, engines, settings, folder)
+        echo = {} if args.quick else _echo_trials(audio, engines, settings, Path(tmp))
         underflows = speaker.underflows
         speaker.close()
     by_group = _summary(rows)
@@ -243,13 +240,29 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         **echo,
         "transcripts_exact": sum(_same(r["transcript"], r["said"]) for r in rows),
         "load_s": round(load_s, 1),
-        "rss_mb_loaded": round(rss_loaded / 2**20),
-        "rss_mb_end": round(process.memory_info().rss / 2**20),
-        "rss_mb_peak": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10),
+        **_memory(process, rss_loaded),
         "speaker_underflows": underflows,
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "turn_log": rows,
+    }
+
+
+def _clips(args: argparse.Namespace, folder: Path, speak: Callable[[str], Any]) -> list[Clip]:
+    """The turns to say: the shop's template/KB and generator turns in the bundled voice,
+    then the real recordings."""
+    clips = synthesize_clips(TEMPLATE_KB_TURNS * args.rounds, "template-kb", folder, speak)
+    if not args.no_generator:
+        clips += synthesize_clips(GENERATOR_TURNS, "generator", folder, speak)
+    return clips + real_recordings()
+
+
+def _memory(process: psutil.Process, rss_loaded: int) -> dict[str, int]:
+    """Resident memory once loaded, now and at its peak, in MB."""
+    return {
+        "rss_mb_loaded": round(rss_loaded / 2**20),
+        "rss_mb_end": round(process.memory_info().rss / 2**20),
+        "rss_mb_peak": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10),
     }
 
 

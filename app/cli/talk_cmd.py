@@ -95,19 +95,20 @@ def _ms(value: float | None) -> str:
 
 def _devices(args: argparse.Namespace, serving: Any) -> tuple[Any, Any]:
     """The microphone (or the recordings) and the speaker (or none, for scripts)."""
-    from app.voice.devices import QueueSpeaker, TimedMicrophone
-    from app.voice.replay import ReplayMicrophone, SilentSpeaker
+    from app.voice.replay import ReplayMicrophone
     from speech.audio_file import load_audio
     from speech.errors import AudioDeviceError
+    from speech.microphone import MicrophoneConfig, make_microphone
+    from speech.speaker import SilentSpeaker, SpeakerConfig, make_speaker
 
     if args.input:
         microphone: Any = ReplayMicrophone([load_audio(path) for path in args.input])
     else:
-        microphone = TimedMicrophone(serving.input_device)
+        microphone = make_microphone(MicrophoneConfig(device=serving.input_device))
     if not serving.speak:
         return microphone, SilentSpeaker()  # tts.enabled = false: replies are printed only
     try:
-        speaker: Any = QueueSpeaker(serving.output_device)
+        speaker: Any = make_speaker(SpeakerConfig(device=serving.output_device))
     except AudioDeviceError as e:
         if not args.input:
             raise

@@ -18,7 +18,7 @@ import numpy as np
 
 from app.config import Config
 from app.voice import events as ev
-from app.voice.engines import Conversation, Engines, MicBlock
+from app.voice.engines import Conversation, Engines
 
 log = logging.getLogger(__name__)
 
@@ -41,26 +41,11 @@ class Session(Protocol):
         ...
 
 
-class NoMicrophone:
-    """Typed chat only: an input that stays silent until closed."""
-
-    def __init__(self) -> None:
-        self._closed = threading.Event()
-
-    def start(self) -> None:
-        pass
-
-    def read(self) -> MicBlock | None:
-        self._closed.wait()
-        return None
-
-    def close(self) -> None:
-        self._closed.set()
-
-
 class NoVoice:
     """Typed chat only: stands in for VAD, recogniser and synthesiser, which never get audio
     (the microphone is silent) and say nothing."""
+
+    name = "no voice"
 
     def probability(self, frame: np.ndarray) -> float:
         return 0.0
@@ -77,12 +62,13 @@ class NoVoice:
 
 def typed_engines(conversation: Conversation) -> Engines:
     """Engines for a session that only takes typed turns and only shows its replies."""
-    from app.voice.replay import SilentSpeaker
+    from speech.microphone import SilentMicrophone
     from speech.sentences import SentenceAggregator
+    from speech.speaker import SilentSpeaker
 
     silent = NoVoice()
     return Engines(
-        microphone=NoMicrophone(),
+        microphone=SilentMicrophone(),
         speaker=SilentSpeaker(),
         vad=silent,
         recognizer=silent,
@@ -97,13 +83,14 @@ def build_voice(config: Config, on_event: EventSink) -> Any:
     with what serves the language now (``app.serving``: the wizard's activated models too)."""
     from app.serving import resolve
     from app.voice.build import load_engines
-    from app.voice.devices import QueueSpeaker, TimedMicrophone
     from app.voice.session import VoiceSession
+    from speech.microphone import MicrophoneConfig, make_microphone
+    from speech.speaker import SpeakerConfig, make_speaker
 
     serving = resolve(config, speech=True)
-    microphone = TimedMicrophone(serving.input_device)
-    speaker = QueueSpeaker(serving.output_device)  # opened even if replies are not spoken:
-    try:  # the "speak replies" switch turns them on at any time
+    microphone = make_microphone(MicrophoneConfig(device=serving.input_device))
+    speaker = make_speaker(SpeakerConfig(device=serving.output_device))  # opened even if
+    try:  # replies are not spoken: the "speak replies" switch turns them on at any time
         engines = load_engines(serving, microphone, speaker)
     except BaseException:
         speaker.close()

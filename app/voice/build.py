@@ -16,11 +16,13 @@ from typing import Any
 import numpy as np
 
 from app.serving import Serving
-from app.voice.engines import Engines, Microphone, Speaker
+from app.voice.engines import Engines
 from app.voice.memory import release_free_memory
 from speech.asr import RecognizerConfig
 from speech.audio import FRAME_SAMPLES
+from speech.microphone import Microphone
 from speech.sentences import SentenceAggregator
+from speech.speaker import Speaker
 from speech.tts import VoiceConfig
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from app.voice.echo import EchoGateConfig
+from speech.echo import EchoGateConfig
 from speech.endpoint import EndpointConfig
 
 log = logging.getLogger(__name__)
