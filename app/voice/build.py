@@ -184,4 +184,5 @@ def load_engines(
         synthesizer=loaded["tts"],
         conversation=loaded["dialogue"],
         sentences=SentenceAggregator,
+        expectation=loaded["dialogue"].expectation,
     )
