@@ -99,6 +99,21 @@ def _load_vad(config: Config) -> Any:
     return vad
 
 
+def _load_turn(config: Config) -> Any:
+    """Smart Turn when it is prepared; without it a turn ends on silence alone."""
+    from app.store.store import ModelStore, ModelStoreError
+    from speech.turn_end import make_turn_model
+
+    try:
+        path = ModelStore(config=config).path("turn")
+    except ModelStoreError as e:
+        log.warning("no turn model, turns end on silence alone: %s", e)
+        return None
+    model = make_turn_model(path)
+    model.completion(np.zeros(FRAME_SAMPLES, dtype=np.float32))  # the first run is slow
+    return model
+
+
 def _load_asr(config: Config, language: str, choice: str) -> Any:
     from speech.asr import RecognizerConfig, make_recognizer
 
@@ -169,6 +184,7 @@ def load_engines(
             "asr": pool.submit(_load_asr, config, language, options.asr_model),
             "tts": pool.submit(_load_tts, config, language),
             "dialogue": pool.submit(_load_dialogue, config, language, options),
+            "turn": pool.submit(_load_turn, config),
         }
         loaded = {name: future.result() for name, future in futures.items()}
     # Whisper's first real sentence is much slower than silence: warm it on a spoken one.
@@ -185,4 +201,5 @@ def load_engines(
         conversation=loaded["dialogue"],
         sentences=SentenceAggregator,
         expectation=loaded["dialogue"].expectation,
+        turn_model=loaded["turn"],
     )

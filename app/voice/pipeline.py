@@ -71,6 +71,7 @@ class VoicePipeline:
             self.control,
             self.recognise,
             lambda: self.play.playing == self.turn.turn_id,
+            engines.turn_model,
         )
         self.stages: tuple[Stage[Any], ...] = (self.recognise, self.think, self.speak, self.play)
 
