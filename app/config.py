@@ -170,6 +170,14 @@ class VoiceConfig:
         "How much louder than Wenda's own echo your voice must be to interrupt, in dB "
         "(raise it if Wenda interrupts itself, lower it if it does not hear you).",
     )
+    turn_end_max_ms: int = _opt(
+        1600,
+        "With the turn model: the longest silence Wenda waits when you sound unfinished, in "
+        "ms (a finished answer ends your turn after 200 ms).",
+    )
+
+    def __post_init__(self) -> None:
+        _require(300 <= self.turn_end_max_ms <= 5000, "voice.turn_end_max_ms must be 300-5000")
 
 
 @dataclass(frozen=True)

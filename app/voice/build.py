@@ -28,6 +28,7 @@ from speech.endpoint import EndpointConfig
 from speech.microphone import Microphone
 from speech.sentences import SentenceAggregator
 from speech.speaker import Speaker
+from speech.turn_end import TurnRule
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +54,12 @@ def voice_settings(config: Config, language: str) -> VoiceSettings:
     try:
         endpoint = EndpointConfig(end_silence_ms=voice.end_silence_ms)
         echo = EchoGateConfig(margin_db=voice.echo_margin_db)
+        rule = TurnRule(max_ms=voice.turn_end_max_ms)
     except ValueError as e:
         raise VoiceSetupError(f"[voice] settings: {e}") from e
-    return VoiceSettings(endpoint=endpoint, echo=echo, barge_in=voice.barge_in, language=language)
+    return VoiceSettings(
+        endpoint=endpoint, echo=echo, barge_in=voice.barge_in, language=language, turn_rule=rule
+    )
 
 
 def nlu_model_choice(options: TalkOptions, language: str) -> str:

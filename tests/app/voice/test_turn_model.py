@@ -9,7 +9,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from app.config import ConfigError, config_from_dict
 from app.voice import events as ev
+from app.voice.build import voice_settings
 from speech.turn_end import TurnRule
 from tests.app.voice.rig import SETTINGS
 from tests.fakes import utterance
@@ -41,3 +43,11 @@ def test_the_turn_ends_when_the_model_says_so_or_after_max_ms(
     assert done.transcript == "number four two" and model.calls >= 1
     assert waited_ms is not None and low_ms <= waited_ms <= high_ms, waited_ms
     assert rig.asr.heard == ["number four two"]  # the early recognition, not a second one
+
+
+def test_the_longest_wait_comes_from_the_config() -> None:
+    assert voice_settings(config_from_dict({}), "en").turn_rule.max_ms == 1600
+    config = config_from_dict({"voice": {"turn_end_max_ms": 2000}})
+    assert voice_settings(config, "en").turn_rule.max_ms == 2000
+    with pytest.raises(ConfigError, match="turn_end_max_ms"):
+        config_from_dict({"voice": {"turn_end_max_ms": 100}})
