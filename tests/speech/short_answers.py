@@ -16,10 +16,8 @@ import numpy as np
 
 from speech.audio import SAMPLE_RATE, resample
 from speech.audio_file import load_audio
-from tests.speech.recordings import GOFORWARD_RAW, POCKETSPHINX
+from tests.speech.recordings import POCKETSPHINX
 
-CARDS = POCKETSPHINX / "cards"
-TIDIGITS_RAW = POCKETSPHINX / "tidigits" / "dhd.2934z.raw"
 MARGIN_S = 0.05
 
 
@@ -64,6 +62,3 @@ def clip(answer: ShortAnswer, rate_hz: int = SAMPLE_RATE) -> np.ndarray:
     if rate_hz != SAMPLE_RATE:
         cut = resample(resample(cut, SAMPLE_RATE, rate_hz), rate_hz, SAMPLE_RATE)
     return cut.astype(np.float32)
-
-
-assert GOFORWARD_RAW.parent == POCKETSPHINX and TIDIGITS_RAW.parent.parent == POCKETSPHINX
