@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -84,6 +85,12 @@ class PaddedRecognizer:
 
     def __init__(self, inner: Recognizer) -> None:
         self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        """The engine's own attributes (``config``, ``model``) as they were before wrapping."""
+        if name == "inner":  # not set yet (copy, unpickling): no recursion
+            raise AttributeError(name)
+        return getattr(self.inner, name)
 
     def transcribe(
         self, audio: np.ndarray, language: str | None = None, expect: Expectation | None = None
