@@ -196,9 +196,15 @@ class VoiceConfig:
         "How much louder than Wenda's own echo your voice must be to interrupt, in dB "
         "(raise it if Wenda interrupts itself, lower it if it does not hear you; 0-40).",
     )
+    turn_end_max_ms: int = _opt(
+        1600,
+        "With the turn model: the longest silence Wenda waits when you sound unfinished, in "
+        "ms (a finished answer ends your turn after 200 ms).",
+    )
 
     def __post_init__(self) -> None:
         _within(self.echo_margin_db, 0, 40, "voice.echo_margin_db", " (dB)")
+        _within(self.turn_end_max_ms, 300, 5000, "voice.turn_end_max_ms", " (ms)")
 
 
 @dataclass(frozen=True)

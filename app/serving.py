@@ -28,17 +28,25 @@ from app.domains import check_language, configured_domain, nlu_model_dir, train_
 from app.generator import compose_mode, generator_options
 from app.models_active import active_model, slot_name
 from app.store.errors import ModelStoreError
-from app.store.roles import ASR_ROLES, ENCODER_ROLES, KOKORO_ROLE, PIPER_VOICES, VAD_ROLE
+from app.store.roles import (
+    ASR_ROLES,
+    ENCODER_ROLES,
+    KOKORO_ROLE,
+    PIPER_VOICES,
+    TURN_ROLE,
+    VAD_ROLE,
+)
 from app.store.store import ModelStore
-from app.voice.echo import EchoGateConfig
 from app.voice.settings import VoiceSettings
 from dialogue.domain import Domain
 from dialogue.generator.options import GeneratorOptions
 from dialogue.kb.encoder import EncoderConfig
 from speech.asr import RecognizerConfig
+from speech.echo import EchoGateConfig
 from speech.endpoint import EndpointConfig
 from speech.errors import LanguageError
 from speech.tts import VoiceConfig
+from speech.turn_end import TurnRule
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +92,7 @@ class Serving:
     tts: VoiceConfig | None = None
     vad: str = ""  # the Silero VAD model file
     nlu_fix: str = ""  # the command that trains the domain's NLU model, when it serves
+    turn: str = ""  # the Smart Turn model file (optional: without it, silence ends turns)
 
 
 def resolve(
@@ -122,6 +131,7 @@ def resolve(
         asr=conversation_recognizer(config, store, language, asked.asr_model),
         tts=voice_config(config, store, language, asked.voice),
         vad=store.path(VAD_ROLE),
+        turn=turn_model_path(store),
     )
 
 
@@ -187,7 +197,17 @@ def voice_settings(config: Config, language: str) -> VoiceSettings:
         echo=EchoGateConfig(margin_db=config.voice.echo_margin_db),
         barge_in=config.voice.barge_in,
         language=language,
+        turn_rule=TurnRule(max_ms=config.voice.turn_end_max_ms),
     )
+
+
+def turn_model_path(store: ModelStore) -> str:
+    """The prepared Smart Turn model, or "" (optional: turns then end on silence alone)."""
+    try:
+        return store.path(TURN_ROLE)
+    except ModelStoreError as e:
+        log.warning("no turn model, turns end on silence alone: %s", e.message)
+        return ""
 
 
 def whisper_name(setting: str, language: str, conversation: bool) -> str:

@@ -85,6 +85,11 @@ class Listener:
     def speaking(self) -> bool:
         return self._endpointer.speaking
 
+    @property
+    def quiet(self) -> bool:
+        """In a pause: speaking, and the latest frames were silence."""
+        return self._endpointer.speaking and self._quiet > 0
+
     def reset(self) -> None:
         """Forget a half-heard utterance (after mute)."""
         self._endpointer = Endpointer(self.endpoint_config)

@@ -15,6 +15,7 @@ import numpy as np
 
 from speech.cpu import cpu_count
 from speech.errors import LanguageError
+from speech.expectation import Expectation
 from speech.hallucination import HallucinationGuard, ScoredText, keep_segments
 from speech.transcript import Segment, Transcript
 
@@ -58,8 +59,12 @@ class RecognizerConfig:
 class Recognizer(Protocol):
     """Turns one recording (mono float32, 16 kHz, any length up to the caller's limit) into text."""
 
-    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Transcript:
-        """``language`` overrides the configured one for this call ("auto" to detect)."""
+    def transcribe(
+        self, audio: np.ndarray, language: str | None = None, expect: Expectation | None = None
+    ) -> Transcript:
+        """``language`` overrides the configured one for this call ("auto" to detect);
+        ``expect`` names the words the dialogue's open question expects (a hint, not a
+        grammar: anything else said still comes through)."""
         ...
 
 

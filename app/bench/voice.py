@@ -9,6 +9,8 @@ virtual speaker, exactly as ``wenda talk`` would. Reported:
 - false barge-ins: the speaker looped back into the microphone (acoustic echo at unity
   gain) while Wenda gives long answers and nobody talks, with the echo gate on and off;
 - barge-in: the user talks over a long answer; time from their first speech to silence.
+- with the turn model (Smart Turn), the same turns again with silence alone ending them,
+  back to back: ``silence_only``, and how many transcripts came out exact in each.
 
 Synthetic shop turns are spoken by the bundled Piper voice at run time (``app.bench.utterances``).
 """
@@ -225,6 +227,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         clips = _clips(args, Path(tmp), engines.synthesizer.synthesize)
         with VoiceDriver(audio, engines, settings) as driver:
             rows = _latency_phase(driver, clips)
+        silence_rows: list[dict[str, Any]] = []
+        if engines.turn_model is not None:  # the baseline, back to back: silence alone
+            with VoiceDriver(audio, replace(engines, turn_model=None), settings) as driver:
+                silence_rows = _latency_phase(driver, clips)
         echo = {} if args.quick else _echo_trials(audio, engines, settings, Path(tmp))
         underflows = speaker.underflows
         speaker.close()
@@ -232,13 +238,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "asr_model": serving.asr.model_path if serving.asr else "",
         "end_silence_ms": settings.endpoint.end_silence_ms,
+        "turn_model": engines.turn_model is not None,
+        "turn_rule_ms": [settings.turn_rule.quick_ms, settings.turn_rule.max_ms],
         "turns": len(rows),
         "end_of_speech_to_first_audio_ms": by_group.get("template_kb", {}).get(
             "end_of_speech_to_first_audio_ms", {}
         ),
         "by_group": by_group,
+        "silence_only": _summary(silence_rows) if silence_rows else {},
+        "transcripts_exact_silence_only": sum(
+            _same(r["transcript"], r["said"]) for r in silence_rows
+        ),
         **echo,
-        "transcripts_exact": sum(_same(r["transcript"], r["said"]) for r in rows),
+        "transcripts_exact": _exact(rows),
         "load_s": round(load_s, 1),
         **_memory(process, rss_loaded),
         "speaker_underflows": underflows,
@@ -279,6 +291,10 @@ def private_data(folder: Path) -> Iterator[None]:
             os.environ.pop("WENDA_DATA_DIR", None)
         else:
             os.environ["WENDA_DATA_DIR"] = saved
+
+
+def _exact(rows: list[dict[str, Any]]) -> int:
+    return sum(_same(r["transcript"], r["said"]) for r in rows)
 
 
 def _same(heard: str, said: str) -> bool:

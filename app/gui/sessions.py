@@ -53,7 +53,7 @@ class NoVoice:
     def reset(self) -> None:
         pass
 
-    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Any:
+    def transcribe(self, audio: np.ndarray, language: str | None = None, expect: Any = None) -> Any:
         raise RuntimeError("typed chat has no speech recognition")
 
     def synthesize(self, text: str) -> np.ndarray:

@@ -11,6 +11,7 @@ GENERATOR_ROLES = {"en": "generator", "zh": "generator-zh"}  # the chat model
 ASR_ROLES = {"base": "asr", "tiny.en": "asr-fast"}  # asr.model values
 PIPER_VOICES = {"joe": "tts"}  # tts.voice values spoken by Piper
 KOKORO_ROLE = "tts-zh"  # every Kokoro voice lives in this one model
+TURN_ROLE = "turn"  # Smart Turn v3.2, optional (assets/models.toml)
 VAD_ROLE = "vad"
 
 

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from app.voice.engines import ReplyInfo
+from app.voice.expected import open_question
+from speech.expectation import Expectation
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,10 @@ class DialogueConversation:
             elif isinstance(item, TurnResult):
                 source = SOURCES.get(item.decision, "template")
                 yield ReplyInfo(item.intent, source, item.to_json())
+
+    def expectation(self) -> Expectation | None:
+        """The answer the last reply asked for (call on the dialogue's worker)."""
+        return open_question(self.manager)
 
     def forget(self) -> int:
         """Forget me: delete this user's stored history and profile; turns deleted."""

@@ -39,6 +39,18 @@ def _load_vad(path: str) -> Any:
     return vad
 
 
+def _load_turn(path: str) -> Any:
+    """Smart Turn when it is prepared (``serving.turn``); without it a turn ends on silence
+    alone."""
+    if not path:
+        return None
+    from speech.turn_end import make_turn_model
+
+    model = make_turn_model(path)
+    model.completion(np.zeros(FRAME_SAMPLES, dtype=np.float32))  # the first run is slow
+    return model
+
+
 def _load_asr(config: RecognizerConfig) -> Any:
     from speech.asr import make_recognizer
 
@@ -85,6 +97,7 @@ def load_engines(
             "asr": pool.submit(_load_asr, serving.asr),
             "tts": pool.submit(_load_tts, serving.tts),
             "dialogue": pool.submit(_load_dialogue, serving, user),
+            "turn": pool.submit(_load_turn, serving.turn),
         }
         loaded = {name: future.result() for name, future in futures.items()}
     # Whisper's first real sentence is much slower than silence: warm it on a spoken one.
@@ -100,4 +113,6 @@ def load_engines(
         synthesizer=loaded["tts"],
         conversation=loaded["dialogue"],
         sentences=SentenceAggregator,
+        expectation=loaded["dialogue"].expectation,
+        turn_model=loaded["turn"],
     )

@@ -17,10 +17,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from speech.expectation import Expectation
 from speech.microphone import Microphone
 from speech.recognition import Recognizer
 from speech.speaker import Speaker
 from speech.synthesis import Synthesizer
+from speech.turn_end import TurnModel
 from speech.vad import Vad
 
 log = logging.getLogger(__name__)
@@ -75,3 +77,6 @@ class Engines:
     synthesizer: Synthesizer
     conversation: Conversation
     sentences: Callable[[], SentenceStream]  # a fresh aggregator per reply
+    # The answer the dialogue's last reply asked for (app.voice.expected); None: none.
+    expectation: Callable[[], Expectation | None] | None = None
+    turn_model: TurnModel | None = None  # is the user done at a pause? None: silence only

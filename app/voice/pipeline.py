@@ -52,9 +52,16 @@ class VoicePipeline:
         self.play = PlayStage(crew, engines.speaker, self.gate)
         self.speak = SpeakStage(crew, engines.synthesizer, self.play)
         self.think = ThinkStage(
-            crew, engines.conversation, engines.sentences, settings.lead_chunk_words, self.speak
+            crew,
+            engines.conversation,
+            engines.sentences,
+            settings.lead_chunk_words,
+            self.speak,
+            engines.expectation,
         )
-        self.recognise = RecogniseStage(crew, engines.recognizer, settings.language, self.think)
+        self.recognise = RecogniseStage(
+            crew, engines.recognizer, settings.language, self.think, lambda: self.think.expected
+        )
         self.listen = ListenStage(
             crew,
             engines.microphone,
@@ -64,6 +71,7 @@ class VoicePipeline:
             self.control,
             self.recognise,
             lambda: self.play.playing == self.turn.turn_id,
+            engines.turn_model,
         )
         self.stages: tuple[Stage[Any], ...] = (self.recognise, self.think, self.speak, self.play)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from speech.echo import EchoGateConfig
 from speech.endpoint import EndpointConfig
+from speech.turn_end import TurnRule
 
 log = logging.getLogger(__name__)
 
@@ -24,3 +25,6 @@ class VoiceSettings:
     lead_chunk_words: int = 8  # a longer first sentence is cut at a comma (0: never)
     early_asr_ms: int = 200  # silence after which ASR starts before the turn ends (0: never)
     language: str = "en"
+    # With a turn model: a pause of turn_rule.quick_ms ends the turn when the model says
+    # complete, else turn_rule.max_ms does (the endpoint's end_silence_ms is then unused).
+    turn_rule: TurnRule = field(default_factory=TurnRule)

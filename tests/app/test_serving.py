@@ -26,9 +26,9 @@ from app.serving import (
 )
 from app.store.errors import ModelStoreError
 from app.store.store import ModelStore
-from app.voice.listen import HeardUtterance, Listener
 from speech.audio import FRAME_SAMPLES, SAMPLE_RATE
 from speech.errors import LanguageError
+from speech.listen import Listener, Utterance
 
 FRAME_S = FRAME_SAMPLES / SAMPLE_RATE
 
@@ -132,14 +132,14 @@ def test_spoken_conversation_gets_voice_speed_and_whisper_from_settings(store) -
     assert default.asr.model_path == store.path("asr-fast")
 
 
-def _frames_until_utterance(listener: Listener, speech_frames: int) -> tuple[int, HeardUtterance]:
+def _frames_until_utterance(listener: Listener, speech_frames: int) -> tuple[int, Utterance]:
     """Feed speech (probability 1) for ``speech_frames``, then silence; returns the frame
     count at which the listener handed over an utterance, and that utterance."""
     frame = np.zeros(FRAME_SAMPLES, dtype=np.float32)
     for index in range(speech_frames + 400):
         probability = 1.0 if index < speech_frames else 0.0
         heard = listener.push(frame, index * FRAME_S, probability)
-        if isinstance(heard, HeardUtterance):
+        if isinstance(heard, Utterance):
             return index + 1, heard
     raise AssertionError("no utterance")
 

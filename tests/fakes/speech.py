@@ -70,9 +70,13 @@ class FakeRecognizer:
         self.text, self.language, self.codes, self.delay_s = text, language, codes, delay_s
         self.calls: list[np.ndarray] = []
         self.heard: list[str] = []
+        self.expected: list[object] = []  # the expectation each call carried
 
-    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Transcript:
+    def transcribe(
+        self, audio: np.ndarray, language: str | None = None, expect: object = None
+    ) -> Transcript:
         self.calls.append(audio)
+        self.expected.append(expect)
         time.sleep(self.delay_s)
         text = self.text if self.codes is None else self._decode(audio)
         self.heard.append(text)

@@ -10,6 +10,7 @@ turn-completion model judges the audio at a pause and ends the turn with
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from speech.echo import EchoGate
 from speech.endpoint import SpeechStarted
 from speech.listen import Heard, HeardPause, Listener
 from speech.microphone import Microphone
+from speech.turn_end import TurnModel
 from speech.vad import Vad
 
 log = logging.getLogger(__name__)
@@ -45,11 +47,18 @@ class ListenStage:
         on_speech: Callable[[SpeechStarted], None],
         recognise: RecogniseStage,
         playing: Callable[[], bool],
+        turn_model: TurnModel | None = None,
     ) -> None:
         self.microphone, self.vad, self.settings = microphone, vad, settings
         self.turns, self.workers = crew.turns, crew.workers
         self.on_speech, self.recognise, self.playing = on_speech, recognise, playing
         self.listener = Listener(settings.endpoint, gate, settings.early_asr_ms)
+        self.turn_model, self.rule = turn_model, settings.turn_rule
+        if turn_model is not None:  # silence ends a turn only after max_ms; the model sooner
+            endpoint = replace(settings.endpoint, end_silence_ms=self.rule.max_ms)
+            self.listener = Listener(endpoint, gate, self.rule.quick_ms)
+        self._pause_s = -1.0  # when the speech before the latest pause ended
+        self._judging: set[asyncio.Future[None]] = set()
         self.muted = False
         self._utterance_turn = -1  # the turn the utterance being heard belongs to
 
@@ -63,6 +72,22 @@ class ListenStage:
                 self.heard(self.listener.push(frame, start_s, p))
         self.end_utterance()
         self.turns.end_input()
+
+    async def judge(self, turn_id: int, audio: np.ndarray, speech_end_s: float) -> None:
+        """Ask the turn model whether the user is done at this pause; if so, and they are
+        still quiet in the same pause, end the utterance now instead of after ``max_ms``."""
+        assert self.turn_model is not None
+        try:
+            probability = await self.workers.call("turn", self.turn_model.completion, audio)
+        except Exception:  # a failing model must not end the session: silence still ends turns
+            log.exception("the turn model failed; the silence rule ends this turn")
+            return
+        same_pause = self._pause_s == speech_end_s and self.listener.quiet
+        if self.rule.complete(probability) and same_pause and self.turns.live(turn_id):
+            log.debug(
+                "turn model: complete (%.2f) after the pause at %.2f", probability, speech_end_s
+            )
+            self.end_utterance()
 
     def mute(self, muted: bool) -> None:
         self.muted = muted
@@ -88,6 +113,11 @@ class ListenStage:
             audio = np.concatenate([turn.utterance, audio])
         if isinstance(heard, HeardPause):
             self.recognise.early(turn.turn_id, audio, heard.speech_end_s)
+            self._pause_s = heard.speech_end_s
+            if self.turn_model is not None:
+                task = asyncio.ensure_future(self.judge(turn.turn_id, audio, heard.speech_end_s))
+                self._judging.add(task)  # the loop keeps only weak references to tasks
+                task.add_done_callback(self._judging.discard)
             return
         turn.utterance = audio
         turn.mark(speech_end_s=heard.speech_end_s, endpoint_s=heard.endpoint_s)

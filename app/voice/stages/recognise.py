@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from app.voice.stages.base import Crew, Stage
 from app.voice.turns import TurnState
+from speech.expectation import Expectation
 from speech.listen import Utterance
 from speech.recognition import Recognizer
 from speech.transcript import Transcript
@@ -38,16 +40,25 @@ class RecogniseStage(Stage[Utterance]):
     name = "asr"
 
     def __init__(
-        self, crew: Crew, recognizer: Recognizer, language: str, out: Stage[Transcript]
+        self,
+        crew: Crew,
+        recognizer: Recognizer,
+        language: str,
+        out: Stage[Transcript],
+        expected: Callable[[], Expectation | None] = lambda: None,
     ) -> None:
         super().__init__(crew)
         self.recognizer, self.language, self.out = recognizer, language, out
+        self.expected = expected  # what the dialogue's open question expects
         self.early_job: Early | None = None
         self.false_starts = 0  # utterances that held no words (noise, coughs)
 
     def transcribe(self, audio: np.ndarray) -> Transcript:
-        """On the ASR worker: what ``audio`` says."""
-        return self.recognizer.transcribe(audio)
+        """On the ASR worker: what ``audio`` says, told what the dialogue expects."""
+        expected = self.expected()
+        if expected is None or expected.empty:
+            return self.recognizer.transcribe(audio)
+        return self.recognizer.transcribe(audio, None, expected)
 
     def early(self, turn_id: int, audio: np.ndarray, speech_end_s: float) -> None:
         """Start recognising in a pause; a newer pause makes a job that has not begun moot."""

@@ -19,6 +19,7 @@ from app.voice.engines import Conversation, ReplyInfo, SentenceStream
 from app.voice.frames import ReplyEndFrame, SentenceFrame
 from app.voice.stages.base import Crew, Stage
 from app.voice.turns import ReplyStream, Turn
+from speech.expectation import Expectation
 from speech.sentences import lead_chunks
 from speech.transcript import Transcript
 
@@ -35,10 +36,13 @@ class ThinkStage(Stage[Transcript]):
         sentences: Callable[[], SentenceStream],
         lead_chunk_words: int,
         out: Stage[SentenceFrame | ReplyEndFrame],
+        expectation: Callable[[], Expectation | None] | None = None,
     ) -> None:
         super().__init__(crew)
         self.conversation, self.sentences = conversation, sentences
         self.lead_chunk_words, self.out = lead_chunk_words, out
+        self.expectation = expectation
+        self.expected: Expectation | None = None  # what the last reply asked for
 
     async def process(self, frame: Transcript) -> None:
         turn = self.turns.current
@@ -60,6 +64,8 @@ class ThinkStage(Stage[Transcript]):
         for text in sentences.flush():
             await self._sentence(turn, text)
         turn.stream = ReplyStream.ENDED
+        if self.expectation is not None:  # read on the dialogue's worker: it owns the state
+            self.expected = await self.workers.call("dialogue", self.expectation)
         self.turns.tell_heard(turn)  # if a barge-in ended the turn while the reply streamed
         if self.turns.live(turn.turn_id):
             await self.out.inbox.put(ReplyEndFrame(turn.turn_id))

@@ -42,6 +42,7 @@ class Rig:
         tts_delay_s=0.0,
         settings=SETTINGS,
         speaker=FakeSpeaker,
+        turn_model=None,
     ) -> None:
         self.mic = FakeMicrophone()
         self.tts = FakeSynthesizer(delay_s=tts_delay_s)
@@ -52,6 +53,7 @@ class Rig:
         engines = Engines(
             self.mic, self.speaker, FakeVad(), self.asr, self.tts, self.dialogue, SentenceAggregator
         )
+        engines.turn_model = turn_model
         self.session = VoiceSession(engines, settings, self.log)
         self.session.start(listen=True)
         self.log.wait_for(lambda es: any(isinstance(e, ev.Listening) for e in es))
