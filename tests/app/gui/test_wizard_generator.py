@@ -10,6 +10,7 @@ command line's table, which listed only the NLU.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from app.config import Config
 from app.finetune.current import current_model
 from app.gui.wizard.wizard import FineTuneWizard
 from app.serving import resolve
+from app.store.served import served_root, served_source
 from tests import REPO
 
 pytestmark = pytest.mark.gui
@@ -48,6 +50,16 @@ def chat_data(folder: Path) -> Path:
     return path
 
 
+def served_adapter() -> str:
+    """The adapter the resolver serves now: named beside the model (transformers), or merged
+    into the served CTranslate2 folder ("" for the base model alone)."""
+    served = resolve(Config()).generator
+    assert served is not None, "the bundled chat model is not prepared"
+    if served.engine == "ctranslate2":
+        return served_source(Path(served.model)).get("adapter", "")
+    return served.adapter
+
+
 def _to_options(qtbot, data: Path) -> FineTuneWizard:
     """A wizard on its second page, with ``data`` picked and validated."""
     wizard = FineTuneWizard(Config())
@@ -70,8 +82,7 @@ def test_generator_is_offered_for_chat_data(qtbot, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_whole_generator_run_activate_and_roll_back(qtbot, tmp_path: Path) -> None:
-    assert resolve(Config()).generator is not None, "the bundled chat model is not prepared"
-    assert resolve(Config()).generator.adapter == ""  # type: ignore[union-attr]
+    assert served_adapter() == ""
     wizard = _to_options(qtbot, chat_data(tmp_path))
     options = wizard.options_page
     assert options.train_generator.isChecked()
@@ -95,12 +106,14 @@ def test_whole_generator_run_activate_and_roll_back(qtbot, tmp_path: Path) -> No
     report.activate.setChecked(True)
     with qtbot.waitSignal(wizard.activated, timeout=5000):  # the window reloads on it
         wizard.button(QWizard.WizardButton.FinishButton).click()
-    assert models_active.active_model("generator-en") == plan.out
-    served = resolve(Config()).generator
-    assert served is not None and served.adapter == str(plan.out)
-    assert current_model("generator", "en", Config()) == plan.out
-    wizard.close()
-    models_active.rollback("generator-en")
-    served = resolve(Config()).generator
-    assert served is not None and served.adapter == ""  # the base model again
-    assert current_model("generator", "en", Config()) is None
+    try:
+        assert models_active.active_model("generator-en") == plan.out
+        assert served_adapter() == str(plan.out)
+        assert current_model("generator", "en", Config()) == plan.out
+        wizard.close()
+        models_active.rollback("generator-en")
+        assert served_adapter() == ""  # the base model again
+        assert current_model("generator", "en", Config()) is None
+    finally:  # the served conversion of this run's adapter lives in the shared model cache
+        for folder in served_root().glob(f"*+{plan.out.name}-*"):
+            shutil.rmtree(folder)
