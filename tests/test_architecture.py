@@ -31,15 +31,12 @@ FORBIDDEN = {
 MAX_MODULE_LINES = 300
 MAX_FUNCTION_LINES = 50
 
-# Current offenders outside the dialogue room, fixed on their own branches in parallel: to be
-# removed by issue 18 (speech room / resolver); the lead empties these lists on merging.
-ALLOWED_CIRCLES = {}
-ALLOWED_LONG_MODULES = {}
+# The last offenders. The NLU training's loop and run are rewritten by the first-run work
+# (issue 16, not merged yet), where they are already split into named steps; they leave this
+# list with it. An entry that no longer offends fails the test: the lists only shrink.
+ALLOWED_CIRCLES: set[frozenset[str]] = set()
+ALLOWED_LONG_MODULES: set[str] = set()
 ALLOWED_LONG_FUNCTIONS = {
-    "dialogue/slots.py:normalise",
-    "training/generator/evaluate.py:evaluate_adapter",
-    "training/generator/train.py:train",
-    "training/generator/train.py:_run_steps",
     "training/nlu/run.py:train_nlu",
     "training/nlu/trainer.py:train_loop",
 }
@@ -161,7 +158,9 @@ def test_circles_are_found() -> None:
 
 
 def test_no_import_circle() -> None:
-    found = [sorted(group) for group in circles(import_graph()) if group not in ALLOWED_CIRCLES]
+    groups = circles(import_graph())
+    found = [sorted(group) for group in groups if group not in ALLOWED_CIRCLES]
+    assert not ALLOWED_CIRCLES - set(groups), "allowed circles that are gone now"
     assert not found, f"modules that import each other (in functions too): {found}"
 
 
@@ -173,6 +172,7 @@ def test_no_long_module() -> None:
     }
     unexpected = {name: n for name, n in long.items() if name not in ALLOWED_LONG_MODULES}
     assert not unexpected, f"modules over {MAX_MODULE_LINES} lines: {unexpected}"
+    assert not ALLOWED_LONG_MODULES - set(long), "allowed long modules that are short now"
 
 
 def test_no_long_function() -> None:
@@ -185,6 +185,8 @@ def test_no_long_function() -> None:
                     long[f"{rel(path)}:{node.name}"] = lines
     unexpected = {name: n for name, n in long.items() if name not in ALLOWED_LONG_FUNCTIONS}
     assert not unexpected, f"functions over {MAX_FUNCTION_LINES} lines: {unexpected}"
+    stale = ALLOWED_LONG_FUNCTIONS - set(long)
+    assert not stale, f"allowed long functions that are short now (remove them): {stale}"
 
 
 def _protocols(path: Path) -> list[str]:
