@@ -23,18 +23,17 @@ import torch
 from dialogue.atomic import atomic_folder
 from dialogue.nlu.bio import transition_mask
 from dialogue.nlu.checkpoint import LoadedModel, ModelMeta, save_model
-from dialogue.nlu.encoding import Encoded, collate, encode_words
 from dialogue.nlu.errors import Issue, NluDataError, NluError
 from dialogue.nlu.model import HeadConfig, JointModel
 from dialogue.nlu.outofscope import OosThresholds
 from dialogue.nlu.predictor import NluPredictor
-from dialogue.nlu.schema import OUT_OF_SCOPE, Example
+from dialogue.nlu.schema import OUT_OF_SCOPE
 from dialogue.nlu.validate import intent_slot_types, summarize, tag_inventory
-from training.nlu.calibrate import thresholds_for_recall, thresholds_with_oos
 from training.nlu.config import TrainConfig
 from training.nlu.data import Splits, data_hash, load_splits
 from training.nlu.evaluate import score
-from training.nlu.trainer import EpochFn, free_cores, train_loop
+from training.nlu.references import calibrate, encode_examples, saved_references
+from training.nlu.trainer import EpochFn, TrainResult, free_cores, train_loop
 
 log = logging.getLogger(__name__)
 
@@ -116,68 +115,6 @@ def build_model(
     return tokenizer, model
 
 
-def encode_examples(tokenizer: Any, examples: Sequence[Example], meta: ModelMeta) -> list[Encoded]:
-    intent_index = {name: i for i, name in enumerate(meta.intents)}
-    tag_index = {name: i for i, name in enumerate(meta.tags)}
-    encoded = []
-    for example in examples:
-        plain = encode_words(tokenizer, [w.text for w in example.words], meta.max_tokens)
-        tags = tuple(tag_index[t] for t in example.tags)
-        encoded.append(
-            Encoded(
-                plain.input_ids, plain.word_index, plain.dropped, intent_index[example.intent], tags
-            )
-        )
-    return encoded
-
-
-@torch.inference_mode()
-def reference_vectors(
-    model: JointModel,
-    tokenizer: Any,
-    examples: Sequence[Example],
-    meta: ModelMeta,
-    per_intent: int,
-    seed: int,
-) -> torch.Tensor:
-    """Pooled vectors of up to ``per_intent`` in-scope training examples per intent (N, H)."""
-    rng = random.Random(seed)
-    chosen: list[Example] = []
-    for intent in meta.intents:
-        group = [e for e in examples if e.intent == intent and intent != OUT_OF_SCOPE]
-        chosen += rng.sample(group, min(per_intent, len(group)))
-    if not chosen:
-        return torch.zeros((0, int(model.encoder_config.hidden_size)))
-    encoded = encode_examples(tokenizer, chosen, meta)
-    pad_id = int(tokenizer.pad_token_id or 0)
-    vectors = []
-    device = next(model.parameters()).device
-    for first in range(0, len(encoded), 64):
-        inputs = collate(encoded[first : first + 64], pad_id)
-        inputs = {k: v.to(device) for k, v in inputs.items() if not k.endswith("labels")}
-        vectors.append(model(**inputs).pooled.float().cpu())
-    return torch.cat(vectors)
-
-
-def calibrate(
-    predictor: NluPredictor, dev: Sequence[Example], config: TrainConfig
-) -> OosThresholds:
-    """Out-of-scope thresholds from the model's dev predictions (see ``calibrate.py``)."""
-    predictions = predictor.predict_words([(e.text, e.words) for e in dev])
-    confidences = [p.confidence for p in predictions]
-    similarities = [p.similarity for p in predictions]
-    is_oos = [e.intent == OUT_OF_SCOPE for e in dev]
-    if any(is_oos) and not all(is_oos):
-        oos_wins = [p.out_of_scope for p in predictions]  # thresholds are off: only the class
-        return thresholds_with_oos(confidences, similarities, is_oos, oos_wins)
-    in_scope = [i for i, oos in enumerate(is_oos) if not oos]
-    return thresholds_for_recall(
-        [confidences[i] for i in in_scope],
-        [similarities[i] for i in in_scope],
-        config.oos_in_scope_recall,
-    )
-
-
 class _LossLog:
     """Appends one JSON line per step to ``loss.jsonl`` (and ``--log-jsonl``), flushed at once
     so a GUI can plot the curve while training runs."""
@@ -205,6 +142,48 @@ def _check_trainable(splits: Splits) -> None:
         raise NluDataError([issue])
 
 
+def _model_meta(splits: Splits, config: TrainConfig) -> ModelMeta:
+    """The labels, heads and limits the model is built for (thresholds come after training)."""
+    return ModelMeta(
+        tuple(sorted({e.intent for e in splits.train})),
+        tuple(tag_inventory(splits.train)),
+        head_config(config),
+        config.max_tokens,
+        OosThresholds(),
+        intent_slots=intent_slot_types(splits.train) if config.slots_per_intent else None,
+    )
+
+
+def _training_record(data: Path, base: Path, splits: Splits, config: TrainConfig) -> dict:
+    """``training.json``: what the model was trained from and with."""
+    return {
+        "config": config.to_json(),
+        "base": str(base),
+        "data": str(data),
+        "data_sha256": data_hash([*splits.train, *splits.dev]),
+        "dev_source": splits.dev_source,
+        "n_train": len(splits.train),
+        "n_dev": len(splits.dev),
+        "summary": summarize(splits.train).__dict__,
+        "versions": {"torch": torch.__version__, "python": platform.python_version()},
+    }
+
+
+def _report(result: TrainResult, dev_final: dict, thresholds: OosThresholds, wall_s: float) -> dict:
+    """``report.json``: the epochs, the chosen one, and the dev scores with the thresholds."""
+    return {
+        "epochs": result.epochs,
+        "best_epoch": result.best_epoch,
+        "best_dev": result.best_dev,
+        "dev_with_oos_thresholds": dev_final,
+        "thresholds": thresholds.to_json(),
+        "steps": result.steps,
+        "train_loop_s": round(result.train_s, 1),
+        "wall_s": round(wall_s, 1),
+        "threads": torch.get_num_threads(),
+    }
+
+
 def train_nlu(
     data: Path,
     out: Path,
@@ -222,15 +201,7 @@ def train_nlu(
     _check_trainable(splits)
     if hooks.on_data:
         hooks.on_data(splits)
-    intents = tuple(sorted({e.intent for e in splits.train}))
-    meta = ModelMeta(
-        intents,
-        tuple(tag_inventory(splits.train)),
-        head_config(config),
-        config.max_tokens,
-        OosThresholds(),
-        intent_slots=intent_slot_types(splits.train) if config.slots_per_intent else None,
-    )
+    meta = _model_meta(splits, config)
     device = pick_device(config.device)
     tokenizer, model = build_model(Path(base), meta.tags, len(meta.intents), config)
     model.to(device)
@@ -241,28 +212,14 @@ def train_nlu(
         loss_log = _LossLog([folder / LOSS_FILE, *([Path(log_jsonl)] if log_jsonl else [])])
         try:
             result = train_loop(
-                model,
-                tokenizer,
-                meta,
-                train_encoded,
-                splits.dev,
-                config,
-                device,
-                on_step=loss_log,
-                on_epoch=hooks.on_epoch,
-                progress=hooks.progress,
-            )
+                model, tokenizer, meta, train_encoded, splits.dev, config, device,
+                on_step=loss_log, on_epoch=hooks.on_epoch, progress=hooks.progress,
+            )  # fmt: skip
         finally:
             loss_log.close()
         joint = model.merge_and_unload() if config.lora else model
         joint = joint.to("cpu").eval()
-        references = (
-            reference_vectors(
-                joint, tokenizer, splits.train, meta, config.references_per_intent, config.seed
-            )
-            .half()
-            .float()
-        )  # as saved (float16), so the model in memory is the one on disk
+        references = saved_references(joint, tokenizer, splits, meta, config)
         predictor = NluPredictor(LoadedModel(joint, tokenizer, meta, references))
         thresholds = calibrate(predictor, splits.dev, config)
         meta = ModelMeta(**{**meta.__dict__, "thresholds": thresholds})
@@ -270,29 +227,9 @@ def train_nlu(
         dev_items = [(e.text, e.words) for e in splits.dev]
         dev_final = score(splits.dev, predictor.predict_words(dev_items))
         meta = save_model(folder, joint, tokenizer, meta, references)
-        report = {
-            "epochs": result.epochs,
-            "best_epoch": result.best_epoch,
-            "best_dev": result.best_dev,
-            "dev_with_oos_thresholds": dev_final,
-            "thresholds": thresholds.to_json(),
-            "steps": result.steps,
-            "train_loop_s": round(result.train_s, 1),
-            "wall_s": round(time.perf_counter() - wall_started, 1),
-            "threads": torch.get_num_threads(),
-            "device": str(device),
-        }
-        training = {
-            "config": config.to_json(),
-            "base": str(base),
-            "data": str(data),
-            "data_sha256": data_hash([*splits.train, *splits.dev]),
-            "dev_source": splits.dev_source,
-            "n_train": len(splits.train),
-            "n_dev": len(splits.dev),
-            "summary": summarize(splits.train).__dict__,
-            "versions": {"torch": torch.__version__, "python": platform.python_version()},
-        }
+        report = _report(result, dev_final, thresholds, time.perf_counter() - wall_started)
+        report["device"] = str(device)
+        training = _training_record(data, base, splits, config)
         (folder / TRAINING_FILE).write_text(json.dumps(training, indent=2) + "\n", "utf-8")
         (folder / REPORT_FILE).write_text(json.dumps(report, indent=2) + "\n", "utf-8")
     predictor.meta = meta

@@ -98,6 +98,73 @@ def evaluate_dev(
     return score(dev, predictions)
 
 
+@dataclass
+class _Stepper:
+    """One optimisation step at a time, and its record for the live loss curve."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LambdaLR
+    config: TrainConfig
+    device: torch.device
+    pad_id: int
+    on_step: StepFn | None
+    started: float = field(default_factory=time.perf_counter)
+    steps: int = 0
+
+    def step(self, batch: list[Encoded], epoch: int) -> float:
+        inputs = {k: v.to(self.device) for k, v in collate(batch, self.pad_id).items()}
+        loss = self.model(**inputs).loss
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.max_grad_norm)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.steps += 1
+        value = float(loss.item())
+        if self.on_step:
+            self.on_step(
+                {
+                    "step": self.steps,
+                    "epoch": epoch,
+                    "loss": round(value, 5),
+                    "lr": self.scheduler.get_last_lr()[0],
+                    "time_s": round(time.perf_counter() - self.started, 2),
+                }
+            )
+        return value
+
+    def epoch(
+        self, train: Sequence[Encoded], batches: list[list[int]], epoch: int, show: bool
+    ) -> list[float]:
+        """The epoch's steps; returns their losses."""
+        desc = f"epoch {epoch}/{self.config.epochs}"
+        bar = tqdm(batches, desc=desc, disable=not show, unit="batch", leave=False)
+        losses = []
+        for batch_indices in bar:
+            losses.append(self.step([train[i] for i in batch_indices], epoch))
+            bar.set_postfix(loss=f"{losses[-1]:.3f}")
+        return losses
+
+
+def _stepper(
+    model: nn.Module, pad_id: int, examples: int, config: TrainConfig, device: torch.device
+) -> _Stepper:
+    """AdamW with the encoder's and the heads' learning rates, warm-up then linear decay."""
+    optimizer = torch.optim.AdamW(_param_groups(model, config))
+    total_steps = math.ceil(examples / config.batch_size) * config.epochs
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, _schedule(total_steps, config.warmup_fraction)
+    )
+    return _Stepper(model, optimizer, scheduler, config, device, pad_id, None)
+
+
+def _set_threads(config: TrainConfig, device: torch.device, epoch: int) -> None:
+    """With ``threads = 0`` on the CPU, each epoch takes the cores nobody else is using."""
+    if config.threads == 0 and device.type == "cpu":
+        torch.set_num_threads(free_cores(own_threads=torch.get_num_threads() if epoch > 1 else 0))
+
+
 def train_loop(
     model: nn.Module,
     tokenizer: Any,
@@ -111,56 +178,19 @@ def train_loop(
     progress: bool = True,
 ) -> TrainResult:
     """Train ``model`` in place; on return it holds the weights of the best dev epoch."""
-    optimizer = torch.optim.AdamW(_param_groups(model, config))
-    steps_per_epoch = math.ceil(len(train) / config.batch_size)
-    total_steps = steps_per_epoch * config.epochs
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, _schedule(total_steps, config.warmup_fraction)
-    )
+    stepper = _stepper(model, int(tokenizer.pad_token_id or 0), len(train), config, device)
+    stepper.on_step = on_step
     lengths = [len(e.input_ids) for e in train]
-    pad_id = int(tokenizer.pad_token_id or 0)
     result = TrainResult()
     best_state: dict[str, torch.Tensor] | None = None
     best = -math.inf
-    started = time.perf_counter()
     model.train()
     for epoch in range(1, config.epochs + 1):
         epoch_started = time.perf_counter()
-        if config.threads == 0 and device.type == "cpu":
-            torch.set_num_threads(
-                free_cores(own_threads=torch.get_num_threads() if epoch > 1 else 0)
-            )
+        _set_threads(config, device, epoch)
         batches = bucketed_batches(lengths, config.batch_size, config.seed, epoch)
-        bar = tqdm(
-            batches,
-            desc=f"epoch {epoch}/{config.epochs}",
-            disable=not progress,
-            unit="batch",
-            leave=False,
-        )
-        losses = []
-        for batch_indices in bar:
-            inputs = collate([train[i] for i in batch_indices], pad_id)
-            inputs = {k: v.to(device) for k, v in inputs.items()}
-            loss = model(**inputs).loss
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-            optimizer.step()
-            scheduler.step()
-            result.steps += 1
-            losses.append(loss.item())
-            bar.set_postfix(loss=f"{losses[-1]:.3f}")
-            if on_step:
-                on_step(
-                    {
-                        "step": result.steps,
-                        "epoch": epoch,
-                        "loss": round(losses[-1], 5),
-                        "lr": scheduler.get_last_lr()[0],
-                        "time_s": round(time.perf_counter() - started, 2),
-                    }
-                )
+        losses = stepper.epoch(train, batches, epoch, progress)
+        result.steps = stepper.steps
         metrics = evaluate_dev(model, tokenizer, meta, dev)
         record = {
             "epoch": epoch,
@@ -182,5 +212,5 @@ def train_loop(
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
-    result.train_s = time.perf_counter() - started
+    result.train_s = time.perf_counter() - stepper.started
     return result
