@@ -169,7 +169,9 @@ def _training_record(data: Path, base: Path, splits: Splits, config: TrainConfig
     }
 
 
-def _report(result: TrainResult, dev_final: dict, thresholds: OosThresholds, wall_s: float) -> dict:
+def _report(
+    result: TrainResult, dev_final: dict, thresholds: OosThresholds, wall_s: float, device: str
+) -> dict:
     """``report.json``: the epochs, the chosen one, and the dev scores with the thresholds."""
     return {
         "epochs": result.epochs,
@@ -181,6 +183,7 @@ def _report(result: TrainResult, dev_final: dict, thresholds: OosThresholds, wal
         "train_loop_s": round(result.train_s, 1),
         "wall_s": round(wall_s, 1),
         "threads": torch.get_num_threads(),
+        "device": device,
     }
 
 
@@ -227,8 +230,8 @@ def train_nlu(
         dev_items = [(e.text, e.words) for e in splits.dev]
         dev_final = score(splits.dev, predictor.predict_words(dev_items))
         meta = save_model(folder, joint, tokenizer, meta, references)
-        report = _report(result, dev_final, thresholds, time.perf_counter() - wall_started)
-        report["device"] = str(device)
+        wall_s = time.perf_counter() - wall_started
+        report = _report(result, dev_final, thresholds, wall_s, str(device))
         training = _training_record(data, base, splits, config)
         (folder / TRAINING_FILE).write_text(json.dumps(training, indent=2) + "\n", "utf-8")
         (folder / REPORT_FILE).write_text(json.dumps(report, indent=2) + "\n", "utf-8")

@@ -148,7 +148,12 @@ class _Stepper:
 
 
 def _stepper(
-    model: nn.Module, pad_id: int, examples: int, config: TrainConfig, device: torch.device
+    model: nn.Module,
+    pad_id: int,
+    examples: int,
+    config: TrainConfig,
+    device: torch.device,
+    on_step: StepFn | None,
 ) -> _Stepper:
     """AdamW with the encoder's and the heads' learning rates, warm-up then linear decay."""
     optimizer = torch.optim.AdamW(_param_groups(model, config))
@@ -156,7 +161,7 @@ def _stepper(
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, _schedule(total_steps, config.warmup_fraction)
     )
-    return _Stepper(model, optimizer, scheduler, config, device, pad_id, None)
+    return _Stepper(model, optimizer, scheduler, config, device, pad_id, on_step)
 
 
 def _set_threads(config: TrainConfig, device: torch.device, epoch: int) -> None:
@@ -178,8 +183,8 @@ def train_loop(
     progress: bool = True,
 ) -> TrainResult:
     """Train ``model`` in place; on return it holds the weights of the best dev epoch."""
-    stepper = _stepper(model, int(tokenizer.pad_token_id or 0), len(train), config, device)
-    stepper.on_step = on_step
+    pad_id = int(tokenizer.pad_token_id or 0)
+    stepper = _stepper(model, pad_id, len(train), config, device, on_step)
     lengths = [len(e.input_ids) for e in train]
     result = TrainResult()
     best_state: dict[str, torch.Tensor] | None = None
@@ -190,7 +195,6 @@ def train_loop(
         _set_threads(config, device, epoch)
         batches = bucketed_batches(lengths, config.batch_size, config.seed, epoch)
         losses = stepper.epoch(train, batches, epoch, progress)
-        result.steps = stepper.steps
         metrics = evaluate_dev(model, tokenizer, meta, dev)
         record = {
             "epoch": epoch,
@@ -212,5 +216,6 @@ def train_loop(
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
+    result.steps = stepper.steps
     result.train_s = time.perf_counter() - stepper.started
     return result
