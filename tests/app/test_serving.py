@@ -216,10 +216,10 @@ def test_generator_choice_says_why_there_is_none() -> None:
     [
         ({"url": "http://gpu:8000/v1", "compose": "documents"}, "documents"),  # a server: as set
         ({"url": "http://gpu:8000/v1", "enabled": False}, "never"),  # no chat model
-        ({"engine": "transformers"}, "never"),  # the base model alone is not trusted to word
+        ({"engine": "transformers"}, "documents"),  # the shop ships its English adapter
+        ({"engine": "transformers", "adapters": {"en": "none"}}, "never"),  # base: not trusted
         ({"engine": "transformers", "adapters": {"en": "/my/adapter"}}, "documents"),  # default
         ({"engine": "transformers", "adapters": {"en": "/a"}, "compose": "always"}, "always"),
-        ({"engine": "transformers", "adapters": {"en": "none"}}, "never"),  # base model asked
     ],
 )
 def test_compose_mode_is_served_with_the_chat_model(generator: dict, compose: str) -> None:
@@ -227,6 +227,35 @@ def test_compose_mode_is_served_with_the_chat_model(generator: dict, compose: st
     all get; an adapter activated in the window counts like a configured one."""
     serving = resolve(config_from_dict({"generator": generator}))
     assert serving.compose == compose, serving.generator_note
+
+
+def test_the_domain_ships_an_adapter_for_the_bundled_chat_model(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The shop's English adapter serves by default; not for Chinese (none shipped), not for a
+    chat model the user chose instead, not when its record is missing (warned)."""
+    import shutil
+
+    from app.domains import bundled_domain_dir
+
+    config = config_from_dict({"generator": {"engine": "transformers"}})
+    serving = resolve(config)
+    shipped = bundled_domain_dir() / "adapters" / "en"
+    assert serving.generator is not None and serving.generator.adapter == str(shipped)
+    assert resolve(config, Asked(language="zh")).compose == "never"
+    own = config_from_dict(
+        {"generator": {"engine": "transformers"}, "models": {"paths": {"generator": str(tmp_path)}}}
+    )
+    assert resolve(own).compose == "never"
+    domain = tmp_path / "shop"
+    shutil.copytree(bundled_domain_dir(), domain)
+    (domain / "adapters" / "en" / "wenda-adapter.json").unlink()
+    damaged = config_from_dict(
+        {"general": {"domain": str(domain)}, "generator": {"engine": "transformers"}}
+    )
+    with caplog.at_level(logging.WARNING):
+        assert resolve(damaged).compose == "never"
+    assert "wenda-adapter.json" in caplog.text
 
 
 def test_an_activated_adapter_lets_the_chat_model_compose() -> None:

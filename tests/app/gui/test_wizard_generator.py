@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QWizard
 
 from app import models_active
 from app.config import Config
+from app.domains import bundled_domain_dir
 from app.finetune.current import current_model
 from app.gui.wizard.wizard import FineTuneWizard
 from app.serving import resolve
@@ -82,7 +83,8 @@ def test_generator_is_offered_for_chat_data(qtbot, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_whole_generator_run_activate_and_roll_back(qtbot, tmp_path: Path) -> None:
-    assert served_adapter() == ""
+    shipped = bundled_domain_dir() / "adapters" / "en"  # the shop's own, served until then
+    assert served_adapter() == str(shipped)
     wizard = _to_options(qtbot, chat_data(tmp_path))
     options = wizard.options_page
     assert options.train_generator.isChecked()
@@ -112,8 +114,8 @@ def test_whole_generator_run_activate_and_roll_back(qtbot, tmp_path: Path) -> No
         assert current_model("generator", "en", Config()) == plan.out
         wizard.close()
         models_active.rollback("generator-en")
-        assert served_adapter() == ""  # the base model again
-        assert current_model("generator", "en", Config()) is None
+        assert served_adapter() == str(shipped)  # the domain's own adapter again
+        assert current_model("generator", "en", Config()) == shipped
     finally:  # the served conversion of this run's adapter lives in the shared model cache
         for path in served_root().glob(f"*+{plan.out.name}-*"):  # with its lock file
             shutil.rmtree(path) if path.is_dir() else path.unlink()
