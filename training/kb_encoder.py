@@ -48,9 +48,18 @@ class KbTuneConfig:
     max_tokens: int = 64  # FAQ phrasings are short; answers are cut here (their start is enough)
     with_answers: bool = True  # pair each phrasing with its entry's answer too
     seed: int = 13
+    # Top transformer layers tuned (0: all). The layers below run once per text, cached
+    # (training/frozen_bottom.py), and only the tuned layers are saved.
+    train_layers: int = 0
 
     def __post_init__(self) -> None:
-        if self.epochs < 1 or self.batch_size < 2 or self.learning_rate <= 0 or self.scale <= 0:
+        if (
+            self.epochs < 1
+            or self.batch_size < 2
+            or self.learning_rate <= 0
+            or self.scale <= 0
+            or self.train_layers < 0
+        ):
             raise ValueError(f"invalid KbTuneConfig: {self}")
 
 
@@ -94,16 +103,60 @@ def entry_distinct_batches(
     return [b for b in batches if len(b) >= 2]
 
 
-def _embed(model: Any, tokenizer: Any, texts: list[str], max_tokens: int) -> Any:
+def _pool(hidden: Any, attention_mask: Any) -> Any:
+    """Mean over real tokens, L2-normalised: how ``dialogue.kb.encoder`` embeds."""
     import torch
 
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+    return torch.nn.functional.normalize(pooled, dim=-1)
+
+
+def _embed(model: Any, tokenizer: Any, texts: list[str], max_tokens: int) -> Any:
     inputs = tokenizer(
         texts, padding=True, truncation=True, max_length=max_tokens, return_tensors="pt"
     )
-    hidden = model(**inputs)[0]
-    mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-    return torch.nn.functional.normalize(pooled, dim=-1)
+    return _pool(model(**inputs)[0], inputs["attention_mask"])
+
+
+class TextEmbedder:
+    """Embeds training texts with gradients: through the whole model, or, with its bottom
+    frozen, through the top layers on the frozen layers' output cached once per text."""
+
+    def __init__(
+        self, model: Any, tokenizer: Any, texts: Sequence[str], max_tokens: int, n_frozen: int
+    ) -> None:
+        self.model, self.tokenizer, self.max_tokens, self.n_frozen = (
+            model,
+            tokenizer,
+            max_tokens,
+            n_frozen,
+        )
+        self.index: dict[str, int] = {}
+        self.features: list[Any] = []
+        if n_frozen:
+            from training.frozen_bottom import bottom_features
+
+            unique = list(dict.fromkeys(texts))
+            self.index = {t: i for i, t in enumerate(unique)}
+            ids = tokenizer(unique, truncation=True, max_length=max_tokens)["input_ids"]
+            self.features = bottom_features(model, ids, n_frozen)
+
+    def __call__(self, texts: list[str]) -> Any:
+        from training.frozen_bottom import run_top
+
+        if not self.n_frozen:
+            return _embed(self.model, self.tokenizer, texts, self.max_tokens)
+        cached = [self.features[self.index[t]] for t in texts]
+        hidden, mask = run_top(self.model, cached, self.n_frozen)
+        return _pool(hidden, mask)
+
+
+def _all_texts(faq: Sequence[FaqEntry], prefix: dict[str, str]) -> list[str]:
+    """Every text a training pair can hold, with its prefix (questions both ways, answers)."""
+    texts = [prefix["query"] + q for entry in faq for q in entry.questions]
+    texts += [prefix["passage"] + q for entry in faq for q in entry.questions]
+    return texts + [prefix["passage"] + entry.answer for entry in faq]
 
 
 def ranking_loss(anchors: Any, positives: Any, scale: float) -> Any:
@@ -129,14 +182,19 @@ def fit(
     """Tune ``model`` in place (word embeddings frozen); returns the per-epoch history."""
     import torch
 
+    from training.frozen_bottom import freeze_bottom, frozen_count
+
     rng = random.Random(config.seed)
     torch.manual_seed(config.seed)
+    started = time.perf_counter()
+    n_frozen = frozen_count(model, config.train_layers)
     for name, parameter in model.named_parameters():
         parameter.requires_grad = not name.startswith("embeddings.")
+    freeze_bottom(model, n_frozen)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate)
     prefix = {"query": encoder.query_prefix, "passage": encoder.passage_prefix}
-    started = time.perf_counter()
+    embed = TextEmbedder(model, tokenizer, _all_texts(faq, prefix), config.max_tokens, n_frozen)
     history = []
     model.train()
     for epoch in range(1, config.epochs + 1):
@@ -146,11 +204,7 @@ def fit(
         ):
             anchors = [prefix["query"] + anchor for _, anchor, _ in batch]
             positives = [prefix[kind] + positive for kind, _, positive in batch]
-            loss = ranking_loss(
-                _embed(model, tokenizer, anchors, config.max_tokens),
-                _embed(model, tokenizer, positives, config.max_tokens),
-                config.scale,
-            )
+            loss = ranking_loss(embed(anchors), embed(positives), config.scale)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

@@ -58,13 +58,15 @@ def _own_entry_top1(vectors: np.ndarray) -> float:
     return float((owner[sims.argmax(1)] == owner).mean())
 
 
-def test_overfit_then_save_and_reload(tiny: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("train_layers", [0, 1], ids=["all-layers", "top-layer-cached"])
+def test_overfit_then_save_and_reload(tiny: Path, tmp_path: Path, train_layers: int) -> None:
+    from safetensors.torch import load_file
     from transformers import AutoModel, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(tiny)
     model = AutoModel.from_pretrained(tiny)
     encoder = EncoderConfig(tiny)
-    config = KbTuneConfig(epochs=40, learning_rate=3e-3, scale=10.0)
+    config = KbTuneConfig(epochs=40, learning_rate=3e-3, scale=10.0, train_layers=train_layers)
     history = fit(model, tokenizer, FAQ, encoder, config)
     assert history[-1]["loss"] < 0.5 * history[0]["loss"]
     questions = [q for e in FAQ for q in e.questions]
@@ -72,6 +74,9 @@ def test_overfit_then_save_and_reload(tiny: Path, tmp_path: Path) -> None:
         tuned = _embed(model, tokenizer, questions, 64).numpy()
     assert _own_entry_top1(tuned) == 1.0
     save_tuned(model, tmp_path / "tuned", {"history": history})
+    saved = load_file(str(tmp_path / "tuned" / "encoder.safetensors"))
+    assert any(k.startswith("encoder.layer.1.") for k in saved)
+    assert any(k.startswith("encoder.layer.0.") for k in saved) == (train_layers == 0)
     loaded = make_encoder(EncoderConfig(tiny, tuned_dir=tmp_path / "tuned"))
     np.testing.assert_allclose(loaded.embed(questions), tuned, atol=1e-5)
     base = make_encoder(encoder)

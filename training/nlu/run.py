@@ -30,6 +30,7 @@ from dialogue.nlu.outofscope import OosThresholds
 from dialogue.nlu.predictor import NluPredictor
 from dialogue.nlu.schema import OUT_OF_SCOPE, Example
 from dialogue.nlu.validate import intent_slot_types, summarize, tag_inventory
+from training.frozen_bottom import freeze_bottom, frozen_count
 from training.nlu.calibrate import thresholds_for_recall, thresholds_with_oos
 from training.nlu.config import TrainConfig
 from training.nlu.data import Splits, data_hash, load_splits
@@ -113,6 +114,8 @@ def build_model(
         return tokenizer, get_peft_model(model, lora)
     if config.freeze_word_embeddings:
         encoder.get_input_embeddings().weight.requires_grad_(False)
+    if config.train_layers:
+        freeze_bottom(encoder, frozen_count(encoder, config.train_layers))
     return tokenizer, model
 
 

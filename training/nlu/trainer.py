@@ -25,6 +25,7 @@ from dialogue.nlu.checkpoint import LoadedModel, ModelMeta
 from dialogue.nlu.encoding import Encoded, collate
 from dialogue.nlu.predictor import NluPredictor
 from dialogue.nlu.schema import Example
+from training.frozen_bottom import bottom_features, frozen_count, run_top
 from training.nlu.batches import bucketed_batches
 from training.nlu.config import TrainConfig
 from training.nlu.evaluate import score
@@ -98,6 +99,37 @@ def evaluate_dev(
     return score(dev, predictions)
 
 
+class BatchLoss:
+    """The loss of a batch of training examples (by index), through the whole model, or, with
+    the bottom of the encoder frozen, through its top layers on features cached once."""
+
+    def __init__(
+        self, model: nn.Module, train: Sequence[Encoded], pad_id: int, n_frozen: int
+    ) -> None:
+        self.model, self.train, self.pad_id, self.n_frozen = model, train, pad_id, n_frozen
+        self.features: list[torch.Tensor] | None = None
+        if n_frozen:
+            encoder: Any = model.encoder
+            started = time.perf_counter()
+            self.features = bottom_features(encoder, [e.input_ids for e in train], n_frozen)
+            log.info(
+                "cached the %d frozen layers' output for %d utterances in %.1f s",
+                n_frozen,
+                len(train),
+                time.perf_counter() - started,
+            )
+
+    def __call__(self, indices: Sequence[int], device: torch.device) -> torch.Tensor:
+        inputs = collate([self.train[i] for i in indices], self.pad_id)
+        inputs = {k: v.to(device) for k, v in inputs.items()}
+        if self.features is None:
+            return self.model(**inputs).loss
+        model: Any = self.model
+        hidden, mask = run_top(model.encoder, [self.features[i] for i in indices], self.n_frozen)
+        del inputs["input_ids"], inputs["attention_mask"]
+        return model.heads(hidden, mask, **inputs).loss
+
+
 def train_loop(
     model: nn.Module,
     tokenizer: Any,
@@ -119,6 +151,9 @@ def train_loop(
     )
     lengths = [len(e.input_ids) for e in train]
     pad_id = int(tokenizer.pad_token_id or 0)
+    encoder: Any = getattr(model, "encoder", None)
+    n_frozen = frozen_count(encoder, config.train_layers) if config.train_layers else 0
+    batch_loss = BatchLoss(model, train, pad_id, n_frozen)
     result = TrainResult()
     best_state: dict[str, torch.Tensor] | None = None
     best = -math.inf
@@ -140,9 +175,7 @@ def train_loop(
         )
         losses = []
         for batch_indices in bar:
-            inputs = collate([train[i] for i in batch_indices], pad_id)
-            inputs = {k: v.to(device) for k, v in inputs.items()}
-            loss = model(**inputs).loss
+            loss = batch_loss(batch_indices, device)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)

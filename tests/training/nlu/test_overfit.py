@@ -99,6 +99,25 @@ def test_overfit_and_reload(
     assert report["best_dev"]["intent_accuracy"] == 1.0 and report["best_dev"]["slot_f1"] == 1.0
 
 
+def test_overfit_top_layer_on_cached_features(tmp_path: Path, tiny_base: Path) -> None:
+    """Only the top layer and the heads train (the bottom runs once, cached): it still learns,
+    the frozen weights are saved unchanged, and the folder reloads to the same outputs."""
+    from transformers import AutoModel
+
+    config = TrainConfig(**{**OVERFIT.__dict__, "train_layers": 1, "epochs": 40})
+    trained = _train(tmp_path, tiny_base, config)
+    _assert_learnt(trained.predictor)
+    base = AutoModel.from_pretrained(tiny_base).state_dict()
+    tuned = trained.predictor.model.encoder.state_dict()
+    assert torch.equal(
+        tuned["encoder.layer.0.output.dense.weight"], base["encoder.layer.0.output.dense.weight"]
+    )
+    assert not torch.equal(
+        tuned["encoder.layer.1.output.dense.weight"], base["encoder.layer.1.output.dense.weight"]
+    )
+    _assert_same_outputs(trained.predictor, NluPredictor.load(tmp_path / "model"))
+
+
 def test_same_seed_same_run(tmp_path: Path, tiny_base: Path) -> None:
     config = TrainConfig(**{**OVERFIT.__dict__, "epochs": 3})
     first = _train(tmp_path / "a", tiny_base, config)
