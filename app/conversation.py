@@ -161,6 +161,7 @@ def build_generator(config: Config, language: str) -> Generator | None:
 
 def build_dialogue(config: Config, options: ChatOptions) -> DialogueManager:
     """Load everything a conversation needs (seconds: models are loaded here)."""
+    from app.store.handover import serve_domain
     from dialogue.actions.orders_db import open_orders_db
 
     domain = load_domain(domain_dir(config, options.domain))
@@ -170,10 +171,15 @@ def build_dialogue(config: Config, options: ChatOptions) -> DialogueManager:
             f"domain {domain.name} has no language {language!r}; "
             f"it has {', '.join(domain.languages)}"
         )
-    nlu = load_nlu(
-        Path(options.nlu_model) if options.nlu_model else nlu_model_dir(domain.name, language)
+    nlu, retriever = serve_domain(  # the tuned models, or models that need no training while
+        domain,  # they train (app/store/handover.py); a chosen NLU model wins
+        language,
+        config,
+        load_nlu,
+        build_retriever,
+        encoder_dir(config, language),
+        nlu_folder=Path(options.nlu_model) if options.nlu_model else None,
     )
-    retriever = build_retriever(domain, language, config)
     orders = open_orders_db(domain.orders_sql, orders_file(domain)) if domain.orders_sql else None
     generator = build_generator(config, language) if options.generator else None
     memory = Memory(memory_file(), history=config.privacy.history)

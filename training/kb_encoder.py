@@ -178,30 +178,29 @@ def fit(
     encoder: EncoderConfig,
     config: KbTuneConfig,
     progress: Callable[[dict[str, Any]], None] | None = None,
+    step_progress: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Tune ``model`` in place (word embeddings frozen); returns the per-epoch history."""
+    """Tune ``model`` in place (word embeddings and ``train_layers``' frozen bottom fixed);
+    returns the per-epoch history. ``step_progress`` gets (steps done, steps in all)."""
     import torch
-
-    from training.frozen_bottom import freeze_bottom, frozen_count
 
     rng = random.Random(config.seed)
     torch.manual_seed(config.seed)
     started = time.perf_counter()
-    n_frozen = frozen_count(model, config.train_layers)
-    for name, parameter in model.named_parameters():
-        parameter.requires_grad = not name.startswith("embeddings.")
-    freeze_bottom(model, n_frozen)
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate)
     prefix = {"query": encoder.query_prefix, "passage": encoder.passage_prefix}
-    embed = TextEmbedder(model, tokenizer, _all_texts(faq, prefix), config.max_tokens, n_frozen)
+    optimizer, embed = _prepare(model, tokenizer, faq, prefix, config)
+    epochs = [
+        entry_distinct_batches(
+            training_pairs(faq, rng, config.with_answers), config.batch_size, rng
+        )
+        for _ in range(config.epochs)
+    ]  # drawn up front (the same draws as epoch by epoch): the number of steps is known
+    total, done = sum(len(batches) for batches in epochs), 0
     history = []
     model.train()
-    for epoch in range(1, config.epochs + 1):
+    for epoch, batches in enumerate(epochs, start=1):
         losses = []
-        for batch in entry_distinct_batches(
-            training_pairs(faq, rng, config.with_answers), config.batch_size, rng
-        ):
+        for batch in batches:
             anchors = [prefix["query"] + anchor for _, anchor, _ in batch]
             positives = [prefix[kind] + positive for kind, _, positive in batch]
             loss = ranking_loss(embed(anchors), embed(positives), config.scale)
@@ -209,6 +208,9 @@ def fit(
             loss.backward()
             optimizer.step()
             losses.append(float(loss.detach()))
+            done += 1
+            if step_progress is not None:
+                step_progress(done, total)
         record = {
             "epoch": epoch,
             "loss": sum(losses) / len(losses) if losses else 0.0,
@@ -220,6 +222,28 @@ def fit(
             progress(record)
     model.eval()
     return history
+
+
+def _prepare(
+    model: Any,
+    tokenizer: Any,
+    faq: Sequence[FaqEntry],
+    prefix: dict[str, str],
+    config: KbTuneConfig,
+) -> tuple[Any, TextEmbedder]:
+    """Freeze what stays fixed, cache its output, and make the optimizer of the rest."""
+    import torch
+
+    from training.frozen_bottom import freeze_bottom, frozen_count
+
+    n_frozen = frozen_count(model, config.train_layers)
+    for name, parameter in model.named_parameters():
+        parameter.requires_grad = not name.startswith("embeddings.")
+    freeze_bottom(model, n_frozen)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate)
+    embed = TextEmbedder(model, tokenizer, _all_texts(faq, prefix), config.max_tokens, n_frozen)
+    return optimizer, embed
 
 
 def save_tuned(model: Any, out_dir: Path, info: dict[str, Any]) -> Path:
@@ -244,6 +268,7 @@ def tune_encoder(
     config: KbTuneConfig | None = None,
     extra: dict[str, Any] | None = None,
     progress: Callable[[dict[str, Any]], None] | None = None,
+    step_progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Tune ``encoder`` on ``faq`` and write ``out_dir`` (atomically); returns it."""
     from transformers import AutoModel, AutoTokenizer
@@ -251,7 +276,7 @@ def tune_encoder(
     config = config or KbTuneConfig()
     tokenizer = AutoTokenizer.from_pretrained(encoder.model_dir, local_files_only=True)
     model = AutoModel.from_pretrained(encoder.model_dir, local_files_only=True)
-    history = fit(model, tokenizer, faq, encoder, config, progress)
+    history = fit(model, tokenizer, faq, encoder, config, progress, step_progress)
     info = {
         "config": asdict(config),
         "base_encoder": str(encoder.model_dir),
@@ -271,6 +296,7 @@ def train_kb_encoder(
     out_dir: Path,
     config: KbTuneConfig | None = None,
     progress: Callable[[dict[str, Any]], None] | None = None,
+    step_progress: Callable[[int, int], None] | None = None,
 ) -> Path:
     """Validate the domain and tune its ``language`` retrieval encoder into ``out_dir``."""
     domain = load_domain(Path(domain_dir))
@@ -278,7 +304,17 @@ def train_kb_encoder(
     faq_file = domain.root / language / "faq.jsonl"
     extra = {"domain": domain.name, "language": language, "faq_sha256": faq_sha256(faq_file)}
     log.info("tuning the %s retrieval encoder of domain %s", language, domain.name)
-    return tune_encoder(pack.faq, encoder, out_dir, config, extra, progress)
+    return tune_encoder(pack.faq, encoder, out_dir, config, extra, progress, step_progress)
+
+
+# Per language, what a domain's tuning changes from KbTuneConfig's defaults (measured on
+# eval/kb_dev.jsonl: BENCHMARKS.md, "Dialogue", training the domain).
+DOMAIN_KB_SETTINGS: dict[str, dict[str, Any]] = {"en": {}, "zh": {}}
+
+
+def domain_kb_config(language: str, **overrides: Any) -> KbTuneConfig:
+    """The tuning settings of a domain's ``language`` retrieval encoder (``overrides`` win)."""
+    return KbTuneConfig(**{**DOMAIN_KB_SETTINGS.get(language, {}), **overrides})
 
 
 def tuned_for(model_dir: Path) -> dict[str, Any]:

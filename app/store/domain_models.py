@@ -1,29 +1,50 @@
-"""Models Wenda trains itself from bundled data, per language of the domain: the NLU model
-(from ``nlu.jsonl``) and the retrieval encoder tuned on the FAQ (from ``faq.jsonl``).
+"""Models Wenda trains itself from a domain's data, per language: one row of :data:`KINDS` per
+kind (today the NLU model, from ``nlu.jsonl``, and the retrieval encoder tuned on the FAQ, from
+``faq.jsonl``; a new kind is a new row).
 
-They are not in the weight manifest (no package ships them) but ``wenda models prepare``
-builds them like any other model, into ``<cache>/models/<domain>-nlu-<lang>`` and
-``<cache>/models/<domain>-kb-<lang>``. A model is ready when its ``training.json`` records the
-sha256 of the data it was trained on and that still matches the domain's file; editing the
-data makes it stale, and the next prepare retrains it. The trainers write folders atomically.
+They are not in the weight manifest (no package ships them) but ``wenda models prepare`` builds
+them like any other model, into ``<cache>/models/<domain>-<kind>-<lang>``; a first start trains
+them in the background (``app/store/domain_training.py``) while models that need no training
+answer (``app/store/handover.py``).
+
+A model's state, torch-free so the window can ask too (:func:`domain_model_state`):
+- ``ready``: its ``training.json`` records the sha256 of the data it was trained on, and that
+  still matches the domain's file;
+- ``training``: a training job for its domain and language is running now;
+- ``stale``: trained, but on other data (the user edited the domain): retrained next;
+- ``missing``: never trained (or its folder is damaged).
+The trainers write folders atomically, so a half-written model is never ``ready``.
+
+What a resolver ("which model serves language L now") calls: :func:`domain_model_state` for a
+kind, :func:`language_training` for the whole language (state, percent, time left), and
+``app.store.handover`` for the object that serves meanwhile and switches when training lands.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 from app import paths
 from app.config import Config
 from app.store.errors import ModelStoreError
-from app.store.status import ModelStatus, State
+from app.store.status import ModelStatus
 from dialogue.kb.encoder import EncoderConfig
 
 log = logging.getLogger(__name__)
 
 ENCODER_ROLES = {"en": "nlu-encoder", "zh": "nlu-encoder-zh"}
 E5_PREFIXES = ("query: ", "passage: ")  # multilingual-e5 (the Chinese encoder) needs these
+
+DomainState = Literal["ready", "training", "stale", "missing"]
+Progress = Callable[[int, int], None]
+"""(units done, units total) of one model's training."""
 
 
 def retrieval_encoder_config(
@@ -34,12 +55,51 @@ def retrieval_encoder_config(
     return EncoderConfig(Path(encoder_dir), *prefixes, tuned_dir=tuned_dir)
 
 
-KINDS = {"nlu": ("nlu.jsonl", "nlu_sha256"), "kb": ("faq.jsonl", "faq_sha256")}
+def _train_nlu(model: DomainModel, encoder_dir: Path, out: Path, progress: Progress) -> Path:
+    from training.domain_nlu import train_domain_nlu
+
+    return train_domain_nlu(
+        model.domain_dir, model.language, encoder_dir, out, step_progress=progress
+    )
+
+
+def _train_kb(model: DomainModel, encoder_dir: Path, out: Path, progress: Progress) -> Path:
+    from training.kb_encoder import domain_kb_config, train_kb_encoder
+
+    encoder = retrieval_encoder_config(model.language, encoder_dir)
+    config = domain_kb_config(model.language)
+    return train_kb_encoder(
+        model.domain_dir, model.language, encoder, out, config, step_progress=progress
+    )
+
+
+@dataclass(frozen=True)
+class DomainKind:
+    """One kind of model trained from a domain's data: what it learns from, how it is trained,
+    and what serves until it is ready."""
+
+    name: str
+    data_file: str  # in <domain>/<lang>/
+    record_key: str  # the key of the data's sha256 in the model's training record
+    train: Callable[[DomainModel, Path, Path, Progress], Path]  # (model, encoder, out, progress)
+    share: float  # of a language's whole training time (measured), for one overall percent
+    meanwhile: str  # what serves until it is ready, in words
+
+
+KINDS: dict[str, DomainKind] = {
+    k.name: k
+    for k in (
+        DomainKind(
+            "nlu", "nlu.jsonl", "nlu_sha256", _train_nlu, 0.6, "the nearest labelled example"
+        ),
+        DomainKind("kb", "faq.jsonl", "faq_sha256", _train_kb, 0.4, "the untuned encoder"),
+    )
+}
 
 
 @dataclass(frozen=True)
 class DomainModel:
-    """The NLU model (``kind`` "nlu") or tuned retrieval encoder ("kb") of one language."""
+    """One domain model: the ``kind`` (a key of :data:`KINDS`) of one language of a domain."""
 
     domain: str
     language: str
@@ -56,86 +116,210 @@ class DomainModel:
 
     @property
     def examples(self) -> Path:
-        return self.domain_dir / self.language / KINDS[self.kind][0]
+        return self.domain_dir / self.language / KINDS[self.kind].data_file
 
     def folder(self, root: Path | None = None) -> Path:
         return (root or paths.models_dir()) / self.name
 
 
-def domain_models(config: Config) -> list[DomainModel]:
-    """Per language of the configured domain (the bundled shop by default): NLU, then KB."""
+def read_domain_meta(folder: Path) -> tuple[str, list[str]]:
+    """The domain's name and languages from its ``domain.toml`` (torch-free, no validation)."""
     import tomllib
 
-    from app.conversation import domain_dir
-
-    folder = domain_dir(config)
     try:
         meta = tomllib.loads((folder / "domain.toml").read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as e:
         log.warning("no domain models: cannot read %s: %s", folder / "domain.toml", e)
-        return []
-    name = str(meta.get("name", folder.name))
-    return [
-        DomainModel(name, lang, folder, kind)
-        for kind in KINDS
-        for lang in meta.get("languages", [])
-        if lang in ENCODER_ROLES
-    ]
+        return folder.name, []
+    languages = [str(lang) for lang in meta.get("languages", []) if lang in ENCODER_ROLES]
+    return str(meta.get("name", folder.name)), languages
+
+
+def language_models(domain_dir: Path, language: str) -> list[DomainModel]:
+    """Every kind's model of one language of the domain in ``domain_dir``."""
+    name, _ = read_domain_meta(domain_dir)
+    return [DomainModel(name, language, Path(domain_dir), kind) for kind in KINDS]
+
+
+def domain_models(config: Config) -> list[DomainModel]:
+    """Per language of the configured domain (the bundled shop by default): NLU, then KB."""
+    from app.conversation import domain_dir
+
+    folder = domain_dir(config)
+    name, languages = read_domain_meta(folder)
+    return [DomainModel(name, lang, folder, kind) for kind in KINDS for lang in languages]
+
+
+def data_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def training_record(folder: Path) -> dict[str, Any]:
+    """What a model folder was trained on (its training.json's ``extra``), or {}."""
+    try:
+        training = json.loads((Path(folder) / "training.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(training, dict):
+        return {}
+    extra = training.get("extra", training.get("config", {}).get("extra", {}))
+    return extra if isinstance(extra, dict) else {}
+
+
+def job_name(domain: str, language: str) -> str:
+    return f"{domain}-{language}"
+
+
+def job_files(domain: str, language: str, root: Path | None = None) -> tuple[Path, Path]:
+    """The lock a training job holds while it runs, and the progress file it writes."""
+    base = (root or paths.models_dir()) / f".train-{job_name(domain, language)}"
+    return base.with_suffix(".lock"), base.with_suffix(".json")
+
+
+def job_running(domain: str, language: str, root: Path | None = None) -> bool:
+    """Whether a training job holds the lock of this domain and language now."""
+    lock, _ = job_files(domain, language, root)
+    if not lock.is_file():
+        return False
+    with open(lock, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
+
+
+@dataclass(frozen=True)
+class ModelState:
+    """Where one domain model stands (see the module docstring)."""
+
+    state: DomainState
+    path: Path
+    detail: str = ""
+
+
+def domain_model_state(model: DomainModel, root: Path | None = None) -> ModelState:
+    """The model's state; reads files only (no torch), so any process may ask often."""
+    folder = model.folder(root)
+    trained = folder.is_dir() and model.examples.is_file()
+    recorded = training_record(folder).get(KINDS[model.kind].record_key) if trained else None
+    if recorded is not None and recorded == data_sha256(model.examples):
+        return ModelState("ready", folder)
+    if job_running(model.domain, model.language, root):
+        return ModelState("training", folder, f"training now ({model.name})")
+    fix = f"wenda models prepare {model.role}"
+    if recorded is not None:
+        return ModelState("stale", folder, f"examples changed since training: {fix}")
+    return ModelState("missing", folder, f"not trained: {fix}")
+
+
+@dataclass(frozen=True)
+class LanguageTraining:
+    """The domain models of one language together: ready when every kind is."""
+
+    domain: str
+    language: str
+    states: dict[str, ModelState] = field(default_factory=dict)
+    percent: int = 0  # of the running job, 0 when none runs
+    seconds_left: float | None = None
+    error: str = ""  # the last job's failure, if it failed
+
+    @property
+    def ready(self) -> bool:
+        return all(s.state == "ready" for s in self.states.values())
+
+    @property
+    def training(self) -> bool:
+        return any(s.state == "training" for s in self.states.values())
+
+    def describe(self) -> str:
+        """One line for people: the doctor, the window, the chat's first line."""
+        if self.ready:
+            return f"tuned {self.language} models are ready"
+        if self.training:
+            left = f", about {self.seconds_left:.0f} s left" if self.seconds_left else ""
+            return f"tuned {self.language} models are still training: {self.percent}%{left}"
+        if self.error:
+            return f"training the tuned {self.language} models failed: {self.error}"
+        return f"tuned {self.language} models are not trained yet"
+
+
+def read_progress(domain: str, language: str, root: Path | None = None) -> dict[str, Any]:
+    """The job's last progress record (percent, seconds_left, error), or {}."""
+    _, progress = job_files(domain, language, root)
+    try:
+        record = json.loads(progress.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def language_training(
+    domain_dir: Path, language: str, root: Path | None = None
+) -> LanguageTraining:
+    """Where the domain models of ``language`` stand, with the running job's progress."""
+    models = language_models(domain_dir, language)
+    if not models:
+        return LanguageTraining("", language)
+    states = {m.kind: domain_model_state(m, root) for m in models}
+    record = read_progress(models[0].domain, language, root)
+    training = any(s.state == "training" for s in states.values())
+    return LanguageTraining(
+        models[0].domain,
+        language,
+        states,
+        int(record.get("percent", 0)) if training else 0,
+        record.get("seconds_left") if training else None,
+        "" if training else str(record.get("error", "")),
+    )
 
 
 def domain_model_status(model: DomainModel, root: Path | None = None) -> ModelStatus:
-    """Ready when trained on exactly the current examples; else missing (never half-written)."""
-    from training.domain_nlu import data_sha256, trained_for
-    from training.kb_encoder import tuned_for
-
-    folder = model.folder(root)
-
-    def status(state: State, detail: str = "") -> ModelStatus:
-        size = (
-            sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-            if folder.is_dir()
-            else 0
-        )
-        return ModelStatus(
-            model.role,
-            model.name,
-            state,
-            str(folder),
-            size,
-            "trained locally from the domain's data",
-            detail,
-            "domain",
-        )
-
-    if not folder.is_dir():
-        return status("missing", f"not trained: wenda models prepare {model.role}")
-    record = trained_for(folder) if model.kind == "nlu" else tuned_for(folder)
-    recorded = record.get(KINDS[model.kind][1])
-    if recorded is None:
-        return status("corrupt", f"no training record: wenda models prepare --force {model.role}")
-    if not model.examples.is_file() or recorded != data_sha256(model.examples):
-        return status(
-            "missing", f"examples changed since training: wenda models prepare {model.role}"
-        )
-    return status("ready")
+    """One row of ``wenda models list`` (states other than ready show as missing, with why)."""
+    state = domain_model_state(model, root)
+    folder = state.path
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
+    return ModelStatus(
+        model.role,
+        model.name,
+        "ready" if state.state == "ready" else "missing",
+        str(folder),
+        size,
+        "trained locally from the domain's data",
+        state.detail,
+        "domain",
+    )
 
 
 def prepare_domain_model(
-    model: DomainModel, encoder_dir: Path, root: Path | None = None, force: bool = False
+    model: DomainModel,
+    encoder_dir: Path,
+    root: Path | None = None,
+    force: bool = False,
+    on_update: Callable[[float, float | None], None] | None = None,
 ) -> Path:
-    """Train the model unless it is ready (minutes on two CPU cores)."""
-    from training.domain_nlu import train_domain_nlu
-    from training.kb_encoder import train_kb_encoder
+    """Train the model unless it is ready, as a job of its own (a background job training it
+    already is waited for, not repeated); ``on_update`` gets (fraction, seconds left)."""
+    from app.store.domain_training import run_job
 
-    folder = model.folder(root)
-    if not force and domain_model_status(model, root).state == "ready":
-        return folder
-    log.info("training %s on %s", model.name, encoder_dir)
+    run_job(
+        model.domain_dir,
+        model.language,
+        encoder_dir,
+        root,
+        kinds=[model.kind],
+        force=force,
+        wait=True,
+        on_update=on_update,
+    )
+    return model.folder(root)
+
+
+def train_kind(model: DomainModel, encoder_dir: Path, out: Path, progress: Progress) -> Path:
+    """Run the kind's trainer; its failures become one plain ModelStoreError."""
     try:
-        if model.kind == "kb":
-            encoder = retrieval_encoder_config(model.language, encoder_dir)
-            return train_kb_encoder(model.domain_dir, model.language, encoder, folder)
-        return train_domain_nlu(model.domain_dir, model.language, encoder_dir, folder)
+        return KINDS[model.kind].train(model, Path(encoder_dir), out, progress)
     except Exception as e:  # the trainer's own errors name the file and line
         if isinstance(e, ModelStoreError):
             raise

@@ -59,6 +59,7 @@ class RunHooks:
     on_data: Callable[[Splits], None] | None = None
     on_epoch: EpochFn | None = None
     on_folder: Callable[[Path], None] | None = None  # the temporary folder, while training
+    on_step: Callable[[int, int], None] | None = None  # (optimizer steps done, at most in all)
     progress: bool = True
 
 
@@ -202,6 +203,20 @@ class _LossLog:
             f.close()
 
 
+def _steps_to(
+    loss_log: Callable[[dict[str, Any]], None], on_step: Callable[[int, int], None] | None
+) -> Callable[[dict[str, Any]], None]:
+    """The loop's per-step record to the loss log and, as (done, total), to ``on_step``."""
+    if on_step is None:
+        return loss_log
+
+    def both(record: dict[str, Any]) -> None:
+        loss_log(record)
+        on_step(int(record["step"]), int(record["total_steps"]))
+
+    return both
+
+
 def _check_trainable(splits: Splits) -> None:
     if not any(e.intent != OUT_OF_SCOPE for e in splits.train):
         issue = Issue("train", 0, "every example is out of scope (oos); add in-scope intents")
@@ -251,7 +266,7 @@ def train_nlu(
                 splits.dev,
                 config,
                 device,
-                on_step=loss_log,
+                on_step=_steps_to(loss_log, hooks.on_step),
                 on_epoch=hooks.on_epoch,
                 progress=hooks.progress,
             )

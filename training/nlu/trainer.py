@@ -192,6 +192,7 @@ def train_loop(
                         "loss": round(losses[-1], 5),
                         "lr": scheduler.get_last_lr()[0],
                         "time_s": round(time.perf_counter() - started, 2),
+                        "total_steps": total_steps,
                     }
                 )
         metrics = evaluate_dev(model, tokenizer, meta, dev)

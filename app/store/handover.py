@@ -1,0 +1,213 @@
+"""Serve a language before its domain models are trained, and switch when they are, without a
+restart.
+
+:func:`serve_domain` gives the dialogue its NLU and retriever. When the tuned models of the
+language are ready they are loaded as always; when they are not (the first run, or the user
+edited the domain), a background job trains them (``app.store.domain_training``) and, meanwhile:
+- the NLU is :class:`dialogue.nlu.nearest.NearestExampleNlu` over the base encoder (intents by
+  the nearest labelled examples, out-of-scope by ``oos`` examples and a similarity floor,
+  slots by the domain's patterns and lexicon);
+- retrieval runs on the base encoder (the same encoder object, loaded once).
+Each is wrapped in a :class:`Handover`, which checks now and then (file reads only) whether
+its tuned model has landed, loads it on a thread of its own (turns go on meanwhile), warms it
+up and swaps it in between two turns; the fallback is then let go.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app import paths
+from app.store.domain_models import (
+    DomainModel,
+    domain_model_state,
+    language_training,
+    retrieval_encoder_config,
+)
+
+if TYPE_CHECKING:
+    from app.config import Config
+    from dialogue.domain import Domain
+    from dialogue.nlu import Example
+    from dialogue.nlu.nearest import NearestExampleNlu
+
+log = logging.getLogger(__name__)
+
+POLL_S = 2.0  # how often a handover looks for its tuned model (a stat and a small JSON read)
+
+
+class Handover:
+    """Serves ``fallback`` until ``ready()`` is true, then what ``load()`` returns.
+
+    Stands in for an NLU (``predict``) or a retriever (``search``); other attributes are those
+    of the engine serving now. ``serving`` says which: "fallback" or "tuned".
+    """
+
+    def __init__(
+        self,
+        fallback: Any,
+        ready: Callable[[], bool],
+        load: Callable[[], Any],
+        warm_up: Callable[[Any], None] = lambda engine: None,
+        poll_s: float = POLL_S,
+        name: str = "model",
+    ) -> None:
+        self.current = fallback
+        self.serving = "fallback"
+        self._ready, self._load, self._warm_up, self._poll_s = ready, load, warm_up, poll_s
+        self.name = name
+        self._checked = -float("inf")
+        self._loader: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def predict(self, texts: Sequence[str], now: dt.datetime | None = None) -> list[Any]:
+        self.poll()
+        return self.current.predict(texts, now=now)
+
+    def search(self, query: str, k: int = 3) -> list[Any]:
+        self.poll()
+        return self.current.search(query, k=k)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.__dict__["current"], name)
+
+    def poll(self) -> None:
+        """Start loading the tuned model if it has landed (at most every ``poll_s``)."""
+        now = time.monotonic()
+        with self._lock:
+            if self.serving == "tuned" or self._loader is not None:
+                return
+            if now - self._checked < self._poll_s:
+                return
+            self._checked = now
+            if not self._ready():
+                return
+            self._loader = threading.Thread(
+                target=self._switch, name=f"handover-{self.name}", daemon=True
+            )
+            self._loader.start()
+
+    def _switch(self) -> None:
+        try:
+            engine = self._load()
+            self._warm_up(engine)
+        except Exception as e:  # keep serving the fallback; try again at the next poll
+            log.warning("the tuned %s could not be loaded (%s): still the fallback", self.name, e)
+            with self._lock:
+                self._loader = None
+            return
+        with self._lock:
+            self.current, self.serving = engine, "tuned"
+        log.info("the tuned %s is ready and serves from now on", self.name)
+
+    def wait(self, timeout_s: float) -> bool:
+        """Poll until the tuned model serves or ``timeout_s`` passes (tests, benchmarks)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            self._checked = -float("inf")
+            self.poll()
+            loader = self._loader
+            if loader is not None:
+                loader.join(max(0.0, deadline - time.monotonic()))
+            if self.serving == "tuned":
+                return True
+            time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+        return self.serving == "tuned"
+
+
+def _is_ready(model: DomainModel) -> Callable[[], bool]:
+    return lambda: domain_model_state(model).state == "ready"
+
+
+def fallback_nlu(
+    domain: Domain, language: str, encoder: Any, examples: Sequence[Example] | None = None
+) -> NearestExampleNlu:
+    """The nearest-example NLU of ``language`` on ``encoder``, with the domain's value slots
+    (``examples``: the domain's ``nlu.jsonl`` unless given)."""
+    from dialogue.nlu.dataset import load_examples
+    from dialogue.nlu.nearest import NearestExampleNlu, value_slots
+    from dialogue.slots import extract
+
+    pack = domain.pack(language)
+    if examples is None:
+        examples, _ = load_examples(pack.nlu_file)
+    finders: dict[str, Callable[[str, dt.date], tuple[object, int, int] | None]] = {}
+    for name, slot in domain.slots.items():
+        if slot.type in ("pattern", "choice"):
+            lexicon = pack.lexicon.get(name, {})
+
+            def find(text: str, today: dt.date, slot: Any = slot, lexicon: Any = lexicon) -> Any:
+                return extract(slot, text, lexicon, language, today)
+
+            finders[name] = find
+    cache = paths.cache_dir() / "nlu-fallback"
+    return NearestExampleNlu(encoder, examples, value_slots(finders), cache_dir=cache)
+
+
+def serve_domain(
+    domain: Domain,
+    language: str,
+    config: Config,
+    load_tuned_nlu: Callable[[Path], Any],
+    build_retriever: Callable[..., Any],
+    encoder_dir: Path | None,
+    start_training: bool = True,
+    nlu_folder: Path | None = None,
+) -> tuple[Any, Any]:
+    """The NLU and retriever for ``language`` now: the tuned ones when ready, else handovers
+    from models that need no training (and the background job that trains the tuned ones).
+
+    ``load_tuned_nlu(folder)`` and ``build_retriever(domain, language, config)`` are the app's
+    own loaders (``app.conversation``); ``encoder_dir`` is the base encoder (None: not
+    prepared, so the tuned models cannot be trained either and today's path is taken);
+    ``nlu_folder`` an NLU model the user chose (served as it is).
+    """
+    nlu_model = DomainModel(domain.name, language, domain.root, "nlu")
+    kb_model = DomainModel(domain.name, language, domain.root, "kb")
+    status = language_training(domain.root, language)
+    if status.ready or encoder_dir is None:
+        nlu_path = nlu_folder or nlu_model.folder()
+        return load_tuned_nlu(nlu_path), build_retriever(domain, language, config)
+    if start_training and not status.training:
+        from app.store.domain_training import start_background
+
+        start_background(domain.root, language)
+    log.info("%s; answering with models that need no training meanwhile", status.describe())
+    from dialogue.kb.encoder import make_encoder
+    from dialogue.kb.index import build_kb
+
+    pack = domain.pack(language)
+    base = make_encoder(retrieval_encoder_config(language, encoder_dir))
+    nlu = (
+        load_tuned_nlu(nlu_folder)
+        if nlu_folder
+        else _handover(
+            fallback_nlu(domain, language, base),
+            nlu_model,
+            lambda: load_tuned_nlu(nlu_model.folder()),
+            lambda engine: engine.predict(["hello"]),
+        )
+    )
+    kb = _handover(
+        build_kb(pack.faq, pack.documents, language, base, paths.cache_dir() / "kb"),
+        kb_model,
+        lambda: build_retriever(domain, language, config),
+        lambda engine: engine.search("hello", k=1),
+    )
+    return nlu, kb
+
+
+def _handover(
+    fallback: Any, model: DomainModel, load: Callable[[], Any], warm_up: Callable[[Any], Any]
+) -> Any:
+    """A handover, or the tuned engine itself when it is ready already (e.g. the NLU finished
+    while the KB still trains)."""
+    if domain_model_state(model).state == "ready":
+        return load()
+    return Handover(fallback, _is_ready(model), load, warm_up, name=model.name)
