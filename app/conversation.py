@@ -162,6 +162,7 @@ def build_generator(config: Config, language: str) -> Generator | None:
 def build_dialogue(config: Config, options: ChatOptions) -> DialogueManager:
     """Load everything a conversation needs (seconds: models are loaded here)."""
     from app.store.handover import serve_domain
+    from app.store.languages import prepare_language
     from dialogue.actions.orders_db import open_orders_db
 
     domain = load_domain(domain_dir(config, options.domain))
@@ -171,6 +172,7 @@ def build_dialogue(config: Config, options: ChatOptions) -> DialogueManager:
             f"domain {domain.name} has no language {language!r}; "
             f"it has {', '.join(domain.languages)}"
         )
+    prepare_language(config, language)  # first use of a language (front ends show a bar)
     nlu, retriever = serve_domain(  # the tuned models, or models that need no training while
         domain,  # they train (app/store/handover.py); a chosen NLU model wins
         language,

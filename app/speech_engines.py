@@ -64,9 +64,16 @@ def recognizer_config(
         raise LanguageError(
             f"Whisper {model} understands English only; use --model base for {language}"
         )
+    engine = engine or config.asr.engine
+    model_path = asr_model_path(store, model)
+    bundled = model in ASR_ROLES and not config.models.paths.get(ASR_ROLES[model])
+    if engine == "openai" and bundled:  # the checkpoint is converted on first use only
+        from app.store.prepare import ensure_openai_whisper
+
+        ensure_openai_whisper(Path(model_path))
     return RecognizerConfig(
-        model_path=asr_model_path(store, model),
-        engine=engine or config.asr.engine,  # type: ignore[arg-type]
+        model_path=model_path,
+        engine=engine,  # type: ignore[arg-type]
         language=language,
         languages=APP_LANGUAGES,
         device=config.asr.device,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -73,10 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _configure_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    """Wenda's own lines on the console; the libraries' chatter in the log file (app/logs.py)."""
+    from app.logs import configure_logging
+
+    configure_logging(verbose)
 
 
 def _launch_default(parser: argparse.ArgumentParser, config: Config) -> int:

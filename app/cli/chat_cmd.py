@@ -101,7 +101,10 @@ def _turn(manager: Any, text: str, as_json: bool, interactive: bool, out: TextIO
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.cli.progress import prepare_language_cli
     from app.conversation import ChatOptions, build_dialogue
+
+    prepare_language_cli(args.config, args.lang or args.config.general.language)
 
     options = ChatOptions(
         language=args.lang,

@@ -9,9 +9,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from tqdm import tqdm
 
+from app.config import Config
+from app.store.manifest import ModelEntry
 from app.store.prepare import StepProgress
 from app.store.progress import ProgressFn, no_progress
 
@@ -48,5 +51,47 @@ def model_bar(name: str, enabled: bool | None = None) -> Iterator[StepProgress]:
 
     try:
         yield step
+    finally:
+        bar.close()
+
+
+def prepare_language_cli(config: Config, language: str) -> list[ModelEntry]:
+    """Prepare what ``language`` needs (``app.store.languages``), a bar per model, a line on
+    stderr before; nothing is shown when everything is ready."""
+    from app.store.languages import prepare_language
+
+    def bar(entry: ModelEntry) -> Any:
+        return model_bar(entry.name)
+
+    def announce(line: str) -> None:
+        print(f"wenda: {line}", file=sys.stderr)
+
+    return prepare_language(config, language, bar, announce)
+
+
+@contextmanager
+def training_bar(name: str, enabled: bool | None = None) -> Iterator[Any]:
+    """Yield an ``on_update(fraction, seconds_left)`` callback drawing a bar for a training
+    job (percent and time left); on a terminal only, like :func:`model_bar`."""
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        yield None
+        return
+    bar = tqdm(
+        total=100,
+        desc=f"training {name}",
+        file=sys.stderr,
+        leave=False,
+        dynamic_ncols=True,
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}",
+    )
+
+    def update(fraction: float, seconds_left: float | None) -> None:
+        bar.n = round(fraction * 100, 1)
+        bar.refresh()
+
+    try:
+        yield update
     finally:
         bar.close()

@@ -130,6 +130,9 @@ def run(args: argparse.Namespace) -> int:
         language, args.user, not args.no_generator, args.asr_model, args.nlu_model
     )
     microphone, speaker = _devices(args)
+    from app.cli.progress import prepare_language_cli
+
+    prepare_language_cli(config, language)  # a language used for the first time: a bar
     if not args.json:
         print("loading models...", file=sys.stderr, flush=True)
     engines = load_engines(config, options, microphone, speaker)

@@ -111,7 +111,9 @@ class SessionProcess:
 
 def serve(make_session: Callable[[], Any], conn: Connection) -> None:
     """The child: build the session, relay its events, run commands until ``None``."""
-    logging.basicConfig(level=logging.WARNING, format="wenda-session: %(levelname)s %(message)s")
+    from app.logs import configure_logging
+
+    configure_logging(console_format="wenda-session: %(levelname)s %(message)s")
     configure_model_process()  # before the models and their threads: the memory budget
     lock = threading.Lock()
 

@@ -192,9 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--domain", required=True, type=Path)
     parser.add_argument("--lang", required=True)
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from app.logs import configure_logging
+
+    configure_logging(verbose=True)  # its stderr is its own log file (start_background)
     from app.config import load_config
     from app.offline import apply_network_policy
     from app.store.store import ModelStore

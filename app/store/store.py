@@ -6,7 +6,7 @@ It joins the manifest (what Wenda ships), the cache (what is prepared) and the u
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from app import paths
@@ -66,11 +66,18 @@ class ModelStore:
         rows = [self.status(e, deep=deep) for e in self.entries(roles)]
         return rows + [domain_model_status(m) for m in self.domain_models(roles)]
 
-    def prepare_domain(self, model: DomainModel, force: bool = False) -> Path:
-        """Train one domain NLU model on its language's encoder (prepared first if needed)."""
+    def prepare_domain(
+        self,
+        model: DomainModel,
+        force: bool = False,
+        on_update: Callable[[float, float | None], None] | None = None,
+    ) -> Path:
+        """Train one domain model on its language's encoder (prepared first if needed);
+        ``on_update`` gets (fraction done, seconds left)."""
         encoder_role = ENCODER_ROLES[model.language]
         self.prepare([encoder_role])
-        return prepare_domain_model(model, Path(self.path(encoder_role)), force=force)
+        encoder = Path(self.path(encoder_role))
+        return prepare_domain_model(model, encoder, force=force, on_update=on_update)
 
     def prepare(
         self,

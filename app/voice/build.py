@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from app.config import Config
+from app.store.languages import prepare_language
 from app.voice.echo import EchoGateConfig
 from app.voice.engines import Engines, Microphone, Speaker
 from app.voice.errors import VoiceSetupError
@@ -161,6 +162,7 @@ def load_engines(
     """Load and warm up every model (seconds), in parallel; the devices are passed in."""
     language = options.language or config.general.language
     started = time.perf_counter()
+    prepare_language(config, language)  # first use of a language (the CLI showed a bar)
     with ThreadPoolExecutor(4, thread_name_prefix="voice-load") as pool:
         futures = {
             "vad": pool.submit(_load_vad, config),
