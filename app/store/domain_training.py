@@ -41,6 +41,7 @@ from dialogue.atomic import write_text_atomic
 
 log = logging.getLogger(__name__)
 
+BACKGROUND_SWITCH = "WENDA_BACKGROUND_TRAINING"  # "0": never start a job (tests; train by hand)
 NICENESS = 10  # below the voice loop and the window: training must never make replies stutter
 _WRITE_EVERY_S = 1.0
 
@@ -160,6 +161,14 @@ def start_background(domain_dir: Path, language: str) -> subprocess.Popen[bytes]
     writes everything to its log file.
     """
     name, _ = read_domain_meta(domain_dir)
+    if os.environ.get(BACKGROUND_SWITCH, "1") == "0":
+        log.info(
+            "%s=0: the %s models of %s are not trained in the background",
+            BACKGROUND_SWITCH,
+            language,
+            name,
+        )
+        return None
     if job_running(name, language):
         return None
     log_path = log_file(name, language)

@@ -23,11 +23,13 @@ log = logging.getLogger(__name__)
 
 def missing_roles(store: ModelStore, language: str) -> list[ModelEntry]:
     """The bundled models ``language`` needs that are not ready (roles the user overrode are
-    theirs: never prepared here)."""
+    theirs: never prepared here; the chat model only while the generator is on)."""
     return [
         entry
         for entry in store.entries(store.manifest.roles_for(language))
-        if not store.config.models.paths.get(entry.role) and store.status(entry).state != "ready"
+        if not store.config.models.paths.get(entry.role)
+        and (store.config.generator.enabled or not entry.role.startswith("generator"))
+        and store.status(entry).state != "ready"
     ]
 
 
