@@ -38,6 +38,7 @@ from app.gui.chat_view import Bubble, ChatView
 from app.gui.icons import send_icon
 from app.gui.sessions import Session
 from app.gui.settings_dialog import SettingsDialog
+from app.gui.training_note import TrainingNote
 from app.gui.turn_details import details_of
 from app.gui.voice_bar import VoiceBar
 from app.gui.wizard.wizard import FineTuneWizard
@@ -104,6 +105,8 @@ class MainWindow(QMainWindow):
         top.setSpacing(2)
         top.addWidget(title)
         top.addWidget(subtitle)
+        self.training_note = TrainingNote(lambda: self.config)  # while tuned models train
+        top.addWidget(self.training_note)
         self.chat = ChatView()
         self.voice = VoiceBar()
         self.voice.listen_requested.connect(lambda _hf: self.session.submit(ev.Mute(False)))
