@@ -148,8 +148,26 @@ class TextEmbedder:
         if not self.n_frozen:
             return _embed(self.model, self.tokenizer, texts, self.max_tokens)
         cached = [self.features[self.index[t]] for t in texts]
-        hidden, mask = run_top(self.model, cached, self.n_frozen)
-        return _pool(hidden, mask)
+        rows = []
+        for group in _length_groups([len(c) for c in cached]):
+            hidden, mask = run_top(self.model, [cached[i] for i in group], self.n_frozen)
+            rows.append((group, _pool(hidden, mask)))
+        if len(rows) == 1:
+            return rows[0][1]
+        import torch
+
+        order = torch.tensor([i for group, _ in rows for i in group]).argsort()
+        return torch.cat([pooled for _, pooled in rows])[order]
+
+
+def _length_groups(lengths: list[int]) -> list[list[int]]:
+    """Indices split into short and long texts when one padded batch would waste much: a
+    question (~12 tokens) padded to an answer's 64 costs five times its own compute."""
+    if not lengths:
+        return []
+    ranked = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    cut = next((k for k, i in enumerate(ranked) if lengths[i] > 2 * lengths[ranked[0]] + 8), None)
+    return [ranked] if cut is None or cut == 0 else [ranked[:cut], ranked[cut:]]
 
 
 def _all_texts(faq: Sequence[FaqEntry], prefix: dict[str, str]) -> list[str]:

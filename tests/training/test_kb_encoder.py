@@ -16,7 +16,9 @@ from dialogue.kb.encoder import EncoderConfig, TunedEncoderError, load_tuned, ma
 from tests.training.nlu.tiny import make_tiny_encoder
 from training.kb_encoder import (
     KbTuneConfig,
+    TextEmbedder,
     _embed,
+    _length_groups,
     entry_distinct_batches,
     fit,
     save_tuned,
@@ -93,3 +95,32 @@ def test_tuned_weights_of_another_base_are_refused(tiny: Path, tmp_path: Path) -
     save_tuned(model, tmp_path / "tuned", {})
     with pytest.raises(TunedEncoderError):
         load_tuned(AutoModel.from_pretrained(tiny).embeddings, tmp_path / "tuned")
+
+
+@pytest.mark.parametrize(
+    ("lengths", "groups"),
+    [
+        ([], []),
+        ([12, 10, 11], [[1, 2, 0]]),
+        ([12, 64, 10, 60], [[2, 0], [3, 1]]),
+    ],
+)
+def test_length_groups(lengths: list[int], groups: list[list[int]]) -> None:
+    assert _length_groups(lengths) == groups
+
+
+def test_grouped_embedding_equals_one_padded_batch(tiny: Path) -> None:
+    from transformers import AutoModel, AutoTokenizer
+
+    from training.frozen_bottom import run_top
+
+    tokenizer, model = AutoTokenizer.from_pretrained(tiny), AutoModel.from_pretrained(tiny).eval()
+    texts = [FAQ[0].questions[0], " ".join([FAQ[1].answer] * 6), FAQ[2].questions[1]]
+    embedder = TextEmbedder(model, tokenizer, texts, 64, n_frozen=1)
+    with torch.no_grad():
+        grouped = embedder(texts)
+        hidden, mask = run_top(model, [embedder.features[embedder.index[t]] for t in texts], 1)
+        mask_ = mask.unsqueeze(-1).float()
+        together = torch.nn.functional.normalize((hidden * mask_).sum(1) / mask_.sum(1), dim=-1)
+    assert len(_length_groups([len(embedder.features[embedder.index[t]]) for t in texts])) == 2
+    assert torch.allclose(grouped, together, atol=1e-5)
