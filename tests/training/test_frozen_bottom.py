@@ -60,3 +60,32 @@ def test_freeze_bottom_leaves_top_trainable(tmp_path: Path) -> None:
     assert any(n.startswith("encoder.layer.1.") for n in trainable)
     assert all(n.startswith(("encoder.layer.1.", "pooler.")) for n in trainable)
     assert all(n.startswith(("embeddings.", "encoder.layer.0.")) for n in frozen)
+
+
+def test_cached_runner_gives_the_models_predictions(tmp_path: Path) -> None:
+    """Dev evaluation on cached features predicts exactly what the whole model predicts."""
+    from dialogue.nlu.checkpoint import LoadedModel, ModelMeta
+    from dialogue.nlu.outofscope import OosThresholds
+    from dialogue.nlu.predictor import NluPredictor
+    from tests.training.nlu.tiny import tiny_jsonl_rows, write_jsonl
+    from training.nlu.cached import cached_runner
+    from training.nlu.config import TrainConfig
+    from training.nlu.data import load_splits
+    from training.nlu.run import build_model, head_config
+
+    write_jsonl(tmp_path / "data" / "train.jsonl", tiny_jsonl_rows())
+    write_jsonl(tmp_path / "data" / "dev.jsonl", tiny_jsonl_rows())
+    splits = load_splits(tmp_path / "data", 0.1, 13)
+    config = TrainConfig(train_layers=1)
+    tags = ("O", "B-city", "I-city", "B-genre", "I-genre")
+    meta = ModelMeta(("GetWeather", "PlayMusic"), tags, head_config(config), 64, OosThresholds())
+    torch.manual_seed(0)
+    tokenizer, model = build_model(make_tiny_encoder(tmp_path / "enc"), tags, 2, config)
+    model.eval()
+    runner = cached_runner(model, tokenizer, meta, splits.dev, n_frozen=1)
+    items = [(e.text, e.words) for e in splits.dev]
+    whole = NluPredictor(LoadedModel(model, tokenizer, meta, None)).predict_words(items)
+    cached = NluPredictor(LoadedModel(runner, tokenizer, meta, None)).predict_words(items)  # type: ignore[arg-type]
+    assert [(p.intent, p.tags) for p in cached] == [(p.intent, p.tags) for p in whole]
+    for a, b in zip(cached, whole, strict=True):
+        assert abs(a.confidence - b.confidence) < 1e-5

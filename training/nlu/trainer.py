@@ -22,11 +22,12 @@ from torch import nn
 from tqdm import tqdm
 
 from dialogue.nlu.checkpoint import LoadedModel, ModelMeta
-from dialogue.nlu.encoding import Encoded, collate
+from dialogue.nlu.encoding import Encoded
 from dialogue.nlu.predictor import NluPredictor
 from dialogue.nlu.schema import Example
-from training.frozen_bottom import bottom_features, frozen_count, run_top
+from training.frozen_bottom import frozen_count
 from training.nlu.batches import bucketed_batches
+from training.nlu.cached import BatchLoss, cached_runner
 from training.nlu.config import TrainConfig
 from training.nlu.evaluate import score
 
@@ -89,45 +90,19 @@ def _schedule(total_steps: int, warmup_fraction: float) -> Callable[[int], float
 
 
 def evaluate_dev(
-    model: nn.Module, tokenizer: Any, meta: ModelMeta, dev: Sequence[Example]
+    model: nn.Module,
+    tokenizer: Any,
+    meta: ModelMeta,
+    dev: Sequence[Example],
+    runner: nn.Module | None = None,
 ) -> dict[str, Any]:
-    """Dev metrics of the model as it is now (out-of-scope thresholds off: they come later)."""
+    """Dev metrics of the model as it is now (out-of-scope thresholds off: they come later);
+    ``runner`` runs it in the predictor's place (e.g. on cached features of a frozen bottom)."""
     model.eval()
-    predictor = NluPredictor(LoadedModel(model, tokenizer, meta, None))  # type: ignore[arg-type]
-    predictions = predictor.predict_words([(e.text, e.words) for e in dev])
+    loaded = LoadedModel(runner or model, tokenizer, meta, None)  # type: ignore[arg-type]
+    predictions = NluPredictor(loaded).predict_words([(e.text, e.words) for e in dev])
     model.train()
     return score(dev, predictions)
-
-
-class BatchLoss:
-    """The loss of a batch of training examples (by index), through the whole model, or, with
-    the bottom of the encoder frozen, through its top layers on features cached once."""
-
-    def __init__(
-        self, model: nn.Module, train: Sequence[Encoded], pad_id: int, n_frozen: int
-    ) -> None:
-        self.model, self.train, self.pad_id, self.n_frozen = model, train, pad_id, n_frozen
-        self.features: list[torch.Tensor] | None = None
-        if n_frozen:
-            encoder: Any = model.encoder
-            started = time.perf_counter()
-            self.features = bottom_features(encoder, [e.input_ids for e in train], n_frozen)
-            log.info(
-                "cached the %d frozen layers' output for %d utterances in %.1f s",
-                n_frozen,
-                len(train),
-                time.perf_counter() - started,
-            )
-
-    def __call__(self, indices: Sequence[int], device: torch.device) -> torch.Tensor:
-        inputs = collate([self.train[i] for i in indices], self.pad_id)
-        inputs = {k: v.to(device) for k, v in inputs.items()}
-        if self.features is None:
-            return self.model(**inputs).loss
-        model: Any = self.model
-        hidden, mask = run_top(model.encoder, [self.features[i] for i in indices], self.n_frozen)
-        del inputs["input_ids"], inputs["attention_mask"]
-        return model.heads(hidden, mask, **inputs).loss
 
 
 def train_loop(
@@ -154,6 +129,7 @@ def train_loop(
     encoder: Any = getattr(model, "encoder", None)
     n_frozen = frozen_count(encoder, config.train_layers) if config.train_layers else 0
     batch_loss = BatchLoss(model, train, pad_id, n_frozen)
+    runner = cached_runner(model, tokenizer, meta, dev, n_frozen) if n_frozen else None
     result = TrainResult()
     best_state: dict[str, torch.Tensor] | None = None
     best = -math.inf
@@ -195,7 +171,7 @@ def train_loop(
                         "total_steps": total_steps,
                     }
                 )
-        metrics = evaluate_dev(model, tokenizer, meta, dev)
+        metrics = evaluate_dev(model, tokenizer, meta, dev, runner)
         record = {
             "epoch": epoch,
             "train_loss": sum(losses) / max(1, len(losses)),
