@@ -53,6 +53,9 @@ class TrainConfig:
     # Top encoder layers trained (0: all). The embeddings and the layers below stay frozen and
     # run once per utterance: their output is cached (training/frozen_bottom.py).
     train_layers: int = 0
+    # Save only what differs from the base encoder, which the model folder then names: for
+    # models kept next to their base (a domain's, in the model cache). Off: self-contained.
+    save_on_base: bool = False
     dev_fraction: float = 0.1  # held out of train (stratified, seeded) when there is no dev split
     threads: int = 0  # torch CPU threads; 0 = the cores not busy with other work, per epoch
     oos_in_scope_recall: float = 0.99  # out-of-scope thresholds keep this much of dev in scope

@@ -287,7 +287,8 @@ def train_nlu(
         predictor.meta = meta
         dev_items = [(e.text, e.words) for e in splits.dev]
         dev_final = score(splits.dev, predictor.predict_words(dev_items))
-        meta = save_model(folder, joint, tokenizer, meta, references)
+        on_base = Path(base) if config.save_on_base else None
+        meta = save_model(folder, joint, tokenizer, meta, references, base=on_base)
         report = {
             "epochs": result.epochs,
             "best_epoch": result.best_epoch,
