@@ -26,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--nlu", default="{}", metavar="JSON", help="NLU setting overrides")
     parser.add_argument("--kb", default="{}", metavar="JSON", help="KB tuning overrides")
     parser.add_argument("--out", metavar="DIR", default="", help="keep the models here")
+    parser.add_argument(
+        "--shared", action="store_true", help="also score retrieval on the NLU's tuned encoder"
+    )
 
 
 def _nlu(domain: Any, language: str, encoder: Path, out: Path, overrides: dict) -> dict:
@@ -48,6 +51,22 @@ def _nlu(domain: Any, language: str, encoder: Path, out: Path, overrides: dict) 
         "folder_mb": round(sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6),
         "settings": {k: v for k, v in config.to_json().items() if k != "extra"},
     }
+
+
+def _nlu_encoder_top1(domain: Any, language: str, nlu_dir: Path, cache: Path) -> float:
+    """Retrieval top-1 with the NLU model's own (tuned) encoder: could one encoder serve both?"""
+    from app.store.domain_models import retrieval_encoder_config
+    from dialogue.kb.encoder import TransformersEncoder
+    from dialogue.kb.index import build_kb
+    from dialogue.nlu.checkpoint import load_model
+    from training.dialogue_eval import kb_dev_pairs, top1
+
+    loaded = load_model(nlu_dir)
+    config = retrieval_encoder_config(language, nlu_dir)
+    encoder = TransformersEncoder(config, loaded.tokenizer, loaded.model.encoder)
+    pack = domain.pack(language)
+    kb = build_kb(pack.faq, pack.documents, language, encoder, cache)
+    return round(top1(kb.search, kb_dev_pairs(pack, domain.root))["top1"], 4)
 
 
 def _kb(domain: Any, language: str, encoder: Path, out: Path, overrides: dict) -> dict:
@@ -120,6 +139,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         out = Path(args.out or tmp)
         if args.only in (None, "nlu"):
             result["nlu"] = _nlu(domain, language, encoder, out / "nlu", json.loads(args.nlu))
+            if args.shared:
+                result["nlu"]["kb_dev_top1_nlu_encoder"] = _nlu_encoder_top1(
+                    domain, language, out / "nlu", out / "kb-cache"
+                )
         if args.only in (None, "kb"):
             result["kb"] = _kb(domain, language, encoder, out / "kb", json.loads(args.kb))
         if args.only in (None, "fallback"):
