@@ -36,6 +36,7 @@ from app.gui.background import BackgroundCall
 from app.gui.bridge import SessionBridge
 from app.gui.chat_view import Bubble, ChatView
 from app.gui.icons import send_icon
+from app.gui.language_prep import prepare_language_dialog
 from app.gui.sessions import Session
 from app.gui.settings_dialog import SettingsDialog
 from app.gui.training_note import TrainingNote
@@ -209,6 +210,8 @@ class MainWindow(QMainWindow):
         """New settings take effect now: a new session loads on them (the window shows
         "loading" meanwhile) while the old one shuts down in the background."""
         changed = config != self.config
+        if config.general.language != self.config.general.language:  # first use: prepare it
+            prepare_language_dialog(config, config.general.language, self)
         self.config = config
         if changed:
             self.reload_session()

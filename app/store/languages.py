@@ -9,9 +9,13 @@ background (``app.store.domain_training``) while models that need no training an
 
 from __future__ import annotations
 
+import argparse
+import json
 import logging
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from app.config import Config
 from app.store.manifest import ModelEntry
@@ -61,3 +65,49 @@ def prepare_language(
         with (bar or _no_bar)(entry) as step:  # type: ignore[attr-defined]
             store.prepare([entry.role], step=step)
     return missing
+
+
+def _json_lines(entry: ModelEntry) -> Any:
+    """A StepProgress printing one JSON line per update: the window reads them."""
+
+    @contextmanager
+    def bar() -> Iterator[StepProgress]:
+        def step(label: str) -> Callable[[int, int], None]:
+            shown = -1
+
+            def update(done: int, total: int) -> None:
+                nonlocal shown
+                percent = int(100 * done / total) if total else 0
+                if percent == shown:
+                    return
+                shown = percent
+                record = {"model": entry.name, "step": label, "percent": percent}
+                print(json.dumps(record), flush=True)
+
+            return update
+
+        yield step
+
+    return bar()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m app.store.languages --lang L``: prepare what L needs, progress as JSON
+    lines on stdout (the window's progress dialog runs this: it never loads torch itself)."""
+    parser = argparse.ArgumentParser(prog="python -m app.store.languages")
+    parser.add_argument("--lang", required=True)
+    args = parser.parse_args(argv)
+    from app.config import load_config
+    from app.logs import configure_logging
+    from app.offline import apply_network_policy
+
+    configure_logging()
+    config = load_config()
+    apply_network_policy(config.models.allow_online)
+    done = prepare_language(config, args.lang, _json_lines)
+    print(json.dumps({"prepared": [e.name for e in done]}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
