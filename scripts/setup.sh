@@ -150,13 +150,13 @@ install_python_packages() {
 prepare_models() {
     if (( WITH_TESTS )); then
         say "preparing every model and training the domain models (done once)"
-        "$VENV/bin/wenda" models prepare 2>> "$LOG"
+        WENDA_LOG_FILE="$LOG" "$VENV/bin/wenda" models prepare
     else
         local language
         language="$("$VENV/bin/wenda" config show --json 2>> "$LOG" |
                     "$VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["general"]["language"])' 2>> "$LOG" || echo en)"
         say "preparing the models for language '$language' (done once; others on first use)"
-        "$VENV/bin/wenda" models prepare --lang "$language" --background 2>> "$LOG"
+        WENDA_LOG_FILE="$LOG" "$VENV/bin/wenda" models prepare --lang "$language" --background
     fi
 }
 

@@ -175,9 +175,11 @@ def start_background(domain_dir: Path, language: str) -> subprocess.Popen[bytes]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "app.store.domain_training"]
     command += ["--domain", str(domain_dir), "--lang", language]
+    env = {**os.environ, "WENDA_LOG_FILE": str(log_path)}  # its records and its stderr: one file
     with open(log_path, "ab") as out:
         child = subprocess.Popen(
             command,
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -203,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from app.logs import configure_logging
 
-    configure_logging(verbose=True)  # its stderr is its own log file (start_background)
+    configure_logging()  # into its log file (start_background), which is its stderr too
     from app.config import load_config
     from app.offline import apply_network_policy
     from app.store.store import ModelStore
