@@ -54,19 +54,20 @@ class NearestExampleNlu:
         examples: Sequence[Example],
         find_slots: SlotFinder = no_slots,
         k: int = 3,
-        scale: float = 20.0,
+        scale: float | None = None,
         floor_quantile: float = 0.02,
         cache_dir: Path | None = None,
     ) -> None:
         if not examples:
             raise ValueError("the nearest-example NLU needs labelled examples")
-        self.encoder, self.find_slots, self.k, self.scale = encoder, find_slots, k, scale
+        self.encoder, self.find_slots, self.k = encoder, find_slots, k
         self.intents = tuple(sorted({e.intent for e in examples}))
         index = {name: i for i, name in enumerate(self.intents)}
         self.labels = np.array([index[e.intent] for e in examples])
         self.vectors = _embed_cached(encoder, [e.text for e in examples], cache_dir)
         self.intent_slots = intent_slot_types(examples)
         self.min_similarity = self._similarity_floor(floor_quantile)
+        self.scale = scale if scale is not None else self._calibrated_scale()
 
     def _similarity_floor(self, quantile: float) -> float:
         """A low quantile of each in-scope example's similarity to its nearest other example:
@@ -82,9 +83,27 @@ class NearestExampleNlu:
         nearest = sims.max(axis=1)[in_scope]
         return float(np.quantile(nearest, quantile)) if len(nearest) else -1.0
 
-    def intent_scores(self, vectors: np.ndarray) -> np.ndarray:
+    def _calibrated_scale(self, grid: Sequence[float] = (10, 20, 30, 50, 80, 120)) -> float:
+        """The softmax scale under which each example, left out, gets its own intent with the
+        likeliest probability (temperature scaling, on the examples themselves): so that a
+        confidence of 0.5 means about an even chance, as the dialogue policy assumes."""
+        sims = self.vectors @ self.vectors.T
+        np.fill_diagonal(sims, -np.inf)
+        scores = self.intent_scores(self.vectors, sims)
+        scores = np.where(np.isfinite(scores), scores, -1.0)  # an intent of one example, left out
+        rows = np.arange(len(self.labels))
+        best, best_nll = float(grid[0]), np.inf
+        for scale in grid:
+            logits = scale * (scores - scores.max(axis=1, keepdims=True))
+            log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+            nll = float(-log_probs[rows, self.labels].mean())
+            if nll < best_nll:
+                best, best_nll = float(scale), nll
+        return best
+
+    def intent_scores(self, vectors: np.ndarray, sims: np.ndarray | None = None) -> np.ndarray:
         """(B, n_intents): mean cosine of each intent's ``k`` nearest examples."""
-        sims = vectors @ self.vectors.T
+        sims = vectors @ self.vectors.T if sims is None else sims
         scores = np.full((len(vectors), len(self.intents)), -1.0, dtype=np.float32)
         for i in range(len(self.intents)):
             own = sims[:, self.labels == i]
