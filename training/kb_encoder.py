@@ -152,8 +152,6 @@ class TextEmbedder:
         for group in _length_groups([len(c) for c in cached]):
             hidden, mask = run_top(self.model, [cached[i] for i in group], self.n_frozen)
             rows.append((group, _pool(hidden, mask)))
-        if len(rows) == 1:
-            return rows[0][1]
         import torch
 
         order = torch.tensor([i for group, _ in rows for i in group]).argsort()

@@ -109,18 +109,23 @@ def test_length_groups(lengths: list[int], groups: list[list[int]]) -> None:
     assert _length_groups(lengths) == groups
 
 
-def test_grouped_embedding_equals_one_padded_batch(tiny: Path) -> None:
+@pytest.mark.parametrize("groups", [1, 2])
+def test_grouped_embedding_equals_one_padded_batch(tiny: Path, groups: int) -> None:
+    """Rows come back in the order asked for, whether the texts are padded in one group or in
+    two (the first version returned a single group sorted by length: nothing was learnt)."""
     from transformers import AutoModel, AutoTokenizer
 
     from training.frozen_bottom import run_top
 
     tokenizer, model = AutoTokenizer.from_pretrained(tiny), AutoModel.from_pretrained(tiny).eval()
-    texts = [FAQ[0].questions[0], " ".join([FAQ[1].answer] * 6), FAQ[2].questions[1]]
+    long = " ".join([FAQ[1].answer] * 6) if groups == 2 else FAQ[1].answer
+    texts = [FAQ[0].questions[2], long, FAQ[2].questions[1], FAQ[0].questions[0]]
     embedder = TextEmbedder(model, tokenizer, texts, 64, n_frozen=1)
     with torch.no_grad():
         grouped = embedder(texts)
         hidden, mask = run_top(model, [embedder.features[embedder.index[t]] for t in texts], 1)
         mask_ = mask.unsqueeze(-1).float()
         together = torch.nn.functional.normalize((hidden * mask_).sum(1) / mask_.sum(1), dim=-1)
-    assert len(_length_groups([len(embedder.features[embedder.index[t]]) for t in texts])) == 2
+    lengths = [len(embedder.features[embedder.index[t]]) for t in texts]
+    assert lengths != sorted(lengths) and len(_length_groups(lengths)) == groups
     assert torch.allclose(grouped, together, atol=1e-5)
