@@ -25,9 +25,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from app import paths
+from app.store import domain_models
 from app.store.domain_models import (
     ENCODER_ROLES,
-    KINDS,
     DomainModel,
     domain_model_state,
     job_files,
@@ -77,7 +77,7 @@ class JobProgress:
         on_update: Callable[[float, float | None], None] | None = None,
     ) -> None:
         self.models, self.on_update = models, on_update
-        self.shares = [KINDS[m.kind].share for m in models]
+        self.shares = [domain_models.KINDS[m.kind].share for m in models]
         self.total_share = sum(self.shares) or 1.0
         self.started = time.monotonic()
         self.written = 0.0

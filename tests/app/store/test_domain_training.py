@@ -1,0 +1,133 @@
+"""The training job around the trainers: states (missing, training, ready, stale), one job per
+language at a time, progress and time left in the job's file, a failure recorded for the
+doctor. The trainers here are stand-ins writing a training record (the real ones run in
+tests/app/test_first_run.py); the kinds table is what a new kind of domain model plugs into."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from app.store import domain_models
+from app.store.domain_models import (
+    DomainKind,
+    DomainModel,
+    data_sha256,
+    language_training,
+)
+from app.store.domain_training import run_job
+from tests import REPO
+
+SHOP = REPO / "assets" / "domains" / "shop"
+
+
+def _domain(tmp_path: Path) -> Path:
+    folder = tmp_path / "domain"
+    shutil.copytree(SHOP, folder)
+    return folder
+
+
+def _writer(
+    record_key: str,
+    started: threading.Event | None = None,
+    go: threading.Event | None = None,
+    fail: bool = False,
+):
+    def train(model: DomainModel, encoder: Path, out: Path, progress) -> Path:
+        for step in range(1, 5):
+            progress(step, 4)
+            if step == 2 and started is not None and go is not None:
+                started.set()
+                assert go.wait(10)
+        if fail:
+            raise ValueError("the examples are unreadable")
+        out.mkdir(parents=True, exist_ok=True)
+        record = {"extra": {record_key: data_sha256(model.examples)}}
+        (out / "training.json").write_text(json.dumps(record), encoding="utf-8")
+        return out
+
+    return train
+
+
+@pytest.fixture
+def kinds(monkeypatch: pytest.MonkeyPatch) -> dict[str, DomainKind]:
+    table = {
+        "nlu": DomainKind("nlu", "nlu.jsonl", "nlu_sha256", _writer("nlu_sha256"), 0.5, "x"),
+        "kb": DomainKind("kb", "faq.jsonl", "faq_sha256", _writer("faq_sha256"), 0.5, "y"),
+    }
+    monkeypatch.setattr(domain_models, "KINDS", table)
+    return table
+
+
+def test_states_from_missing_to_ready_to_stale(tmp_path: Path, kinds: dict) -> None:
+    domain, root = _domain(tmp_path), tmp_path / "models"
+    assert {k: s.state for k, s in language_training(domain, "en", root).states.items()} == {
+        "nlu": "missing",
+        "kb": "missing",
+    }
+    updates: list[float] = []
+    run_job(domain, "en", tmp_path / "encoder", root, on_update=lambda f, left: updates.append(f))
+    status = language_training(domain, "en", root)
+    assert status.ready and "ready" in status.describe()
+    assert updates == sorted(updates) and updates[-1] == 1.0 and 0.4 < updates[3] < 0.6
+    with (domain / "en" / "faq.jsonl").open("a", encoding="utf-8") as f:
+        f.write("\n")  # the user edited the FAQ: only the KB model is stale
+    states = language_training(domain, "en", root).states
+    assert (states["nlu"].state, states["kb"].state) == ("ready", "stale")
+    assert run_job(domain, "en", tmp_path / "encoder", root) is not None
+    assert language_training(domain, "en", root).ready
+
+
+def test_training_state_and_one_job_at_a_time(
+    tmp_path: Path, kinds: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    domain, root = _domain(tmp_path), tmp_path / "models"
+    started, go = threading.Event(), threading.Event()
+    kinds["nlu"] = dataclasses.replace(kinds["nlu"], train=_writer("nlu_sha256", started, go))
+    job = threading.Thread(target=run_job, args=(domain, "en", tmp_path / "enc", root))
+    job.start()
+    try:
+        assert started.wait(10)
+        status = language_training(domain, "en", root)
+        assert status.training and not status.ready
+        assert "still training" in status.describe()
+        # a second job neither waits nor trains: the first one is doing the work
+        assert run_job(domain, "en", tmp_path / "enc", root) is None
+    finally:
+        go.set()
+        job.join(10)
+    assert language_training(domain, "en", root).ready
+
+
+def test_a_failed_job_is_reported(
+    tmp_path: Path, kinds: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    domain, root = _domain(tmp_path), tmp_path / "models"
+    kinds["kb"] = dataclasses.replace(kinds["kb"], train=_writer("faq_sha256", fail=True))
+    with pytest.raises(Exception, match="unreadable"):
+        run_job(domain, "en", tmp_path / "enc", root)
+    status = language_training(domain, "en", root)
+    assert not status.ready and not status.training
+    assert status.states["nlu"].state == "ready"  # what finished before the failure stays
+    assert "failed" in status.describe() and "unreadable" in status.describe()
+
+
+def test_state_reads_no_torch(tmp_path: Path) -> None:
+    """The window asks for the state every few seconds: file reads only."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; from app.store.domain_models import "
+        "language_training; language_training(Path(sys.argv[1]), 'en'); "
+        "print([m for m in ('torch', 'transformers') if m in sys.modules])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(SHOP)], capture_output=True, text=True, cwd=REPO
+    )
+    assert out.stdout.strip() == "[]", out.stderr
