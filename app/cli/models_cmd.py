@@ -123,7 +123,7 @@ def _train_in_background(
     models: list[Any], results: list[dict[str, Any]], as_json: bool, failures: int
 ) -> int:
     """Start one background job per language whose domain models are not ready."""
-    from app.store.domain_models import language_training
+    from app.store.domain_progress import language_training
     from app.store.domain_training import log_file, start_background
 
     for language in dict.fromkeys(m.language for m in models):

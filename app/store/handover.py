@@ -24,12 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app import paths
-from app.store.domain_models import (
-    DomainModel,
-    domain_model_state,
-    language_training,
-    retrieval_encoder_config,
-)
+from app.store.domain_models import DomainModel, domain_model_state, retrieval_encoder_config
+from app.store.domain_progress import language_training
 
 if TYPE_CHECKING:
     from app.config import Config

@@ -97,7 +97,7 @@ def test_fallback_answers_then_hands_over_to_the_trained_models(first_run: Path)
 
     from app.config import config_from_dict
     from app.conversation import ChatOptions, build_dialogue
-    from app.store.domain_models import language_training
+    from app.store.domain_progress import language_training
 
     config = config_from_dict(
         {"general": {"domain": str(first_run)}, "generator": {"enabled": False}}
@@ -138,7 +138,7 @@ def test_the_trained_models_serve_at_once_next_time(
 ) -> None:
     from app.config import config_from_dict
     from app.conversation import ChatOptions, build_dialogue
-    from app.store.domain_models import language_training
+    from app.store.domain_progress import language_training
     from app.store.domain_training import run_job
     from app.store.store import ModelStore
 

@@ -14,11 +14,9 @@ import torch
 from dialogue.domain.model import FaqEntry
 from dialogue.kb.encoder import EncoderConfig, TunedEncoderError, load_tuned, make_encoder
 from tests.training.nlu.tiny import make_tiny_encoder
+from training.kb_embed import TextEmbedder, _embed, _length_groups
 from training.kb_encoder import (
     KbTuneConfig,
-    TextEmbedder,
-    _embed,
-    _length_groups,
     entry_distinct_batches,
     fit,
     save_tuned,

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 import torch
@@ -35,6 +35,7 @@ from training.nlu.calibrate import thresholds_for_recall, thresholds_with_oos
 from training.nlu.config import TrainConfig
 from training.nlu.data import Splits, data_hash, load_splits
 from training.nlu.evaluate import score
+from training.nlu.losslog import LossLog, steps_to
 from training.nlu.trainer import EpochFn, free_cores, train_loop
 
 log = logging.getLogger(__name__)
@@ -182,41 +183,6 @@ def calibrate(
     )
 
 
-class _LossLog:
-    """Appends one JSON line per step to ``loss.jsonl`` (and ``--log-jsonl``), flushed at once
-    so a GUI can plot the curve while training runs."""
-
-    def __init__(self, paths: Sequence[Path]) -> None:
-        self.files: list[TextIO] = []
-        for path in paths:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.files.append(path.open("a", encoding="utf-8"))
-
-    def __call__(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record) + "\n"
-        for f in self.files:
-            f.write(line)
-            f.flush()
-
-    def close(self) -> None:
-        for f in self.files:
-            f.close()
-
-
-def _steps_to(
-    loss_log: Callable[[dict[str, Any]], None], on_step: Callable[[int, int], None] | None
-) -> Callable[[dict[str, Any]], None]:
-    """The loop's per-step record to the loss log and, as (done, total), to ``on_step``."""
-    if on_step is None:
-        return loss_log
-
-    def both(record: dict[str, Any]) -> None:
-        loss_log(record)
-        on_step(int(record["step"]), int(record["total_steps"]))
-
-    return both
-
-
 def _check_trainable(splits: Splits) -> None:
     if not any(e.intent != OUT_OF_SCOPE for e in splits.train):
         issue = Issue("train", 0, "every example is out of scope (oos); add in-scope intents")
@@ -256,7 +222,7 @@ def train_nlu(
     with atomic_folder(out) as folder:
         if hooks.on_folder:
             hooks.on_folder(folder)
-        loss_log = _LossLog([folder / LOSS_FILE, *([Path(log_jsonl)] if log_jsonl else [])])
+        loss_log = LossLog([folder / LOSS_FILE, *([Path(log_jsonl)] if log_jsonl else [])])
         try:
             result = train_loop(
                 model,
@@ -266,7 +232,7 @@ def train_nlu(
                 splits.dev,
                 config,
                 device,
-                on_step=_steps_to(loss_log, hooks.on_step),
+                on_step=steps_to(loss_log, hooks.on_step),
                 on_epoch=hooks.on_epoch,
                 progress=hooks.progress,
             )

@@ -14,12 +14,8 @@ from pathlib import Path
 import pytest
 
 from app.store import domain_models
-from app.store.domain_models import (
-    DomainKind,
-    DomainModel,
-    data_sha256,
-    language_training,
-)
+from app.store.domain_models import DomainKind, DomainModel, data_sha256
+from app.store.domain_progress import language_training
 from app.store.domain_training import run_job
 from tests import REPO
 
@@ -123,7 +119,7 @@ def test_state_reads_no_torch(tmp_path: Path) -> None:
     import sys
 
     code = (
-        "import sys; from pathlib import Path; from app.store.domain_models import "
+        "import sys; from pathlib import Path; from app.store.domain_progress import "
         "language_training; language_training(Path(sys.argv[1]), 'en'); "
         "print([m for m in ('torch', 'transformers') if m in sys.modules])"
     )
