@@ -147,8 +147,7 @@ def fit(
         )
         for _ in range(config.epochs)
     ]  # drawn up front (the same draws as epoch by epoch): the number of steps is known
-    total, done = sum(len(batches) for batches in epochs), 0
-    history = []
+    total, done, history = sum(len(batches) for batches in epochs), 0, []
     model.train()
     for epoch, batches in enumerate(epochs, start=1):
         losses = []

@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from app.cli.progress import prepare_language_cli
+
 log = logging.getLogger(__name__)
 
 PROMPT = "you> "
@@ -101,11 +103,9 @@ def _turn(manager: Any, text: str, as_json: bool, interactive: bool, out: TextIO
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.cli.progress import prepare_language_cli
     from app.conversation import ChatOptions, build_dialogue
 
     prepare_language_cli(args.config, args.lang or args.config.general.language)
-
     options = ChatOptions(
         language=args.lang,
         domain=args.domain,

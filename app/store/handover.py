@@ -178,8 +178,7 @@ def serve_domain(
     from dialogue.kb.encoder import make_encoder
     from dialogue.kb.index import build_kb
 
-    pack = domain.pack(language)
-    base = make_encoder(retrieval_encoder_config(language, encoder_dir))
+    base = make_encoder(retrieval_encoder_config(language, encoder_dir))  # one copy for both
     nlu = (
         load_tuned_nlu(nlu_folder)
         if nlu_folder
@@ -191,12 +190,17 @@ def serve_domain(
         )
     )
     kb = _handover(
-        build_kb(pack.faq, pack.documents, language, base, paths.cache_dir() / "kb"),
+        build_kb(*_faq_and_documents(domain, language), language, base, paths.cache_dir() / "kb"),
         kb_model,
         lambda: build_retriever(domain, language, config),
         lambda engine: engine.search("hello", k=1),
     )
     return nlu, kb
+
+
+def _faq_and_documents(domain: Domain, language: str) -> tuple[Any, Any]:
+    pack = domain.pack(language)
+    return pack.faq, pack.documents
 
 
 def _handover(
