@@ -105,6 +105,12 @@ def evaluate_dev(
     return score(dev, predictions)
 
 
+def _trained_state(model: nn.Module) -> dict[str, torch.Tensor]:
+    """A copy of the tensors training changes (not e5's frozen 250k-word table at every new
+    best epoch)."""
+    return {k: v.detach().clone() for k, v in model.named_parameters() if v.requires_grad}
+
+
 def train_loop(
     model: nn.Module,
     tokenizer: Any,
@@ -182,7 +188,7 @@ def train_loop(
         result.epochs.append(record)
         if dev_score(metrics) > best + 1e-9:
             best, result.best_epoch, result.best_dev = dev_score(metrics), epoch, metrics
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            best_state = _trained_state(model)
         record["best"] = result.best_epoch == epoch
         if on_epoch:
             on_epoch(record)
@@ -190,7 +196,9 @@ def train_loop(
             log.info("early stop after epoch %d (best %d)", epoch, result.best_epoch)
             break
     if best_state is not None:
-        model.load_state_dict(best_state)
+        unexpected = model.load_state_dict(best_state, strict=False).unexpected_keys
+        if unexpected:  # every copied tensor must go back where it came from
+            raise RuntimeError(f"cannot restore the best epoch: {unexpected[:3]}")
     model.eval()
     result.train_s = time.perf_counter() - started
     return result
