@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from app.cli.progress import prepare_language_cli
+from app.cli.progress import prepare_language_cli, print_training_note
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
         clock=_clock(args.now),
     )
     manager = build_dialogue(args.config, options)
+    print_training_note(manager.domain.root, manager.language)  # first start: simpler models
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     out = sys.stdout
     if interactive and not args.json:

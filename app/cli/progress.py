@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
@@ -95,3 +96,13 @@ def training_bar(name: str, enabled: bool | None = None) -> Iterator[Any]:
         yield update
     finally:
         bar.close()
+
+
+def print_training_note(domain_dir: Path, language: str) -> None:
+    """One line on stderr while the domain's tuned models are not ready (the chat answers
+    with simpler models meanwhile and switches by itself)."""
+    from app.store.domain_progress import language_training
+
+    status = language_training(domain_dir, language)
+    if status.states and not status.ready:
+        print(f"wenda: {status.describe()}; simpler models answer until then", file=sys.stderr)
