@@ -51,6 +51,19 @@ class BatchLoss:
         del inputs["input_ids"], inputs["attention_mask"]
         return model.heads(hidden, mask, **inputs).loss
 
+    @torch.inference_mode()
+    def pooled(self, indices: Sequence[int], batch_size: int = 64) -> torch.Tensor:
+        """The model's pooled vectors (N, H) of training examples, from the cache (the
+        out-of-scope reference vectors); call only with a frozen bottom."""
+        model: Any = self.model
+        assert self.features is not None
+        rows = []
+        for first in range(0, len(indices), batch_size):
+            batch = [self.features[i] for i in indices[first : first + batch_size]]
+            hidden, mask = run_top(model.encoder, batch, self.n_frozen)
+            rows.append(model.pool(hidden, mask).float().cpu())
+        return torch.cat(rows) if rows else torch.zeros((0, 0))
+
 
 class CachedRunner(nn.Module):
     """Stands in for the joint model in the predictor during dev evaluation: looks up each
@@ -76,6 +89,21 @@ class CachedRunner(nn.Module):
         model: Any = self.inner
         hidden, mask = run_top(model.encoder, [self.features[r] for r in rows], self.n_frozen)
         return model.heads(hidden, mask, word_index, word_mask)
+
+
+def frozen_cache(
+    model: nn.Module,
+    tokenizer: Any,
+    meta: ModelMeta,
+    train: Sequence[Encoded],
+    dev: Sequence[Example],
+    n_frozen: int,
+) -> tuple[BatchLoss, CachedRunner | None]:
+    """The training batches' loss and the dev runner, on the cache when the bottom is frozen."""
+    pad_id = int(tokenizer.pad_token_id or 0)
+    batch_loss = BatchLoss(model, train, pad_id, n_frozen)
+    runner = cached_runner(model, tokenizer, meta, dev, n_frozen) if n_frozen else None
+    return batch_loss, runner
 
 
 def cached_runner(

@@ -31,6 +31,7 @@ from dialogue.nlu.predictor import NluPredictor
 from dialogue.nlu.schema import OUT_OF_SCOPE, Example
 from dialogue.nlu.validate import intent_slot_types, summarize, tag_inventory
 from training.frozen_bottom import freeze_bottom, frozen_count
+from training.nlu.cached import BatchLoss, CachedRunner, frozen_cache
 from training.nlu.calibrate import thresholds_for_recall, thresholds_with_oos
 from training.nlu.config import TrainConfig
 from training.nlu.data import Splits, data_hash, load_splits
@@ -144,15 +145,20 @@ def reference_vectors(
     meta: ModelMeta,
     per_intent: int,
     seed: int,
+    pooled: Callable[[list[int]], torch.Tensor] | None = None,
 ) -> torch.Tensor:
-    """Pooled vectors of up to ``per_intent`` in-scope training examples per intent (N, H)."""
+    """Pooled vectors of up to ``per_intent`` in-scope training examples per intent (N, H);
+    ``pooled(indices)`` gives them from a cache instead of running the model."""
     rng = random.Random(seed)
-    chosen: list[Example] = []
+    picked: list[int] = []
     for intent in meta.intents:
-        group = [e for e in examples if e.intent == intent and intent != OUT_OF_SCOPE]
-        chosen += rng.sample(group, min(per_intent, len(group)))
-    if not chosen:
+        group = [i for i, e in enumerate(examples) if e.intent == intent != OUT_OF_SCOPE]
+        picked += rng.sample(group, min(per_intent, len(group)))
+    if not picked:
         return torch.zeros((0, int(model.encoder_config.hidden_size)))
+    if pooled is not None:
+        return pooled(picked)
+    chosen = [examples[i] for i in picked]
     encoded = encode_examples(tokenizer, chosen, meta)
     pad_id = int(tokenizer.pad_token_id or 0)
     vectors = []
@@ -162,6 +168,31 @@ def reference_vectors(
         inputs = {k: v.to(device) for k, v in inputs.items() if not k.endswith("labels")}
         vectors.append(model(**inputs).pooled.float().cpu())
     return torch.cat(vectors)
+
+
+def _calibrated(
+    joint: JointModel,
+    tokenizer: Any,
+    meta: ModelMeta,
+    splits: Splits,
+    config: TrainConfig,
+    cache: tuple[BatchLoss, CachedRunner | None],
+) -> tuple[NluPredictor, OosThresholds, dict[str, Any]]:
+    """The trained model with its out-of-scope references and thresholds, and its dev scores
+    with them; on the cache of the frozen bottom when there is one (the same numbers)."""
+    batch_loss, runner = cache
+    pooled = batch_loss.pooled if runner is not None else None
+    references = reference_vectors(
+        joint, tokenizer, splits.train, meta, config.references_per_intent, config.seed, pooled
+    )
+    references = references.half().float()  # as saved: the model in memory is the one on disk
+    runs: Any = runner or joint
+    predictor = NluPredictor(LoadedModel(runs, tokenizer, meta, references))
+    thresholds = calibrate(predictor, splits.dev, config)
+    predictor.meta = ModelMeta(**{**meta.__dict__, "thresholds": thresholds})
+    dev_final = score(splits.dev, predictor.predict_words([(e.text, e.words) for e in splits.dev]))
+    final = NluPredictor(LoadedModel(joint, tokenizer, predictor.meta, references))
+    return final, thresholds, dev_final
 
 
 def calibrate(
@@ -219,6 +250,8 @@ def train_nlu(
     tokenizer, model = build_model(Path(base), meta.tags, len(meta.intents), config)
     model.to(device)
     train_encoded = encode_examples(tokenizer, splits.train, meta)
+    n_frozen = frozen_count(model.encoder, config.train_layers) if config.train_layers else 0
+    cache = frozen_cache(model, tokenizer, meta, train_encoded, splits.dev, n_frozen)
     with atomic_folder(out) as folder:
         if hooks.on_folder:
             hooks.on_folder(folder)
@@ -235,26 +268,19 @@ def train_nlu(
                 on_step=steps_to(loss_log, hooks.on_step),
                 on_epoch=hooks.on_epoch,
                 progress=hooks.progress,
+                cache=cache,
             )
         finally:
             loss_log.close()
         joint = model.merge_and_unload() if config.lora else model
         joint = joint.to("cpu").eval()
-        references = (
-            reference_vectors(
-                joint, tokenizer, splits.train, meta, config.references_per_intent, config.seed
-            )
-            .half()
-            .float()
-        )  # as saved (float16), so the model in memory is the one on disk
-        predictor = NluPredictor(LoadedModel(joint, tokenizer, meta, references))
-        thresholds = calibrate(predictor, splits.dev, config)
-        meta = ModelMeta(**{**meta.__dict__, "thresholds": thresholds})
-        predictor.meta = meta
-        dev_items = [(e.text, e.words) for e in splits.dev]
-        dev_final = score(splits.dev, predictor.predict_words(dev_items))
+        predictor, thresholds, dev_final = _calibrated(
+            joint, tokenizer, meta, splits, config, cache
+        )
         on_base = Path(base) if config.save_on_base else None
-        meta = save_model(folder, joint, tokenizer, meta, references, base=on_base)
+        meta = save_model(
+            folder, joint, tokenizer, predictor.meta, predictor.references, base=on_base
+        )
         report = {
             "epochs": result.epochs,
             "best_epoch": result.best_epoch,

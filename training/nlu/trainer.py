@@ -27,7 +27,7 @@ from dialogue.nlu.predictor import NluPredictor
 from dialogue.nlu.schema import Example
 from training.frozen_bottom import frozen_count
 from training.nlu.batches import bucketed_batches
-from training.nlu.cached import BatchLoss, cached_runner
+from training.nlu.cached import BatchLoss, CachedRunner, frozen_cache
 from training.nlu.config import TrainConfig
 from training.nlu.evaluate import score
 
@@ -122,8 +122,10 @@ def train_loop(
     on_step: StepFn | None = None,
     on_epoch: EpochFn | None = None,
     progress: bool = True,
+    cache: tuple[BatchLoss, CachedRunner | None] | None = None,
 ) -> TrainResult:
-    """Train ``model`` in place; on return it holds the weights of the best dev epoch."""
+    """Train ``model`` in place; on return it holds the weights of the best dev epoch.
+    ``cache``: the batch loss and dev runner (:func:`training.nlu.cached.frozen_cache`)."""
     optimizer = torch.optim.AdamW(_param_groups(model, config))
     steps_per_epoch = math.ceil(len(train) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
@@ -131,11 +133,11 @@ def train_loop(
         optimizer, _schedule(total_steps, config.warmup_fraction)
     )
     lengths = [len(e.input_ids) for e in train]
-    pad_id = int(tokenizer.pad_token_id or 0)
-    encoder: Any = getattr(model, "encoder", None)
-    n_frozen = frozen_count(encoder, config.train_layers) if config.train_layers else 0
-    batch_loss = BatchLoss(model, train, pad_id, n_frozen)
-    runner = cached_runner(model, tokenizer, meta, dev, n_frozen) if n_frozen else None
+    if cache is None:
+        encoder: Any = getattr(model, "encoder", None)
+        n_frozen = frozen_count(encoder, config.train_layers) if config.train_layers else 0
+        cache = frozen_cache(model, tokenizer, meta, train, dev, n_frozen)
+    batch_loss, runner = cache
     result = TrainResult()
     best_state: dict[str, torch.Tensor] | None = None
     best = -math.inf
