@@ -141,6 +141,7 @@ def fit(
     started = time.perf_counter()
     prefix = {"query": encoder.query_prefix, "passage": encoder.passage_prefix}
     optimizer, embed = _prepare(model, tokenizer, faq, prefix, config)
+    cache_s = round(time.perf_counter() - started, 1)
     epochs = [
         entry_distinct_batches(
             training_pairs(faq, rng, config.with_answers), config.batch_size, rng
@@ -166,6 +167,7 @@ def fit(
             "epoch": epoch,
             "loss": sum(losses) / len(losses) if losses else 0.0,
             "seconds": round(time.perf_counter() - started, 1),
+            "cache_s": cache_s,
         }
         history.append(record)
         log.info("kb encoder epoch %d: loss %.4f", epoch, record["loss"])
@@ -225,10 +227,13 @@ def tune_encoder(
     from transformers import AutoModel, AutoTokenizer
 
     config = config or KbTuneConfig()
+    started = time.perf_counter()
     tokenizer = AutoTokenizer.from_pretrained(encoder.model_dir, local_files_only=True)
     model = AutoModel.from_pretrained(encoder.model_dir, local_files_only=True)
+    load_s = round(time.perf_counter() - started, 1)
     history = fit(model, tokenizer, faq, encoder, config, progress, step_progress)
     info = {
+        "load_s": load_s,
         "config": asdict(config),
         "base_encoder": str(encoder.model_dir),
         "prefixes": [encoder.query_prefix, encoder.passage_prefix],

@@ -43,6 +43,7 @@ def _nlu(domain: Any, language: str, encoder: Path, out: Path, overrides: dict) 
     return {
         "seconds": round(seconds, 1),
         "train_loop_s": report["train_loop_s"],
+        "stages_s": report.get("stages_s", {}),
         "epochs_run": len(report["epochs"]),
         "best_epoch": report["best_epoch"],
         "intent_accuracy": round(dev["intent_accuracy"], 4),
@@ -80,8 +81,12 @@ def _kb(domain: Any, language: str, encoder: Path, out: Path, overrides: dict) -
     )
     seconds = time.perf_counter() - started
     tuned = retrieval_encoder_config(language, encoder, out)
+    info = json.loads((out / "training.json").read_text(encoding="utf-8"))
     return {
         "seconds": round(seconds, 1),
+        "load_s": info.get("load_s"),
+        "cache_s": info["history"][0].get("cache_s"),
+        "epoch_end_s": [h["seconds"] for h in info["history"]],
         "kb_dev_top1": _kb_dev_top1(domain, language, tuned, out.parent / "kb-cache"),
         "folder_mb": round(sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6),
         "settings": config.__dict__,

@@ -195,6 +195,13 @@ def _calibrated(
     return final, thresholds, dev_final
 
 
+def _stages(marks: dict[str, float]) -> dict[str, float]:
+    """Seconds per stage from the times each one ended (the first mark is the start)."""
+    names, times = list(marks), list(marks.values())
+    stages = {n: round(t - p, 1) for n, t, p in zip(names[1:], times[1:], times, strict=True)}
+    return {**stages, "save": round(time.perf_counter() - times[-1], 1)}
+
+
 def calibrate(
     predictor: NluPredictor, dev: Sequence[Example], config: TrainConfig
 ) -> OosThresholds:
@@ -247,11 +254,14 @@ def train_nlu(
         intent_slots=intent_slot_types(splits.train) if config.slots_per_intent else None,
     )
     device = pick_device(config.device)
+    marks = {"start": wall_started}  # when each stage ended: the report's "stages_s"
     tokenizer, model = build_model(Path(base), meta.tags, len(meta.intents), config)
+    marks["load"] = time.perf_counter()
     model.to(device)
     train_encoded = encode_examples(tokenizer, splits.train, meta)
     n_frozen = frozen_count(model.encoder, config.train_layers) if config.train_layers else 0
     cache = frozen_cache(model, tokenizer, meta, train_encoded, splits.dev, n_frozen)
+    marks["cache"] = time.perf_counter()
     with atomic_folder(out) as folder:
         if hooks.on_folder:
             hooks.on_folder(folder)
@@ -274,10 +284,12 @@ def train_nlu(
             loss_log.close()
         joint = model.merge_and_unload() if config.lora else model
         joint = joint.to("cpu").eval()
+        marks["train"] = time.perf_counter()
         predictor, thresholds, dev_final = _calibrated(
             joint, tokenizer, meta, splits, config, cache
         )
         on_base = Path(base) if config.save_on_base else None
+        marks["calibrate"] = time.perf_counter()
         meta = save_model(
             folder, joint, tokenizer, predictor.meta, predictor.references, base=on_base
         )
@@ -290,6 +302,7 @@ def train_nlu(
             "steps": result.steps,
             "train_loop_s": round(result.train_s, 1),
             "wall_s": round(time.perf_counter() - wall_started, 1),
+            "stages_s": _stages(marks),
             "threads": torch.get_num_threads(),
             "device": str(device),
         }
