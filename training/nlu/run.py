@@ -198,7 +198,7 @@ def _calibrated(
 def _stages(marks: dict[str, float]) -> dict[str, float]:
     """Seconds per stage from the times each one ended (the first mark is the start)."""
     names, times = list(marks), list(marks.values())
-    stages = {n: round(t - p, 1) for n, t, p in zip(names[1:], times[1:], times, strict=True)}
+    stages = {n: round(t - p, 1) for n, t, p in zip(names[1:], times[1:], times[:-1], strict=True)}
     return {**stages, "save": round(time.perf_counter() - times[-1], 1)}
 
 
