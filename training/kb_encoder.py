@@ -105,9 +105,9 @@ def entry_distinct_batches(
 
 
 def _all_texts(faq: Sequence[FaqEntry], prefix: dict[str, str]) -> list[str]:
-    """Every text a training pair can hold, with its prefix (questions both ways, answers)."""
+    """Every text a training pair can hold, with its prefix: phrasings as queries (anchors
+    and positives), answers as passages (see :func:`training_pairs`)."""
     texts = [prefix["query"] + q for entry in faq for q in entry.questions]
-    texts += [prefix["passage"] + q for entry in faq for q in entry.questions]
     return texts + [prefix["passage"] + entry.answer for entry in faq]
 
 
