@@ -49,6 +49,10 @@ def _nlu(domain: Any, language: str, encoder: Path, out: Path, overrides: dict) 
         "intent_accuracy": round(dev["intent_accuracy"], 4),
         "slot_f1": round(dev["slot_f1"], 4),
         "epoch_s": [e["epoch_s"] for e in report["epochs"]],
+        "dev_per_epoch": [
+            (round(e["dev"]["intent_accuracy"], 3), round(e["dev"]["slot_f1"], 3))
+            for e in report["epochs"]
+        ],
         "folder_mb": round(sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6),
         "settings": {k: v for k, v in config.to_json().items() if k != "extra"},
     }
