@@ -136,9 +136,24 @@ class GeneratorConfig:
     )
     dtype: str = _opt(
         "auto",
-        "Weight type of the local model: auto is bfloat16 (half the memory of float32; float16 "
-        "on GPUs without bf16); float32 is the exact reference.",
+        "Weight type of the local model: auto is what the device computes natively (int8 with "
+        "the ctranslate2 engine; bfloat16 only on CPUs and GPUs that have it); float32 is the "
+        "exact reference.",
         ("auto", "bfloat16", "float32", "float16"),
+    )
+    engine: str = _opt(
+        "auto",
+        "What runs the local model: ctranslate2 (auto; the adapter merged in and converted "
+        "once, int8 on the CPU) or transformers (the reference, several times slower).",
+        ("auto", "ctranslate2", "transformers"),
+    )
+    threads: int = _opt(0, "CPU threads for the chat model (ctranslate2); 0 chooses.")
+    compose: str = _opt(
+        "always",
+        "Knowledge answers in the chat model's words, each sentence checked against the "
+        "passages: always, documents (only answers from documents, FAQ answers read as "
+        "written), never (read the stored answer). Only with a tuned adapter.",
+        ("always", "documents", "never"),
     )
     adapters: dict[str, str] = field(
         default_factory=dict,

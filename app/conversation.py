@@ -185,6 +185,17 @@ def build_dialogue(config: Config, options: ChatOptions) -> DialogueManager:
     orders = open_orders_db(domain.orders_sql, orders_file(domain)) if domain.orders_sql else None
     generator = build_generator(config, language) if options.generator else None
     memory = Memory(memory_file(), history=config.privacy.history)
+    from app.generator import compose_mode
+
     return DialogueManager(
-        domain, language, nlu, retriever, generator, orders, memory, options.user, options.clock
+        domain,
+        language,
+        nlu,
+        retriever,
+        generator,
+        orders,
+        memory,
+        options.user,
+        options.clock,
+        compose=compose_mode(config, language) if generator is not None else "never",
     )

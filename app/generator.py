@@ -3,16 +3,20 @@
 The one place that decides which chat model and which LoRA adapter serve a language: a
 server when ``generator.url`` is set; else the bundled model for the language (or the user's
 ``models.paths`` override), with the adapter from ``generator.adapters`` or, failing that,
-the one activated in the fine-tuning window.
+the one activated in the fine-tuning window. Locally the model is served by CTranslate2 from
+a converted folder with the adapter merged in (``app.store.served``: converted once, seconds),
+unless ``generator.engine`` is transformers or the model cannot be converted.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 from app.config import Config, ConfigError
 from app.store.store import ModelStore
+from dialogue.generator.errors import ModelLoadError
 from dialogue.generator.options import GeneratorOptions
 
 log = logging.getLogger(__name__)
@@ -26,9 +30,14 @@ def generator_role(language: str) -> str:
     return ROLES.get(language, ROLES["en"])
 
 
+NO_ADAPTER = "none"  # as generator.adapters.<lang>: serve the base model, whatever is activated
+
+
 def active_adapter(config: Config, language: str) -> str:
     """The adapter folder for ``language``: the configured one, else the activated one."""
     configured = config.generator.adapters.get(language, "")
+    if configured == NO_ADAPTER:
+        return ""
     if configured:
         return configured
     from app.models_active import active_model
@@ -42,10 +51,12 @@ def generator_options(
 ) -> GeneratorOptions:
     """Options for the generator serving ``language``; raises ModelStoreError if unprepared."""
     settings = config.generator
-    model, adapter = "", ""
+    model, adapter, engine = "", "", settings.engine
     if not settings.url:
         model = (store or ModelStore(config=config)).path(generator_role(language))
         adapter = active_adapter(config, language)
+        if engine != "transformers":
+            model, adapter, engine = served_model(model, adapter)
     try:
         return GeneratorOptions(
             model=model,
@@ -58,6 +69,35 @@ def generator_options(
             timeout_s=settings.timeout_s,
             device=settings.device,
             dtype=settings.dtype,
+            engine=engine,
+            threads=settings.threads,
         )
     except ValueError as e:
         raise ConfigError(f"[generator] {e}") from e
+
+
+def served_model(base: str, adapter: str) -> tuple[str, str, str]:
+    """(model folder, adapter, engine) serving ``base`` + ``adapter``: the CTranslate2 folder
+    with the adapter merged in, converted now if needed; else the transformers checkpoint and
+    adapter as they are (a hub id cannot be converted, a failed conversion is logged)."""
+    if not Path(base).is_dir():
+        return base, adapter, "transformers"
+    if adapter and not (Path(adapter) / "adapter_config.json").is_file():
+        log.warning("%s is not a LoRA adapter folder; the chat model runs on transformers", adapter)
+        return base, adapter, "transformers"
+    from app.store.served import ensure_served
+
+    try:
+        folder = ensure_served(Path(base), Path(adapter) if adapter else None)
+    except ModelLoadError as e:
+        log.warning("the chat model runs on transformers (slower): %s", e)
+        return base, adapter, "transformers"
+    return str(folder), "", "ctranslate2"
+
+
+def compose_mode(config: Config, language: str) -> str:
+    """``generator.compose``, but "never" while no adapter is served: the untuned base model
+    is not trusted to word the shop's answers (it rambles, and declines what it could say)."""
+    if config.generator.url or active_adapter(config, language):
+        return config.generator.compose
+    return "never"

@@ -1,9 +1,10 @@
 """One conversation: text in, reply out, with state, knowledge, actions, emotion and memory.
 
 ``DialogueManager.stream(text)`` yields :class:`ReplyChunk` pieces as soon as each is known
-(a template sentence, or a generator's tokens) so speech can start early, then one
-:class:`TurnResult`; ``turn(text)`` returns just the result. The engines (NLU, retriever,
-generator) come in through small protocols; the order database and memory are passed in.
+(a template sentence, or a generator's tokens) so speech can start early, already spaced so
+that concatenating them gives the reply, then one :class:`TurnResult`; ``turn(text)``
+returns just the result. The engines (NLU, retriever, generator) come in through small
+protocols; the order database and memory are passed in.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from dialogue.domain.model import Domain
@@ -25,17 +26,16 @@ from dialogue.kb.types import Hit
 from dialogue.memory import Memory, TurnRecord
 from dialogue.nlu import Understanding
 from dialogue.policy import PolicyContext, decide
-from dialogue.reply import (
-    join_pieces,
-)
+from dialogue.reply import join_pieces, spaced
 from dialogue.responses import Responses
 from dialogue.state import DialogueState, Profile
 from dialogue.tracker import Reading, TrackContext, track
-from dialogue.turn import TurnRenderer
+from dialogue.turn import TurnContext, TurnRenderer
 
 log = logging.getLogger(__name__)
 
-KB_ACTS = ("question", "unclear", "clarify_no")
+KB_ACTS = ("question", "unclear", "clarify_no", "new_task")  # new_task: a general question?
+SEARCH_HITS = 8  # enough for a composed answer to find the best document unit among them
 
 
 class Nlu(Protocol):
@@ -50,7 +50,9 @@ class Retriever(Protocol):
 
 @dataclass(frozen=True)
 class ReplyChunk:
-    """A piece of the reply, ready to be shown or spoken."""
+    """A piece of the reply, ready to be shown or spoken. It carries the space that goes
+    before it (none in Chinese, none at the start), so the pieces of a turn concatenated are
+    the reply."""
 
     text: str
 
@@ -108,6 +110,7 @@ class DialogueManager:
         memory: Memory | None = None,
         user: str = "local",
         clock: Callable[[], dt.datetime] = dt.datetime.now,
+        compose: str = "never",
     ) -> None:
         self.domain = domain
         self.language = language
@@ -119,6 +122,7 @@ class DialogueManager:
         self.memory = memory
         self.user = user
         self.clock = clock
+        self.compose = compose  # "always" | "documents" | "never": see dialogue.compose
         self.responses = Responses(self.pack)
         self.session_id = uuid.uuid4().hex[:12]
         self.state = DialogueState()
@@ -176,9 +180,9 @@ class DialogueManager:
             self.domain, self.pack, tuple(hits), self.generator is not None, emotion.label
         )
         state, decision = decide(state, reading, policy_ctx)
-        turn = TurnRenderer(self, state, reading, decision, understanding, now)
+        turn = TurnRenderer(self._context(now), state, reading, decision, understanding)
         pieces: list[str] = []
-        for piece in turn.pieces(stop):
+        for piece in spaced(turn.pieces(stop), self.language):
             pieces.append(piece)
             yield ReplyChunk(piece)
         reply = join_pieces(pieces, self.language)
@@ -201,14 +205,27 @@ class DialogueManager:
             nlu_intent=understanding.intent,
             language=self.language,
             turn=state.turn,
+            extra={"compose": asdict(turn.composed)} if turn.composed is not None else {},
         )
         self._store(result)
         yield result
 
+    def _context(self, now: dt.datetime) -> TurnContext:
+        return TurnContext(
+            self.domain,
+            self.pack,
+            self.language,
+            self.responses,
+            now,
+            self.generator,
+            self.orders_db,
+            self.compose,
+        )
+
     def _search(self, reading: Reading) -> list[Hit]:
         if self.retriever is None or reading.act not in KB_ACTS:
             return []
-        return self.retriever.search(reading.query, k=3)
+        return self.retriever.search(reading.query, k=SEARCH_HITS)
 
     def _store(self, result: TurnResult) -> None:
         if self.memory is None:

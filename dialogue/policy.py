@@ -5,7 +5,10 @@ intents fill their form (ask each missing slot, re-ask invalid ones, confirm whe
 says so, then run the action); questions go to the knowledge base; chitchat answers from a
 template. What is not understood climbs a ladder, one rung per turn: one clarifying "did you
 mean ...?", then the knowledge base, then the generator when one is configured, then the
-offer of a human. Facts come only from actions (the order database) and the knowledge base.
+offer of a human. A general question ("how long does a refund take?", not "where is my
+refund?") that the knowledge base answers confidently is answered at once, whether the
+understanding model was unsure or heard a task in it. Facts come only from actions (the
+order database) and the knowledge base.
 Frustration adds an apology and keeps replies brief; after ``frustration_turns`` such turns
 a human is offered.
 """
@@ -16,6 +19,7 @@ from dataclasses import dataclass, replace
 
 from dialogue.domain.model import Domain, LanguagePack
 from dialogue.kb.types import Hit
+from dialogue.questions import general_question
 from dialogue.state import PENDING_CLARIFY, PENDING_HUMAN, DialogueState, FormState
 from dialogue.tracker import Reading
 
@@ -85,13 +89,19 @@ def _main(state: DialogueState, reading: Reading, ctx: PolicyContext) -> Decisio
         return Decision("handoff", intent=reading.intent)
     if act == "human_no":
         return Decision("say", intent=GLOBAL, key="human_declined", resume=state.form is not None)
+    if act == "new_task" and _general(reading, ctx) and _answer(ctx) is not None:
+        state.form = None  # a question about the rules, not this customer's own task
+        return _answered(reading, ctx)
     if act in ("fill", "new_task", "confirm_yes", "confirm_no"):
         return _form_step(state, reading, ctx)
     if act == "question":
         best = _answer(ctx)
         if best is not None:
             return Decision(
-                "answer", intent=reading.intent, hits=(best,), resume=state.form is not None
+                "answer",
+                intent=reading.intent,
+                hits=_with_passages(best, ctx),
+                resume=state.form is not None,
             )
         if "default" in ctx.pack.responses.get(reading.intent, {}):  # the domain's short answer
             return Decision(
@@ -147,6 +157,28 @@ def _answer(ctx: PolicyContext) -> Hit | None:
     return None
 
 
+def _general(reading: Reading, ctx: PolicyContext) -> bool:
+    """A general question (see ``dialogue.questions``) that gives none of the details its
+    task's form asks for ("after a PayPal refund, how soon is the money back?" names a payment
+    method, not the order the refund form needs)."""
+    form = ctx.domain.forms.get(reading.intent)
+    needed = set(form.slots) if form is not None else set()
+    given = {s.name for s in reading.slots}
+    return not (given & needed) and general_question(reading.query, ctx.pack.language)
+
+
+def _answered(reading: Reading, ctx: PolicyContext) -> Decision:
+    best = _answer(ctx)
+    assert best is not None
+    return Decision("answer", intent=reading.intent, hits=_with_passages(best, ctx))
+
+
+def _with_passages(best: Hit, ctx: PolicyContext) -> tuple[Hit, ...]:
+    """The answer's hits: the best one first (the stored answer), then the others retrieved,
+    which a composed answer may also draw on."""
+    return (best, *(h for h in ctx.hits if h is not best))
+
+
 def _reask(state: DialogueState, ctx: PolicyContext) -> Decision:
     """Not understood while a form is open: say so and ask its question again."""
     assert state.form is not None
@@ -164,7 +196,7 @@ def _unclear(state: DialogueState, reading: Reading, ctx: PolicyContext) -> Deci
     if state.form is not None:
         best = _answer(ctx)
         if best is not None:  # a question the NLU missed, asked in the middle of a form
-            return Decision("answer", intent="", hits=(best,), resume=True)
+            return Decision("answer", intent="", hits=_with_passages(best, ctx), resume=True)
         return _reask(state, ctx)
     return _ladder(state, reading, ctx, allow_clarify=True)
 
@@ -175,14 +207,18 @@ def _ladder(
     """One rung per not-understood turn: clarify, knowledge base, generator, a human."""
     step = state.unclear_turns
     state.unclear_turns += 1
+    if step == 0 and _general(reading, ctx) and _answer(ctx) is not None:
+        state.clarification = None  # a question the knowledge base answers: no "did you mean"
+        state.unclear_turns = 0
+        return _answered(reading, ctx)
     if allow_clarify and step == 0 and reading.candidate and state.clarification is not None:
         state.pending = PENDING_CLARIFY
         return Decision("clarify", intent=reading.candidate)
     best = _answer(ctx)
     if best is not None:
-        return Decision("answer", intent=reading.intent, hits=(best,))
+        return Decision("answer", intent=reading.intent, hits=_with_passages(best, ctx))
     if ctx.has_generator and step <= 1:
-        return Decision("generate", intent=reading.intent, hits=ctx.hits[:3])
+        return Decision("generate", intent=reading.intent, hits=ctx.hits)
     return _offer_human(state, key="dont_know")
 
 

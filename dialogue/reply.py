@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from dialogue.dates import format_date
@@ -97,19 +97,31 @@ def brief(text: str, sentences: int = 2) -> str:
     return joiner.join(parts[:sentences]) if len(parts) > sentences else text.strip()
 
 
-def join_pieces(pieces: list[str], language: str) -> str:
-    """Reply pieces as one text. Generator pieces are sub-words that carry their own spaces
-    ("L", "emon", "ade" is one word; " is" starts a new one), so they are kept as they are;
-    a space goes only where a template sentence ends and the next begins without one
-    ("Back to your return." + "Which order?"). Chinese gets no spaces between sentences."""
-    text = ""
+def spaced(pieces: Iterable[str], language: str) -> Iterator[str]:
+    """Reply pieces as they are sent on: each carries the space that goes before it, so a
+    consumer (the chat, the voice, the window) just concatenates them.
+
+    Generator pieces are sub-words that carry their own spaces ("L", "emon", "ade" is one
+    word; " is" starts a new one), so they are kept as they are; a space goes only where a
+    template sentence ends and the next begins without one ("Back to your return." + "Which
+    order?"). Chinese gets no spaces between sentences. Empty pieces are dropped and the reply
+    starts with its first character, not with a space."""
+    before = ""
     for piece in pieces:
+        if not before:
+            piece = piece.lstrip()
         if not piece:
             continue
-        if language != "zh" and _new_sentence(text, piece):
-            text += " "
-        text += piece
-    return text.strip()
+        if language != "zh" and _new_sentence(before, piece):
+            piece = " " + piece
+        before = piece
+        yield piece
+
+
+def join_pieces(pieces: Iterable[str], language: str) -> str:
+    """Reply pieces as one text: the one place where pieces are joined (see :func:`spaced`;
+    pieces that already went through it join to the same text)."""
+    return "".join(spaced(pieces, language)).rstrip()
 
 
 def _new_sentence(before: str, piece: str) -> bool:

@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 
+from dialogue.cues import RESET_INTENTS, asks_reset, is_correction, yes_or_no
 from dialogue.domain.model import Domain, LanguagePack
 from dialogue.nlu import Understanding
 from dialogue.slots import extract, is_negated, normalise
@@ -26,37 +27,7 @@ from dialogue.state import (
     SlotValue,
 )
 
-AFFIRM_INTENTS = frozenset({"affirm", "yes", "confirm"})
-DENY_INTENTS = frozenset({"deny", "no"})
-RESET_INTENTS = frozenset({"start_over", "reset", "restart"})
 INFORM_INTENTS = frozenset({"inform", "provide_info"})
-
-_YES = {
-    "en": re.compile(
-        r"^(yes|yeah|yep|yup|sure|ok|okay|correct|right|exactly|please do|go ahead|do it|that's "
-        r"right|that is right|absolutely|of course|definitely|please)\b",
-        re.I,
-    ),
-    "zh": re.compile(r"^(是|对|好|行|可以|嗯|没错|确认|确定|要|需要|当然)"),
-}
-_NO = {
-    "en": re.compile(
-        r"^(no|nope|nah|not really|don't|do not|never mind|cancel|wrong|negative)\b", re.I
-    ),
-    "zh": re.compile(r"^(?!不错)(不|没有|算了|别|取消|错了)"),
-}
-_CORRECTION = {
-    "en": re.compile(
-        r"^\W*(no|nope|actually|sorry|wait|oops|i meant|i mean|make it|change it "
-        r"to|rather|instead|not)\b",
-        re.I,
-    ),
-    "zh": re.compile(r"^\W*(不是|不对|改成|改为|换成|其实|应该是|我是说|说错了|不)"),
-}
-_RESET = {
-    "en": re.compile(r"\b(start over|start again|restart|reset|from scratch|forget it)\b", re.I),
-    "zh": re.compile(r"(重新开始|从头开始|重来|重置)"),
-}
 
 
 Heard = tuple[SlotValue, bool]  # a value and whether it was negated ("not the red one")
@@ -177,23 +148,6 @@ def _start_form(state: DialogueState, intent: str, ctx: TrackContext) -> None:
             )
 
 
-def _yes_no(nlu: Understanding, language: str, confident: bool) -> str:
-    """ "yes", "no" or "": the NLU's affirm/deny, else a short answer that starts like one."""
-    if confident and nlu.intent in AFFIRM_INTENTS:
-        return "yes"
-    if confident and nlu.intent in DENY_INTENTS:
-        return "no"
-    text = nlu.text.strip()
-    short = len(text) <= 8 if language == "zh" else len(text.split()) <= 5
-    if not short:  # "是什么意思", "no idea what you mean by that": not an answer
-        return ""
-    if _NO[language].match(text):
-        return "no"
-    if _YES[language].match(text):
-        return "yes"
-    return ""
-
-
 def _filled(base: Reading, values: list[Heard], invalid: list[str], changes: Changes) -> Reading:
     return replace(
         base,
@@ -216,12 +170,12 @@ def track(
     kind = ctx.pack.kind(nlu.intent) if confident else ""
     base = Reading("", nlu.intent if confident else "", nlu.confidence, nlu.text)
 
-    if (confident and nlu.intent in RESET_INTENTS) or _RESET[ctx.language].search(nlu.text):
+    if (confident and nlu.intent in RESET_INTENTS) or asks_reset(nlu.text, ctx.language):
         state.reset()
         return state, replace(base, act="reset")
 
     values, invalid = _candidates(nlu, ctx, state.turn)
-    yes_no = _yes_no(nlu, ctx.language, confident)
+    yes_no = yes_or_no(nlu, ctx.language, confident)
     pending, state.pending = state.pending, None
 
     if pending == PENDING_HUMAN and yes_no and not values:
@@ -274,7 +228,7 @@ def _answer_to_form(
         in_form = values
     if form.awaiting_confirm and yes_no and not in_form:
         return replace(base, act="confirm_yes" if yes_no == "yes" else "confirm_no")
-    correcting = bool(_CORRECTION[ctx.language].match(nlu.text))
+    correcting = is_correction(nlu.text, ctx.language)
     answers = bool(in_form) and (not other_intent or correcting or _mostly_slots(nlu, values))
     if answers or (form.requested in invalid and not other_intent):
         changes = _apply(state, values, ctx)

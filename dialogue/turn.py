@@ -1,30 +1,36 @@
 """One turn's reply: render the policy's decision into text pieces, running the action, the
 knowledge-base answer or the generator it calls for, and note what happened (action,
-sources, slots) for the turn's result. Used by :class:`dialogue.manager.DialogueManager`.
+sources, slots) for the turn's result.
+
+The renderer sees only a :class:`TurnContext` (the domain in one language, its responses, the
+engines and the turn's time), never the conversation object that drives it, so the dialogue
+manager depends on this module and not the other way round.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from dialogue.actions import ActionContext, ActionError, run_action
-from dialogue.generation import GenerationRequest, Message, Passage
+from dialogue.compose import ComposeReport, composes
+from dialogue.domain.model import Domain, LanguagePack
+from dialogue.generation import Generator
 from dialogue.hours import say_when
 from dialogue.kb.types import Hit
+from dialogue.model_reply import ModelReply
 from dialogue.nlu import Understanding
 from dialogue.policy import Decision
 from dialogue.profile import asks_name, stated_name
 from dialogue.reply import brief, form_question, resume_text, slot_values, spoken_fields
-from dialogue.responses import GLOBAL
+from dialogue.responses import GLOBAL, Responses
 from dialogue.state import DialogueState
 from dialogue.tracker import Reading
-
-if TYPE_CHECKING:
-    from dialogue.manager import DialogueManager
 
 log = logging.getLogger(__name__)
 
@@ -32,40 +38,58 @@ DONE_PREFIX = "done"
 FORM_KINDS = ("ask", "confirm", "act", "cancelled")  # decisions that moved a form on
 
 
+@dataclass(frozen=True)
+class TurnContext:
+    """What rendering a turn reads besides the state: the domain in one language, its reply
+    templates, the engines an answer may call and the turn's clock time."""
+
+    domain: Domain
+    pack: LanguagePack
+    language: str
+    responses: Responses
+    now: dt.datetime
+    generator: Generator | None = None
+    orders_db: sqlite3.Connection | None = None
+    compose: str = "never"  # "always" | "documents" | "never": see dialogue.compose
+
+
 class TurnRenderer:
     """Renders one decision (runs the action or the generator) and collects what happened."""
 
     def __init__(
         self,
-        manager: DialogueManager,
+        context: TurnContext,
         state: DialogueState,
         reading: Reading,
         decision: Decision,
         understanding: Understanding,
-        now: dt.datetime,
     ) -> None:
-        self.m = manager
+        self.ctx = context
         self.state = state
         self.reading = reading
         self.decision = decision
         self.understanding = understanding
-        self.now = now
-        self.today = now.date()
+        self.now = context.now
+        self.today = context.now.date()
         self.back = self._team_back()  # "tomorrow at 8:00" when nobody is in now, else ""
-        self.responses = manager.responses
+        self.responses = context.responses
         self.action = ""
         self.sources: list[str] = []
+        self.composed: ComposeReport | None = None  # set when the model words a KB answer
         self.name_before = state.profile.name  # a greeting says "again" only to a known name
         form = decision.form or state.form  # the form this turn is about, open or just closed
         heard = {s.name: s for s in reading.slots}
         form_slots = form.slots if form is not None else heard
         self.slots = {name: s.value for name, s in form_slots.items()}  # canonical, reported
+        self.model = ModelReply(
+            context.generator, context.language, reading.query, dict(self.slots), state.history
+        )
         self.values: dict[str, str] = slot_values(
-            manager.domain, manager.pack, {**state.known, **form_slots}
+            context.domain, context.pack, {**state.known, **form_slots}
         )
         if reading.slots:
             self.values.update(
-                slot_values(manager.domain, manager.pack, {s.name: s for s in reading.slots})
+                slot_values(context.domain, context.pack, {s.name: s for s in reading.slots})
             )
 
     def say(self, table: str, key: str, values: dict[str, str] | None = None) -> str | None:
@@ -78,11 +102,11 @@ class TurnRenderer:
 
     def _team_back(self) -> str:
         """When the team is next in, said for a reply, if it is out now; else ""."""
-        hours = self.m.domain.hours
+        hours = self.ctx.domain.hours
         if hours is None or hours.is_open(self.now):
             return ""
         opening = hours.next_opening(self.now)
-        return say_when(opening, hours.local(self.now), self.m.language) if opening else ""
+        return say_when(opening, hours.local(self.now), self.ctx.language) if opening else ""
 
     def pieces(self, stop: threading.Event | None) -> Iterator[str]:
         """Reply pieces in order: prefix, main reply, suffix."""
@@ -95,12 +119,13 @@ class TurnRenderer:
             piece = self.say(GLOBAL, "corrected", {"value": self.values.get(slot, "")})
             if piece:
                 yield piece
-        if asks_name(self.understanding.text, self.m.language) and d.kind not in FORM_KINDS:
+        if asks_name(self.understanding.text, self.ctx.language) and d.kind not in FORM_KINDS:
             yield from self._recall_name()
         else:
             yield from self._main(stop)
         if d.resume:
-            piece = resume_text(self.responses, self.state, self.values, self.m.pack, self.m.domain)
+            ctx = self.ctx
+            piece = resume_text(self.responses, self.state, self.values, ctx.pack, ctx.domain)
             if piece:
                 yield piece
         for s in d.suffix:
@@ -111,8 +136,8 @@ class TurnRenderer:
     def _profile_prefix(self) -> list[str | None]:
         """Remember a name the user states ("my name is Anna") and acknowledge it once."""
         text = self.understanding.text
-        name = stated_name(text, self.m.language, self._slot_text("person_name"))
-        if not name or asks_name(text, self.m.language) or name == self.state.profile.name:
+        name = stated_name(text, self.ctx.language, self._slot_text("person_name"))
+        if not name or asks_name(text, self.ctx.language) or name == self.state.profile.name:
             return []
         self.state.profile.name = name
         self.values["name"] = self.values["person_name"] = name
@@ -137,7 +162,7 @@ class TurnRenderer:
         d = self.decision
         kind = d.kind
         if kind in ("ask", "reask"):
-            question = form_question(self.responses, self.state, self.values, self.m.domain)
+            question = form_question(self.responses, self.state, self.values, self.ctx.domain)
             yield question or self.say(GLOBAL, "fallback") or ""
         elif kind == "confirm":
             yield from self._confirm()
@@ -146,16 +171,16 @@ class TurnRenderer:
         elif kind == "cancelled":
             yield self.say(d.intent, "cancelled") or self.say(GLOBAL, "cancelled") or ""
         elif kind == "answer":
-            yield from self._answer(d.hits[0])
+            yield from self._answer(d.hits, stop)
         elif kind == "clarify":
-            option = self.m.pack.intents[d.intent].description
+            option = self.ctx.pack.intents[d.intent].description
             yield self.say(GLOBAL, "clarify", {"option": option}) or ""
         elif kind == "generate":
             yield from self._generate(stop)
         elif kind == "offer_human":
             yield self.say(GLOBAL, d.key or "offer_human") or self.say(GLOBAL, "offer_human") or ""
         elif kind == "handoff":
-            yield self._handoff(d.intent if d.intent in self.m.pack.intents else "")
+            yield self._handoff(d.intent if d.intent in self.ctx.pack.intents else "")
         elif kind == "reset":
             yield self.say(GLOBAL, "reset") or ""
         else:  # "say": chitchat and global lines
@@ -164,7 +189,7 @@ class TurnRenderer:
     def _handoff(self, intent: str) -> str:
         """Put the user through, or, outside opening hours, say when the team is back and how
         to reach them (email, a callback) instead of pretending to transfer."""
-        if self.m.domain.hours is not None and not self.m.domain.hours.is_open(self.now):
+        if self.ctx.domain.hours is not None and not self.ctx.domain.hours.is_open(self.now):
             self.action = "handoff_closed"
             own = self.say(intent, "closed") if intent else None
             return own or self.say(GLOBAL, "handoff_closed") or ""
@@ -189,12 +214,12 @@ class TurnRenderer:
         return {name: s.value for name, s in form.slots.items()} if form is not None else {}
 
     def _run(self, dry_run: bool) -> dict[str, Any] | None:
-        form = self.m.domain.forms[self.decision.intent]
+        form = self.ctx.domain.forms[self.decision.intent]
         ctx = ActionContext(
-            self.m.orders_db, self.today, self.m.language, self.m.pack.lexicon, dry_run
+            self.ctx.orders_db, self.today, self.ctx.language, self.ctx.pack.lexicon, dry_run
         )
         try:
-            fields = run_action(form.action, self._form_slots(), ctx)
+            fields = run_action(form.action, self._form_slots(), ctx, self.ctx.domain.actions)
         except ActionError as e:
             log.error("%s", e)
             return None
@@ -206,7 +231,7 @@ class TurnRenderer:
         return fields
 
     def _confirm(self) -> Iterator[str]:
-        form = self.m.domain.forms[self.decision.intent]
+        form = self.ctx.domain.forms[self.decision.intent]
         if form.template_key or not form.action:
             yield self.say(form.intent, "confirm") or ""
             return
@@ -216,7 +241,7 @@ class TurnRenderer:
             yield self.say(GLOBAL, "error") or ""
             return
         situation = str(fields.get("situation", DONE_PREFIX))
-        values = spoken_fields(fields, self.m.language)
+        values = spoken_fields(fields, self.ctx.language)
         if situation.startswith(DONE_PREFIX):
             yield self.say(form.intent, "confirm", values) or ""
             return
@@ -224,7 +249,7 @@ class TurnRenderer:
         yield self.say(form.intent, situation, values) or self.say(GLOBAL, "error") or ""
 
     def _act(self) -> Iterator[str]:
-        form = self.m.domain.forms[self.decision.intent]
+        form = self.ctx.domain.forms[self.decision.intent]
         if form.template_key:
             self.action = form.action
             yield self.say(form.intent, form.template_key) or ""
@@ -237,37 +262,31 @@ class TurnRenderer:
         for slot in ("color", "size"):
             if slot in self.slots:
                 self.state.profile.preferences[slot] = self.slots[slot]
-        piece = self.say(form.intent, situation, spoken_fields(fields, self.m.language))
+        piece = self.say(form.intent, situation, spoken_fields(fields, self.ctx.language))
         if piece is None:
             log.warning("no response %s.%s with the fields the action gave", form.intent, situation)
         yield piece or self.say(GLOBAL, "error") or ""
 
-    def _answer(self, hit: Hit) -> Iterator[str]:
+    def _answer(self, hits: tuple[Hit, ...], stop: threading.Event | None) -> Iterator[str]:
+        hit = hits[0]
         self.sources = [hit.source]
+        stored = brief(hit.text) if self.decision.brief else hit.text
+        if composes(self.ctx.compose, self.ctx.generator is not None, hit):
+            yield from self.model.compose(hits, stored, stop)
+            self.sources, self.composed = self.model.sources, self.model.composed
+            return
         if not self.decision.brief:
             intro = self.say(GLOBAL, "kb_intro")
             if intro:
                 yield intro
-        yield brief(hit.text) if self.decision.brief else hit.text
+        yield stored
 
     def _generate(self, stop: threading.Event | None) -> Iterator[str]:
-        assert self.m.generator is not None
-        hits = self.decision.hits
-        self.sources = [h.source for h in hits]
-        request = GenerationRequest(
-            user_text=self.reading.query,
-            language=self.m.language,
-            state={k: v for k, v in self.slots.items()},
-            passages=tuple(Passage(h.text, h.source, h.confidence) for h in hits),
-            history=tuple(Message(t.role, t.text) for t in self.state.history),
-        )
         produced = False
-        try:
-            for piece in self.m.generator.stream(request, stop):
-                produced = produced or bool(piece.strip())
-                yield piece
-        except Exception as e:  # a generator failure must not end the conversation
-            log.error("generator failed: %s", e)
+        for piece in self.model.generate(self.decision.hits, stop):
+            produced = produced or bool(piece.strip())
+            yield piece
+        self.sources = self.model.sources
         if not produced:
             self.state.pending = "offer_human"
             yield self.say(GLOBAL, "offer_human") or ""

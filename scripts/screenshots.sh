@@ -25,4 +25,4 @@ fi
 cd "$ROOT"
 # QT_QPA_PLATFORM is left unset so Qt draws through X (xcb), as on a desktop.
 env -u QT_QPA_PLATFORM QT_SCALE_FACTOR=1 \
-    xvfb-run -a -s "-screen 0 1280x900x24 -dpi 96" "$PYTHON" -m app.gui.screenshots "$OUT"
+    xvfb-run -a -s "-screen 0 1280x900x24 -dpi 96" "$PYTHON" -m tests.tools.screenshots "$OUT"

@@ -9,7 +9,6 @@ held-out phrasings are the queries (``faq_dev_split``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -17,13 +16,13 @@ from typing import Any
 
 from dialogue.domain.model import FaqEntry, LanguagePack
 from dialogue.emotion import EMOTIONS, detect_emotion
+from dialogue.files import load_jsonl
 from dialogue.kb.types import Hit
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [
-        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
+    """The objects of a held-out file (the domain check has vetted it; raises JsonlError)."""
+    return [record for _, record in load_jsonl(path)]
 
 
 def top1(search: Callable[[str], list[Hit]], pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:

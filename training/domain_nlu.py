@@ -9,7 +9,6 @@ model can be detected when the domain's examples change.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dialogue.domain import load_domain
+from dialogue.files import sha256_file
 
 if TYPE_CHECKING:
     from training.nlu.config import TrainConfig
@@ -52,10 +52,6 @@ def domain_train_config(language: str, **overrides: Any) -> TrainConfig:
     return TrainConfig(**settings)
 
 
-def data_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def train_domain_nlu(
     domain_dir: Path,
     language: str,
@@ -83,7 +79,7 @@ def train_domain_nlu(
         extra={
             "domain": domain.name,
             "language": language,
-            "nlu_sha256": data_sha256(pack.nlu_file),
+            "nlu_sha256": sha256_file(pack.nlu_file),
         },
     )
     hooks = RunHooks(on_epoch=progress, on_step=step_progress, progress=False)

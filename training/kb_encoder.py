@@ -13,7 +13,6 @@ the base encoder and the FAQ's sha256 (a changed FAQ makes the tuned encoder sta
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import random
@@ -26,6 +25,7 @@ from typing import Any
 from dialogue.atomic import atomic_folder
 from dialogue.domain import load_domain
 from dialogue.domain.model import FaqEntry
+from dialogue.files import sha256_file
 from dialogue.kb.encoder import TUNED_WEIGHTS, EncoderConfig
 from training.kb_embed import TextEmbedder
 
@@ -62,10 +62,6 @@ class KbTuneConfig:
             or self.train_layers < 0
         ):
             raise ValueError(f"invalid KbTuneConfig: {self}")
-
-
-def faq_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def training_pairs(
@@ -123,6 +119,18 @@ def ranking_loss(anchors: Any, positives: Any, scale: float) -> Any:
     ) / 2
 
 
+class _Steps:
+    """Optimizer steps done, passed on as (done, in all) to a progress callback."""
+
+    def __init__(self, total: int, progress: Callable[[int, int], None] | None) -> None:
+        self.total, self.done, self.progress = total, 0, progress
+
+    def advance(self) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+
 def fit(
     model: Any,
     tokenizer: Any,
@@ -148,7 +156,7 @@ def fit(
         )
         for _ in range(config.epochs)
     ]  # drawn up front (the same draws as epoch by epoch): the number of steps is known
-    total, done, history = sum(len(batches) for batches in epochs), 0, []
+    steps, history = _Steps(sum(len(batches) for batches in epochs), step_progress), []
     model.train()
     for epoch, batches in enumerate(epochs, start=1):
         losses = []
@@ -160,9 +168,7 @@ def fit(
             loss.backward()
             optimizer.step()
             losses.append(float(loss.detach()))
-            done += 1
-            if step_progress is not None:
-                step_progress(done, total)
+            steps.advance()
         record = {
             "epoch": epoch,
             "loss": sum(losses) / len(losses) if losses else 0.0,
@@ -258,7 +264,7 @@ def train_kb_encoder(
     domain = load_domain(Path(domain_dir))
     pack = domain.pack(language)
     faq_file = domain.root / language / "faq.jsonl"
-    extra = {"domain": domain.name, "language": language, "faq_sha256": faq_sha256(faq_file)}
+    extra = {"domain": domain.name, "language": language, "faq_sha256": sha256_file(faq_file)}
     log.info("tuning the %s retrieval encoder of domain %s", language, domain.name)
     return tune_encoder(pack.faq, encoder, out_dir, config, extra, progress, step_progress)
 

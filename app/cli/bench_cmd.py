@@ -34,7 +34,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "reply generator: time to first token and tokens per second (median)",
     ),
     "memory": (
-        "app.gui.memory_bench",
+        "app.bench.memory",
         "desktop app: resident memory of the window and session processes, all models loaded",
     ),
 }

@@ -102,7 +102,8 @@ def _turn(manager: Any, text: str, as_json: bool, interactive: bool, out: TextIO
     out.flush()
 
 
-def run(args: argparse.Namespace) -> int:
+def _dialogue(args: argparse.Namespace) -> Any:
+    """The dialogue of the chat, its language prepared first (a bar on first use)."""
     from app.conversation import ChatOptions, build_dialogue
 
     prepare_language_cli(args.config, args.lang or args.config.general.language)
@@ -116,6 +117,11 @@ def run(args: argparse.Namespace) -> int:
     )
     manager = build_dialogue(args.config, options)
     print_training_note(manager.domain.root, manager.language)  # first start: simpler models
+    return manager
+
+
+def run(args: argparse.Namespace) -> int:
+    manager = _dialogue(args)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     out = sys.stdout
     if interactive and not args.json:

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from app.cli import eval_generator
+from app.cli import eval_answers, eval_generator
 
 HEADLINE = (
     "intent_accuracy",
@@ -35,6 +35,7 @@ def add_parser(subparsers: Any) -> None:
     )
     nlu.add_argument("--json", action="store_true", help="print one JSON document")
     eval_generator.add_parser(actions)  # `wenda eval generator` (its own module and run)
+    eval_answers.add_parser(actions)  # `wenda eval answers`
     parser.set_defaults(run=run)
 
 

@@ -85,6 +85,9 @@ def run(args: argparse.Namespace) -> int:
     info = train(config, show_progress=not args.quiet and sys.stderr.isatty()).info
     m = info["metrics"]
     print(f"adapter: {args.out}")
+    served = _convert_for_serving(Path(base), args.out)
+    if served:
+        print(f"served as: {served}")
     print(
         f"{m['steps']} steps on {info['data']['train_examples']} examples in {m['train_s']:.0f} s"
     )
@@ -94,3 +97,20 @@ def run(args: argparse.Namespace) -> int:
             f"{m['base_heldout_perplexity']:.3f} -> adapter {m['adapter_heldout_perplexity']:.3f}"
         )
     return 0
+
+
+def _convert_for_serving(base: Path, adapter: Path) -> str:
+    """Merge and convert the new adapter now, in this (training) process, so activating it in
+    the window is instant and the window's process never loads a model library. Returns the
+    served folder, or "" when the base model cannot be converted (it then runs on
+    transformers, and the session says why)."""
+    from app.store.served import ensure_served
+    from dialogue.generator.errors import ModelLoadError
+
+    if not base.is_dir():
+        return ""
+    try:
+        return str(ensure_served(base, adapter))
+    except ModelLoadError as e:
+        print(f"not converted for serving: {e}", file=sys.stderr)
+        return ""

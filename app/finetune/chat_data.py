@@ -10,26 +10,14 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
+
+from dialogue.files import read_jsonl
+from dialogue.issues import Issue
 
 log = logging.getLogger(__name__)
 
 ROLES = ("system", "user", "assistant")
-
-
-@dataclass(frozen=True)
-class ChatIssue:
-    """One problem in a chat file; ``line`` is 1-based, 0 for the whole file."""
-
-    source: str
-    line: int
-    message: str
-    severity: str = "error"
-
-    def __str__(self) -> str:
-        where = f"{self.source}:{self.line}" if self.line else self.source
-        return f"{where}: {self.severity}: {self.message}"
 
 
 def _check_conversation(data: object) -> str | None:
@@ -51,33 +39,23 @@ def _check_conversation(data: object) -> str | None:
     return None
 
 
-def validate_chat(path: Path) -> tuple[int, Counter[str], list[ChatIssue]]:
+def validate_chat(path: Path) -> tuple[int, Counter[str], list[Issue]]:
     """Number of good conversations, message counts per role, and every issue found."""
     source = str(path)
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as e:
-        return 0, Counter(), [ChatIssue(source, 0, f"cannot read the file: {e}")]
-    good, roles, issues = 0, Counter[str](), []
+    good, roles, issues = 0, Counter[str](), list[Issue]()
     seen: dict[str, int] = {}
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as e:
-            issues.append(ChatIssue(source, number, f"not valid JSON ({e.msg})"))
-            continue
+    for number, data in read_jsonl(path, issues):
         problem = _check_conversation(data)
         if problem:
-            issues.append(ChatIssue(source, number, problem))
+            issues.append(Issue(source, number, "", problem))
             continue
         key = json.dumps(data["messages"], sort_keys=True, ensure_ascii=False)
         if key in seen:
-            issues.append(ChatIssue(source, number, f"duplicate of line {seen[key]}", "warning"))
+            issues.append(Issue(source, number, "", f"duplicate of line {seen[key]}", "warning"))
         seen.setdefault(key, number)
         good += 1
         roles.update(m["role"] for m in data["messages"])
     if not good and not issues:
-        issues.append(ChatIssue(source, 0, "no conversations (the file is empty)"))
+        issues.append(Issue(source, 0, "", "no conversations (the file is empty)"))
+    issues.sort(key=lambda issue: issue.line)  # in the file's order, as the user reads it
     return good, roles, issues

@@ -12,25 +12,16 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from app.finetune.chat_data import validate_chat
+from dialogue.issues import WARNING, Issue
 
 log = logging.getLogger(__name__)
 
 NLU, GENERATOR = "nlu", "generator"
 DEV_FRACTION, SEED = 0.1, 13  # the NLU trainer's defaults, so the counts shown match the run
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding: where (file, 1-based line or 0) and what; ``severity`` error or warning."""
-
-    source: str
-    line: int
-    message: str
-    severity: str = "error"
 
 
 @dataclass(frozen=True)
@@ -49,11 +40,11 @@ class ValidationReport:
     """Everything the validation page shows; training is allowed only when ``ok``."""
 
     datasets: tuple[DataSet, ...] = ()
-    problems: tuple[Problem, ...] = field(default=())
+    problems: tuple[Issue, ...] = field(default=())
 
     @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
+    def errors(self) -> list[Issue]:
+        return [p for p in self.problems if p.is_error]
 
     @property
     def ok(self) -> bool:
@@ -81,10 +72,10 @@ def sniff_jsonl(path: Path) -> str:
 
 def find_datasets(
     picked: Iterable[Path], language: str
-) -> tuple[list[tuple[str, Path]], list[Problem]]:
+) -> tuple[list[tuple[str, Path]], list[Issue]]:
     """(kind, path) of every data set in what was picked, and problems finding them."""
     found: list[tuple[str, Path]] = []
-    problems: list[Problem] = []
+    problems: list[Issue] = []
     for path in map(Path, picked):
         if path.is_dir() and (path / "domain.toml").exists():
             problems += _domain_problems(path)
@@ -101,13 +92,13 @@ def find_datasets(
             found.append((sniff_jsonl(path), path))
         else:
             message = "not a domain folder, an NLU data folder or a .jsonl file"
-            problems.append(Problem(str(path), 0, message))
+            problems.append(Issue(str(path), 0, "", message))
     if not found and not problems:
-        problems.append(Problem("", 0, "nothing picked: choose a domain folder or data files"))
+        problems.append(Issue("", 0, "", "nothing picked: choose a domain folder or data files"))
     return found, problems
 
 
-def _domain_problems(root: Path) -> list[Problem]:
+def _domain_problems(root: Path) -> list[Issue]:
     """The domain loader's issues (file, line, field), so the wizard shows them too."""
     try:
         from dialogue.domain.errors import DomainError
@@ -116,20 +107,20 @@ def _domain_problems(root: Path) -> list[Problem]:
         return []
     try:
         load_domain(root)
-    except DomainError as e:
+    except DomainError as e:  # the page shows the message: the field goes in front of it
         return [
-            Problem(
-                str(root / i.file), i.line, f"[{i.field}] {i.message}" if i.field else i.message
-            )
+            replace(i, source=str(root / i.source), field="", message=f"[{i.field}] {i.message}")
+            if i.field
+            else replace(i, source=str(root / i.source))
             for i in e.issues
         ]
     except Exception as e:  # a loader bug must not stop the data checks
         log.warning("domain check of %s failed: %s", root, e)
-        return [Problem(str(root), 0, f"the domain could not be checked: {e}", "warning")]
+        return [Issue(str(root), 0, "", f"the domain could not be checked: {e}", WARNING)]
     return []
 
 
-def validate_nlu(path: Path) -> tuple[DataSet | None, list[Problem]]:
+def validate_nlu(path: Path) -> tuple[DataSet | None, list[Issue]]:
     """Check NLU data exactly as the trainer will (every split), and summarise it."""
     from dialogue.nlu.errors import NluDataError
     from dialogue.nlu.validate import summarize
@@ -138,8 +129,8 @@ def validate_nlu(path: Path) -> tuple[DataSet | None, list[Problem]]:
     try:
         splits = load_splits(path, DEV_FRACTION, SEED)
     except NluDataError as e:
-        return None, [Problem(i.source, i.line, i.message, i.severity) for i in e.issues]
-    problems = [Problem(i.source, i.line, i.message, i.severity) for i in splits.warnings]
+        return None, list(e.issues)
+    problems = list(splits.warnings)
     summary = summarize([*splits.train, *splits.dev])
     lines = (
         *summary.lines(),
@@ -150,10 +141,9 @@ def validate_nlu(path: Path) -> tuple[DataSet | None, list[Problem]]:
     return DataSet(NLU, path, lines, summary.n_examples, bool(splits.test)), problems
 
 
-def validate_generator(path: Path) -> tuple[DataSet | None, list[Problem]]:
-    good, roles, issues = validate_chat(path)
-    problems = [Problem(i.source, i.line, i.message, i.severity) for i in issues]
-    if not good or any(p.severity == "error" for p in problems):
+def validate_generator(path: Path) -> tuple[DataSet | None, list[Issue]]:
+    good, roles, problems = validate_chat(path)
+    if not good or any(p.is_error for p in problems):
         return None, problems
     lines = (
         f"{good} conversations",
@@ -172,7 +162,7 @@ def validate(picked: Sequence[Path], language: str) -> ValidationReport:
             dataset, more = check(path)
         except Exception as e:  # an unexpected reader failure is shown, not raised
             log.exception("validating %s failed", path)
-            dataset, more = None, [Problem(str(path), 0, f"could not be read: {e}")]
+            dataset, more = None, [Issue(str(path), 0, "", f"could not be read: {e}")]
         problems += more
         if dataset:
             datasets.append(dataset)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
+from typing import Any
 
 from app.config import Config
 from app.gui.sessions import Session, SessionHost
@@ -25,14 +26,20 @@ def make_session(config: Config) -> Session:
     return SessionProcess(functools.partial(SessionHost, config))
 
 
-def run_app(config: Config, session: Session | None = None, argv: list[str] | None = None) -> int:
-    """Show the window until it is closed; returns the exit code."""
+def qt_application(argv: list[str] | None = None) -> Any:
+    """The process's Qt application, created on first use (one per process)."""
     from PySide6.QtWidgets import QApplication
-
-    from app.gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("Wenda")
+    return app
+
+
+def run_app(config: Config, session: Session | None = None, argv: list[str] | None = None) -> int:
+    """Show the window until it is closed; returns the exit code."""
+    from app.gui.main_window import MainWindow
+
+    app = qt_application(argv)
     session = session or make_session(config)
     window = MainWindow(session, config, make_session=make_session)
     window.show()

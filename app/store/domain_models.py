@@ -24,7 +24,6 @@ switch when training lands.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -36,6 +35,7 @@ from app import paths
 from app.config import Config
 from app.store.errors import ModelStoreError
 from app.store.status import ModelStatus
+from dialogue.files import sha256_file
 from dialogue.kb.encoder import EncoderConfig
 
 log = logging.getLogger(__name__)
@@ -151,10 +151,6 @@ def domain_models(config: Config) -> list[DomainModel]:
     return [DomainModel(name, lang, folder, kind) for kind in KINDS for lang in languages]
 
 
-def data_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def training_record(folder: Path) -> dict[str, Any]:
     """What a model folder was trained on (its training.json's ``extra``), or {}."""
     try:
@@ -205,7 +201,7 @@ def domain_model_state(model: DomainModel, root: Path | None = None) -> ModelSta
     folder = model.folder(root)
     trained = folder.is_dir() and model.examples.is_file()
     recorded = training_record(folder).get(KINDS[model.kind].record_key) if trained else None
-    if recorded is not None and recorded == data_sha256(model.examples):
+    if recorded is not None and recorded == sha256_file(model.examples):
         return ModelState("ready", folder)
     if job_running(model.domain, model.language, root):
         return ModelState("training", folder, f"training now ({model.name})")
@@ -230,30 +226,6 @@ def domain_model_status(model: DomainModel, root: Path | None = None) -> ModelSt
         state.detail,
         "domain",
     )
-
-
-def prepare_domain_model(
-    model: DomainModel,
-    encoder_dir: Path,
-    root: Path | None = None,
-    force: bool = False,
-    on_update: Callable[[float, float | None], None] | None = None,
-) -> Path:
-    """Train the model unless it is ready, as a job of its own (a background job training it
-    already is waited for, not repeated); ``on_update`` gets (fraction, seconds left)."""
-    from app.store.domain_training import run_job
-
-    run_job(
-        model.domain_dir,
-        model.language,
-        encoder_dir,
-        root,
-        kinds=[model.kind],
-        force=force,
-        wait=True,
-        on_update=on_update,
-    )
-    return model.folder(root)
 
 
 def train_kind(model: DomainModel, encoder_dir: Path, out: Path, progress: Progress) -> Path:

@@ -7,12 +7,11 @@ while it runs (that lock *is* the "training" state) and writes its progress to t
 beside it (percent, seconds left, or the error that stopped it), which the doctor and the
 window read. Its log, library chatter included, goes to ``<cache>/logs/train-<domain>-<lang>.log``.
 
-``python -m app.store.domain_training --domain DIR --lang L`` is the background job's command.
+The background job's command is ``python -m app.store.training_job --domain DIR --lang L``.
 """
 
 from __future__ import annotations
 
-import argparse
 import fcntl
 import json
 import logging
@@ -27,7 +26,6 @@ from pathlib import Path
 from app import paths
 from app.store import domain_models
 from app.store.domain_models import (
-    ENCODER_ROLES,
     DomainModel,
     domain_model_state,
     job_files,
@@ -150,6 +148,28 @@ def run_job(
         return [m.folder(root) for m in models]
 
 
+def prepare_domain_model(
+    model: DomainModel,
+    encoder_dir: Path,
+    root: Path | None = None,
+    force: bool = False,
+    on_update: Callable[[float, float | None], None] | None = None,
+) -> Path:
+    """Train the model unless it is ready, as a job of its own (a background job training it
+    already is waited for, not repeated); ``on_update`` gets (fraction, seconds left)."""
+    run_job(
+        model.domain_dir,
+        model.language,
+        encoder_dir,
+        root,
+        kinds=[model.kind],
+        force=force,
+        wait=True,
+        on_update=on_update,
+    )
+    return model.folder(root)
+
+
 def log_file(domain: str, language: str) -> Path:
     return paths.cache_dir() / "logs" / f"train-{job_name(domain, language)}.log"
 
@@ -173,7 +193,7 @@ def start_background(domain_dir: Path, language: str) -> subprocess.Popen[bytes]
         return None
     log_path = log_file(name, language)
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "app.store.domain_training"]
+    command = [sys.executable, "-m", "app.store.training_job"]
     command += ["--domain", str(domain_dir), "--lang", language]
     env = {**os.environ, "WENDA_LOG_FILE": str(log_path)}  # its records and its stderr: one file
     with open(log_path, "ab") as out:
@@ -195,27 +215,3 @@ def start_background(domain_dir: Path, language: str) -> subprocess.Popen[bytes]
         log_path,
     )
     return child
-
-
-def main(argv: list[str] | None = None) -> int:
-    """The background job: train, then exit (0 also when another job was already at it)."""
-    parser = argparse.ArgumentParser(prog="python -m app.store.domain_training")
-    parser.add_argument("--domain", required=True, type=Path)
-    parser.add_argument("--lang", required=True)
-    args = parser.parse_args(argv)
-    from app.logs import configure_logging
-
-    configure_logging()  # into its log file (start_background), which is its stderr too
-    from app.config import load_config
-    from app.offline import apply_network_policy
-    from app.store.store import ModelStore
-
-    config = load_config()
-    apply_network_policy(config.models.allow_online)
-    encoder = Path(ModelStore(config=config).path(ENCODER_ROLES[args.lang]))
-    run_job(args.domain, args.lang, encoder)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

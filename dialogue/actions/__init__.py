@@ -4,24 +4,32 @@ An action gets the form's canonical slot values and an :class:`ActionContext` (t
 database, today, the reply language and its lexicon) and returns the fields of the reply; the
 optional field ``situation`` picks the response key (default ``done``). With
 ``ctx.dry_run`` it only checks (used before a confirmation question) and changes nothing.
+
+A domain's actions are Python modules in its own folder, named in ``domain.toml``
+(``actions = ["actions"]``); loading the domain imports them (``dialogue.actions.loading``)
+and keeps the actions they register as the domain's own table, so two domains may both have
+an ``order_status``. An ``@action`` run outside a domain's import (a module of the app, a test)
+registers in the process-wide table, which every domain sees as well. This module is the
+public API a domain's modules import, together with ``dialogue.actions.wording``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 import sqlite3
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 ActionFn = Callable[[dict[str, str], "ActionContext"], dict[str, Any]]
-_REGISTRY: dict[str, ActionFn] = {}
-# Modules whose import registers actions; cheap (sqlite3 only).
-ACTION_MODULES = ("dialogue.actions.shop", "dialogue.actions.shop_items")
+_REGISTRY: dict[str, ActionFn] = {}  # actions registered outside a domain's import
+_collecting: list[dict[str, ActionFn]] = []  # the tables of the domain imports under way
+_collect_lock = threading.RLock()
 
 
 class ActionError(Exception):
@@ -36,29 +44,52 @@ class ActionContext:
     lexicon: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     dry_run: bool = False
 
+    def database(self) -> sqlite3.Connection:
+        """The order database; :class:`ActionError` when the domain has none (orders.sql)."""
+        if self.db is None:
+            raise ActionError("this domain has no order database (orders.sql)")
+        return self.db
+
 
 def action(name: str) -> Callable[[ActionFn], ActionFn]:
     """Register ``fn`` as the action called ``name`` in forms.toml."""
 
     def register(fn: ActionFn) -> ActionFn:
-        if name in _REGISTRY and _REGISTRY[name] is not fn:
+        table = _collecting[-1] if _collecting else _REGISTRY
+        if name in table and table[name] is not fn:
             raise ValueError(f"action {name!r} is registered twice")
-        _REGISTRY[name] = fn
+        table[name] = fn
         return fn
 
     return register
 
 
+@contextmanager
+def collecting() -> Iterator[dict[str, ActionFn]]:
+    """Within the block, ``@action`` registers into the table it yields (a domain's own)."""
+    with _collect_lock:
+        table: dict[str, ActionFn] = {}
+        _collecting.append(table)
+        try:
+            yield table
+        finally:
+            _collecting.pop()
+
+
 def registered_actions() -> dict[str, ActionFn]:
-    """Every registered action by name (imports the modules that define them)."""
-    for module in ACTION_MODULES:
-        importlib.import_module(module)
+    """The actions registered outside any domain, by name."""
     return dict(_REGISTRY)
 
 
-def run_action(name: str, slots: dict[str, str], ctx: ActionContext) -> dict[str, Any]:
-    """Run the action ``name``; database errors become :class:`ActionError`."""
-    fn = registered_actions().get(name)
+def run_action(
+    name: str,
+    slots: dict[str, str],
+    ctx: ActionContext,
+    actions: Mapping[str, ActionFn] | None = None,
+) -> dict[str, Any]:
+    """Run the action ``name`` from ``actions`` (a domain's table) or the process-wide one;
+    database errors become :class:`ActionError`."""
+    fn = (actions or {}).get(name) or _REGISTRY.get(name)
     if fn is None:
         raise ActionError(f"no action named {name!r} is registered")
     try:

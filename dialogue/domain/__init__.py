@@ -3,17 +3,18 @@
 ``load_domain(path)`` reads and validates a folder (format: docs/domain-format.md).
 """
 
-from dialogue.domain.errors import DomainError, DomainIssue
+from dialogue.domain.errors import DomainError
 from dialogue.domain.load import load_domain
 from dialogue.domain.model import Domain, FaqEntry, Form, Intent, LanguagePack, SlotType
+from dialogue.issues import Issue
 
 __all__ = [
     "Domain",
     "DomainError",
-    "DomainIssue",
     "FaqEntry",
     "Form",
     "Intent",
+    "Issue",
     "LanguagePack",
     "SlotType",
     "load_domain",

@@ -7,23 +7,20 @@ from __future__ import annotations
 import string
 from pathlib import Path
 
-from dialogue.domain.errors import DomainIssue
 from dialogue.domain.model import (
-    EMOTIONS,
     INTENT_KINDS,
     Document,
-    FaqEntry,
     Form,
     Intent,
     LanguagePack,
     SlotType,
 )
-from dialogue.domain.sources import TomlFile, check_keys, read_jsonl, read_toml, string_list
+from dialogue.domain.records import check_dialogues, check_eval, check_nlu, load_faq
+from dialogue.domain.sources import TomlFile, check_keys, read_toml, string_list
+from dialogue.issues import Issue
 
-OUT_OF_SCOPE = "oos"
 GLOBAL = "_global"
 DOC_SUFFIXES = (".md", ".txt")
-ROLES = ("system", "user", "assistant")
 
 
 def load_language(
@@ -31,17 +28,17 @@ def load_language(
     lang: str,
     slots: dict[str, SlotType],
     forms: dict[str, Form],
-    issues: list[DomainIssue],
+    issues: list[Issue],
 ) -> LanguagePack:
     intents = _load_intents(root, lang, forms, issues)
-    _check_nlu(root, f"{lang}/nlu.jsonl", intents, slots, issues)
+    check_nlu(root, f"{lang}/nlu.jsonl", intents, slots, issues)
     responses = _load_responses(root, lang, intents, forms, issues)
     lexicon = _load_lexicon(root, lang, slots, issues)
-    faq = _load_faq(root, f"{lang}/faq.jsonl", issues)
+    faq = load_faq(root, f"{lang}/faq.jsonl", issues)
     documents = _load_documents(root, lang, issues)
     dialogues = root / lang / "dialogues.jsonl"
-    _check_dialogues(root, f"{lang}/dialogues.jsonl", issues, required=True)
-    _check_eval(root, lang, {entry.id for entry in faq}, issues)
+    check_dialogues(root, f"{lang}/dialogues.jsonl", issues, required=True)
+    check_eval(root, lang, {entry.id for entry in faq}, issues)
     return LanguagePack(
         language=lang,
         intents=intents,
@@ -55,7 +52,7 @@ def load_language(
 
 
 def _load_intents(
-    root: Path, lang: str, forms: dict[str, Form], issues: list[DomainIssue]
+    root: Path, lang: str, forms: dict[str, Form], issues: list[Issue]
 ) -> dict[str, Intent]:
     file = read_toml(root, f"{lang}/intents.toml", issues)
     if file is None:
@@ -88,7 +85,7 @@ def _load_intents(
     for intent in forms:
         if intents.get(intent, Intent("", "", "")).kind != "task":
             issues.append(
-                DomainIssue(
+                Issue(
                     f"{lang}/intents.toml",
                     0,
                     intent,
@@ -98,55 +95,12 @@ def _load_intents(
     return intents
 
 
-def _check_nlu(
-    root: Path,
-    rel: str,
-    intents: dict[str, Intent],
-    slots: dict[str, SlotType],
-    issues: list[DomainIssue],
-) -> None:
-    for line, record in read_jsonl(root, rel, issues):
-        text, intent = record.get("text"), record.get("intent")
-        if not isinstance(text, str) or not text.strip():
-            issues.append(DomainIssue(rel, line, "text", "needs a non-empty text"))
-            continue
-        if intent != OUT_OF_SCOPE and intent not in intents:
-            issues.append(
-                DomainIssue(rel, line, "intent", f"intent {intent!r} is not in intents.toml")
-            )
-        spans = []
-        for entity in record.get("entities", []) or []:
-            start, end, label = entity.get("start"), entity.get("end"), entity.get("label")
-            if label not in slots:
-                issues.append(
-                    DomainIssue(rel, line, "entities", f"label {label!r} is not in slots.toml")
-                )
-            if not (
-                isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
-            ):
-                issues.append(
-                    DomainIssue(rel, line, "entities", f"span {start}..{end} is outside the text")
-                )
-                continue
-            if text[start:end] != text[start:end].strip():
-                issues.append(
-                    DomainIssue(
-                        rel, line, "entities", f"span {text[start:end]!r} has spaces at its ends"
-                    )
-                )
-            spans.append((start, end))
-        spans.sort()
-        for (_, end_a), (start_b, _) in zip(spans, spans[1:], strict=False):
-            if start_b < end_a:
-                issues.append(DomainIssue(rel, line, "entities", "spans overlap"))
-
-
 def _load_responses(
     root: Path,
     lang: str,
     intents: dict[str, Intent],
     forms: dict[str, Form],
-    issues: list[DomainIssue],
+    issues: list[Issue],
 ) -> dict[str, dict[str, tuple[str, ...]]]:
     file = read_toml(root, f"{lang}/responses.toml", issues)
     if file is None:
@@ -169,37 +123,35 @@ def _load_responses(
             for text in texts:
                 _check_template(file, table, key, text, issues)
             responses[table][key] = texts
+    _check_needed(file, responses, intents, forms, issues)
+    return responses
+
+
+def _check_needed(
+    file: TomlFile,
+    responses: dict[str, dict[str, tuple[str, ...]]],
+    intents: dict[str, Intent],
+    forms: dict[str, Form],
+    issues: list[Issue],
+) -> None:
+    """The keys the dialogue will ask for: each form's questions, chitchat's ``default``."""
     for intent, form in forms.items():
-        have = responses.get(intent, {})
         needed = [f"ask_{slot}" for slot in form.slots] + (["confirm"] if form.confirm else [])
         if form.template_key:
             needed.append(form.template_key)
         for key in needed:
-            if key not in have:
+            if key not in responses.get(intent, {}):
+                line = file.line_of(intent)
                 issues.append(
-                    DomainIssue(
-                        file.rel,
-                        file.line_of(intent),
-                        f"{intent}.{key}",
-                        "is missing (the form needs it)",
-                    )
+                    Issue(file.rel, line, f"{intent}.{key}", "is missing (the form needs it)")
                 )
     for name, spec in intents.items():
         if spec.kind == "chitchat" and "default" not in responses.get(name, {}):
-            issues.append(
-                DomainIssue(
-                    file.rel,
-                    file.line_of(name),
-                    f"{name}.default",
-                    "is missing (chitchat intents answer with it)",
-                )
-            )
-    return responses
+            message = "is missing (chitchat intents answer with it)"
+            issues.append(Issue(file.rel, file.line_of(name), f"{name}.default", message))
 
 
-def _check_template(
-    file: TomlFile, table: str, key: str, text: str, issues: list[DomainIssue]
-) -> None:
+def _check_template(file: TomlFile, table: str, key: str, text: str, issues: list[Issue]) -> None:
     try:
         fields = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
     except ValueError as e:
@@ -211,7 +163,7 @@ def _check_template(
 
 
 def _load_lexicon(
-    root: Path, lang: str, slots: dict[str, SlotType], issues: list[DomainIssue]
+    root: Path, lang: str, slots: dict[str, SlotType], issues: list[Issue]
 ) -> dict[str, dict[str, tuple[str, ...]]]:
     file = read_toml(root, f"{lang}/lexicon.toml", issues, required=False)
     if file is None:
@@ -238,27 +190,7 @@ def _load_lexicon(
     return lexicon
 
 
-def _load_faq(root: Path, rel: str, issues: list[DomainIssue]) -> tuple[FaqEntry, ...]:
-    entries: dict[str, FaqEntry] = {}
-    for line, record in read_jsonl(root, rel, issues):
-        entry_id, answer = record.get("id"), record.get("answer")
-        questions = string_list(record.get("questions"))
-        if not isinstance(entry_id, str) or not entry_id:
-            issues.append(DomainIssue(rel, line, "id", "needs a non-empty id"))
-            continue
-        if entry_id in entries:
-            issues.append(DomainIssue(rel, line, "id", f"duplicate id {entry_id!r}"))
-        if questions is None:
-            issues.append(DomainIssue(rel, line, "questions", "needs a list of question phrasings"))
-        if not isinstance(answer, str) or not answer.strip():
-            issues.append(DomainIssue(rel, line, "answer", "needs a non-empty answer"))
-        tags = string_list(record.get("tags")) or ()
-        if questions and isinstance(answer, str):
-            entries[entry_id] = FaqEntry(entry_id, questions, answer, tags)
-    return tuple(entries.values())
-
-
-def _load_documents(root: Path, lang: str, issues: list[DomainIssue]) -> tuple[Document, ...]:
+def _load_documents(root: Path, lang: str, issues: list[Issue]) -> tuple[Document, ...]:
     folder = root / lang / "docs"
     if not folder.is_dir():
         return ()
@@ -270,48 +202,10 @@ def _load_documents(root: Path, lang: str, issues: list[DomainIssue]) -> tuple[D
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as e:
-            issues.append(DomainIssue(rel, 0, "", f"not UTF-8 text ({e.reason})"))
+            issues.append(Issue(rel, 0, "", f"not UTF-8 text ({e.reason})"))
             continue
         if not text.strip():
-            issues.append(DomainIssue(rel, 0, "", "document is empty"))
+            issues.append(Issue(rel, 0, "", "document is empty"))
             continue
         documents.append(Document(path.relative_to(root / lang).as_posix(), text))
     return tuple(documents)
-
-
-def _check_dialogues(root: Path, rel: str, issues: list[DomainIssue], required: bool) -> None:
-    for line, record in read_jsonl(root, rel, issues, required=required):
-        messages = record.get("messages")
-        if not isinstance(messages, list) or not messages:
-            issues.append(DomainIssue(rel, line, "messages", "needs a list of chat messages"))
-            continue
-        for number, message in enumerate(messages):
-            ok = isinstance(message, dict) and message.get("role") in ROLES
-            if not ok or not isinstance(message.get("content"), str):
-                where = f"messages[{number}]"
-                issues.append(
-                    DomainIssue(
-                        rel, line, where, 'needs {"role": user|assistant|system, "content": text}'
-                    )
-                )
-
-
-def _check_eval(root: Path, lang: str, faq_ids: set[str], issues: list[DomainIssue]) -> None:
-    for name in ("kb_paraphrases", "kb_dev"):
-        rel = f"{lang}/eval/{name}.jsonl"
-        for line, record in read_jsonl(root, rel, issues, required=False):
-            if not isinstance(record.get("question"), str):
-                issues.append(DomainIssue(rel, line, "question", "needs a question"))
-            if record.get("faq_id") not in faq_ids:
-                issues.append(
-                    DomainIssue(rel, line, "faq_id", f"{record.get('faq_id')!r} is not an FAQ id")
-                )
-    rel = f"{lang}/eval/emotion.jsonl"
-    for line, record in read_jsonl(root, rel, issues, required=False):
-        if not isinstance(record.get("text"), str):
-            issues.append(DomainIssue(rel, line, "text", "needs a text"))
-        if record.get("emotion") not in EMOTIONS:
-            issues.append(
-                DomainIssue(rel, line, "emotion", f"must be one of {', '.join(EMOTIONS)}")
-            )
-    _check_dialogues(root, f"{lang}/eval/dialogues.jsonl", issues, required=False)

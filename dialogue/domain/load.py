@@ -10,11 +10,21 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from dialogue.domain.errors import DomainError, DomainIssue
+from dialogue.actions import ActionFn, registered_actions
+from dialogue.actions.loading import import_actions
+from dialogue.domain.errors import DomainError
 from dialogue.domain.language import load_language
-from dialogue.domain.model import SLOT_TYPES, Domain, Form, PolicyConfig, SlotType
+from dialogue.domain.model import (
+    SLOT_TYPES,
+    TEMPLATE_ACTION,
+    Domain,
+    Form,
+    PolicyConfig,
+    SlotType,
+)
 from dialogue.domain.sources import TomlFile, check_keys, read_toml, string_list
 from dialogue.hours import parse_hours
+from dialogue.issues import Issue
 
 log = logging.getLogger(__name__)
 
@@ -32,19 +42,20 @@ _POLICY_FIELDS = {
 def load_domain(root: Path) -> Domain:
     """Read and validate the whole folder; raises :class:`DomainError` with every issue."""
     root = Path(root)
-    issues: list[DomainIssue] = []
+    issues: list[Issue] = []
     if not root.is_dir():
-        raise DomainError(str(root), [DomainIssue(str(root), 0, "", "not a folder")])
+        raise DomainError(str(root), [Issue(str(root), 0, "", "not a folder")])
     meta = _load_meta(root, issues)
+    actions = meta.get("actions", {})
     slots = _load_slots(root, issues)
-    forms = _load_forms(root, slots, issues)
+    forms = _load_forms(root, slots, {**registered_actions(), **actions}, issues)
     orders_sql = _check_sql(root, issues)
     packs = {}
     for language in meta.get("languages", ()):
         if (root / language).is_dir():
             packs[language] = load_language(root, language, slots, forms, issues)
         else:
-            issues.append(DomainIssue(language, 0, "", "language folder is missing"))
+            issues.append(Issue(language, 0, "", "language folder is missing"))
     if issues:
         raise DomainError(str(root), issues)
     log.info("loaded domain %s (%s)", meta["name"], ", ".join(packs))
@@ -60,15 +71,16 @@ def load_domain(root: Path) -> Domain:
         policy=meta.get("policy", PolicyConfig()),
         orders_sql=orders_sql,
         hours=meta.get("hours"),
+        actions=actions,
     )
 
 
-def _load_meta(root: Path, issues: list[DomainIssue]) -> dict[str, Any]:
+def _load_meta(root: Path, issues: list[Issue]) -> dict[str, Any]:
     file = read_toml(root, "domain.toml", issues)
     if file is None:
         return {}
     data = file.data
-    keys = {"name", "description", "languages", "version", "policy", "hours"}
+    keys = {"name", "description", "languages", "version", "policy", "hours", "actions"}
     check_keys(file, None, data, keys, issues)
     meta: dict[str, Any] = {}
     if not isinstance(data.get("name"), str) or not data["name"].strip():
@@ -101,10 +113,26 @@ def _load_meta(root: Path, issues: list[DomainIssue]) -> dict[str, Any]:
         hours, problems = parse_hours(data["hours"])
         issues += [file.issue(message, "hours", key or None) for key, message in problems]
         meta["hours"] = hours
+    if "actions" in data:
+        meta["actions"] = _load_actions(root, file, data["actions"], issues)
     return meta
 
 
-def _load_policy(file: TomlFile, data: Any, issues: list[DomainIssue]) -> PolicyConfig:
+def _load_actions(
+    root: Path, file: TomlFile, value: Any, issues: list[Issue]
+) -> dict[str, ActionFn]:
+    """Import the domain's action modules (``actions = ["actions"]``): its own code."""
+    modules = string_list(value)
+    if modules is None:
+        message = 'actions must be a list of module files or folders, such as ["actions"]'
+        issues.append(file.issue(message, None, "actions"))
+        return {}
+    actions, problems = import_actions(root, modules, file.line_of(None, "actions"))
+    issues += problems
+    return actions
+
+
+def _load_policy(file: TomlFile, data: Any, issues: list[Issue]) -> PolicyConfig:
     if not isinstance(data, dict):
         issues.append(file.issue("[policy] must be a table", "policy"))
         return PolicyConfig()
@@ -127,7 +155,7 @@ def _load_policy(file: TomlFile, data: Any, issues: list[DomainIssue]) -> Policy
     return PolicyConfig(**values)
 
 
-def _load_slots(root: Path, issues: list[DomainIssue]) -> dict[str, SlotType]:
+def _load_slots(root: Path, issues: list[Issue]) -> dict[str, SlotType]:
     file = read_toml(root, "slots.toml", issues)
     if file is None:
         return {}
@@ -158,7 +186,7 @@ def _load_slots(root: Path, issues: list[DomainIssue]) -> dict[str, SlotType]:
     return slots
 
 
-def _check_slot(file: TomlFile, slot: SlotType, issues: list[DomainIssue]) -> None:
+def _check_slot(file: TomlFile, slot: SlotType, issues: list[Issue]) -> None:
     if slot.type == "pattern":
         try:
             re.compile(slot.pattern)
@@ -180,15 +208,12 @@ def _check_slot(file: TomlFile, slot: SlotType, issues: list[DomainIssue]) -> No
 
 
 def _load_forms(
-    root: Path, slots: dict[str, SlotType], issues: list[DomainIssue]
+    root: Path, slots: dict[str, SlotType], known_actions: dict[str, ActionFn], issues: list[Issue]
 ) -> dict[str, Form]:
-    from dialogue.actions import registered_actions  # the registry fills on import (cheap)
-
     file = read_toml(root, "forms.toml", issues)
     if file is None:
         return {}
     forms = {}
-    known_actions = registered_actions()
     for intent, spec in file.data.items():
         if not isinstance(spec, dict):
             issues.append(file.issue("each form must be a [table]", intent))
@@ -209,20 +234,30 @@ def _load_forms(
         confirm = spec.get("confirm", False)
         if not isinstance(confirm, bool):
             issues.append(file.issue("must be true or false", intent, "confirm"))
-        action = spec.get("action", "")
-        if not isinstance(action, str) or not action:
-            issues.append(file.issue('needs an action name or "template:<key>"', intent, "action"))
-            action = ""
-        elif not action.startswith("template:") and action not in known_actions:
-            known = ", ".join(sorted(known_actions))
-            issues.append(
-                file.issue(f"unknown action {action!r}; registered: {known}", intent, "action")
-            )
+        action = _form_action(file, intent, spec.get("action", ""), known_actions, issues)
         forms[intent] = Form(intent, names["slots"], names["optional"], confirm is True, action)
     return forms
 
 
-def _check_sql(root: Path, issues: list[DomainIssue]) -> Path | None:
+def _form_action(
+    file: TomlFile, intent: str, action: Any, known: dict[str, ActionFn], issues: list[Issue]
+) -> str:
+    """The form's action: ``template:<key>`` or the name of an action a module registers."""
+    if not isinstance(action, str) or not action:
+        issues.append(file.issue('needs an action name or "template:<key>"', intent, "action"))
+        return ""
+    if action.startswith(TEMPLATE_ACTION) or action in known:
+        return action
+    registered = (
+        f"registered: {', '.join(sorted(known))}"
+        if known
+        else 'no module registers any; name yours in domain.toml (actions = ["actions"])'
+    )
+    issues.append(file.issue(f"unknown action {action!r}; {registered}", intent, "action"))
+    return action
+
+
+def _check_sql(root: Path, issues: list[Issue]) -> Path | None:
     path = root / "orders.sql"
     if not path.is_file():
         return None
@@ -230,5 +265,5 @@ def _check_sql(root: Path, issues: list[DomainIssue]) -> Path | None:
         with sqlite3.connect(":memory:") as db:
             db.executescript(path.read_text(encoding="utf-8"))
     except (sqlite3.Error, UnicodeDecodeError) as e:
-        issues.append(DomainIssue("orders.sql", 0, "", f"SQLite cannot run it: {e}"))
+        issues.append(Issue("orders.sql", 0, "", f"SQLite cannot run it: {e}"))
     return path

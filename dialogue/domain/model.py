@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dialogue.actions import ActionFn
 from dialogue.hours import OpeningHours
 
 SLOT_TYPES = ("text", "pattern", "choice", "number", "date")
@@ -121,6 +122,7 @@ class Domain:
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     orders_sql: Path | None = None
     hours: OpeningHours | None = None  # when people can take over ([hours]); None: always
+    actions: dict[str, ActionFn] = field(default_factory=dict)  # its own, by forms.toml name
 
     def pack(self, language: str) -> LanguagePack:
         try:

@@ -6,13 +6,14 @@ JSON Lines files are read line by line so every record knows its own line.
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from dialogue.domain.errors import DomainIssue
+from dialogue import files
+from dialogue.files import JsonRecord
+from dialogue.issues import Issue
 
 _TOML_LINE = re.compile(r"at line (\d+)")
 
@@ -49,64 +50,41 @@ class TomlFile:
                 return number
         return table_line
 
-    def issue(self, message: str, table: str | None = None, key: str | None = None) -> DomainIssue:
+    def issue(self, message: str, table: str | None = None, key: str | None = None) -> Issue:
         field = ".".join(p for p in (table, key) if p)
-        return DomainIssue(self.rel, self.line_of(table, key), field, message)
+        return Issue(self.rel, self.line_of(table, key), field, message)
 
 
-def read_toml(
-    root: Path, rel: str, issues: list[DomainIssue], required: bool = True
-) -> TomlFile | None:
+def read_toml(root: Path, rel: str, issues: list[Issue], required: bool = True) -> TomlFile | None:
     """Parse ``root/rel``; a missing (when required) or malformed file becomes an issue."""
     path = root / rel
     if not path.is_file():
         if required:
-            issues.append(DomainIssue(rel, 0, "", "file is missing"))
+            issues.append(Issue(rel, 0, "", "file is missing"))
         return None
     try:
         text = path.read_text(encoding="utf-8")
         return TomlFile(rel, text, tomllib.loads(text))
     except UnicodeDecodeError as e:
-        issues.append(DomainIssue(rel, 0, "", f"not UTF-8 text ({e.reason})"))
+        issues.append(Issue(rel, 0, "", f"not UTF-8 text ({e.reason})"))
     except tomllib.TOMLDecodeError as e:
         found = _TOML_LINE.search(str(e))
-        issues.append(
-            DomainIssue(rel, int(found.group(1)) if found else 0, "", f"not valid TOML: {e}")
-        )
+        issues.append(Issue(rel, int(found.group(1)) if found else 0, "", f"not valid TOML: {e}"))
     return None
 
 
 def read_jsonl(
-    root: Path, rel: str, issues: list[DomainIssue], required: bool = True
-) -> list[tuple[int, dict[str, Any]]]:
+    root: Path, rel: str, issues: list[Issue], required: bool = True
+) -> list[JsonRecord]:
     """``(line, object)`` for each non-blank line; bad JSON or non-objects become issues."""
     path = root / rel
     if not path.is_file():
         if required:
-            issues.append(DomainIssue(rel, 0, "", "file is missing"))
+            issues.append(Issue(rel, 0, "", "file is missing"))
         return []
-    records = []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        issues.append(DomainIssue(rel, 0, "", f"not UTF-8 text ({e.reason})"))
-        return []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            issues.append(
-                DomainIssue(rel, number, "", f"not valid JSON: {e.msg} (column {e.colno})")
-            )
-            continue
-        if not isinstance(obj, dict):
-            issues.append(DomainIssue(rel, number, "", "each line must be a JSON object {...}"))
-            continue
-        records.append((number, obj))
-    if not records and not any(i.file == rel for i in issues):
-        issues.append(DomainIssue(rel, 0, "", "file has no records"))
+    records = files.read_jsonl(path, issues, source=rel)
+    if not records and not any(i.source == rel for i in issues):
+        issues.append(Issue(rel, 0, "", "file has no records"))
     return records
 
 
@@ -126,7 +104,7 @@ def check_keys(
     table: str | None,
     data: dict[str, Any],
     allowed: set[str],
-    issues: list[DomainIssue],
+    issues: list[Issue],
 ) -> None:
     """Unknown keys are errors: a typo must not silently fall back to a default."""
     for key in data:

@@ -1,11 +1,15 @@
 """Reply generation on a chat model: grounded prompt, streamed tokens, stop, timeout, filters.
 
 ``make_generator(options)`` returns a ``dialogue.generation.Generator``: a server client when
-``options.url`` is set, else a local transformers model (with its LoRA adapter, if any). torch
-and transformers are imported inside the factory, so ``import dialogue`` stays cheap.
+``options.url`` is set, else a local model: a converted CTranslate2 folder (the served form,
+adapter merged in), or a transformers checkpoint with its LoRA adapter, if any (the reference).
+torch, transformers and ctranslate2 are imported inside the factory, so ``import dialogue``
+stays cheap.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from dialogue.generation import Generator
 from dialogue.generator.errors import (
@@ -16,6 +20,15 @@ from dialogue.generator.errors import (
 )
 from dialogue.generator.options import GeneratorOptions
 
+
+def resolve_engine(options: GeneratorOptions) -> str:
+    """The engine that serves ``options``: "ctranslate2" for a converted folder (it has a
+    ``model.bin``), else "transformers", unless ``options.engine`` names one."""
+    if options.engine != "auto":
+        return options.engine
+    return "ctranslate2" if (Path(options.model) / "model.bin").is_file() else "transformers"
+
+
 __all__ = [
     "GenerationTimeout",
     "GeneratorError",
@@ -23,6 +36,7 @@ __all__ = [
     "ModelLoadError",
     "ServerError",
     "make_generator",
+    "resolve_engine",
 ]
 
 
@@ -36,6 +50,16 @@ def make_generator(options: GeneratorOptions) -> Generator:
         from dialogue.generator.remote import ServerGenerator
 
         return ServerGenerator(options)
+    if resolve_engine(options) == "ctranslate2":
+        from dialogue.generator.ct2 import Ct2Generator, load_ct2
+
+        if options.adapter:
+            raise ModelLoadError(
+                "a CTranslate2 model serves an adapter merged in at conversion; "
+                "convert the adapter with the base model instead of attaching it"
+            )
+        engine, tokenizer = load_ct2(options.model, options)
+        return Ct2Generator(engine, tokenizer, options)
     from dialogue.generator.loading import attach_adapter, load_causal_lm
     from dialogue.generator.local import LocalGenerator
 

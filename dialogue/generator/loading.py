@@ -1,10 +1,12 @@
 """Load a causal LM (and optionally a LoRA adapter) for generation: the one impure step.
 
-By default ("auto") weights are bfloat16 on the CPU and on GPUs that support it, float16 on
-older GPUs: bf16 halves the memory of float32 (what keeps the voice loop within its RSS
-budget) at about the same CPU decoding speed for these small models (BENCHMARKS.md,
-Generator). Training and evaluation ask for float32, the exact reference. Weights are read
-as safetensors only, never with ``trust_remote_code``.
+This is the reference engine (training, evaluation, conversion); replies are served by the
+CTranslate2 engine (``dialogue.generator.ct2``). By default ("auto") weights are bfloat16 only
+where the hardware computes in it natively (GPUs that support it; CPUs with AVX-512 BF16 or
+AMX), float16 on older GPUs, and float32 elsewhere: on a CPU without native bfloat16 it is
+emulated, and a 550-token prompt took 10.1 s to the first token instead of 1.8 s in float32
+(BENCHMARKS.md, Generator). Weights are read as safetensors only, never with
+``trust_remote_code``.
 """
 
 from __future__ import annotations
@@ -32,9 +34,25 @@ def pick_device(preference: str = "auto", dtype: str = "auto") -> tuple[str, Any
     where = "cuda" if preference != "cpu" and torch.cuda.is_available() else "cpu"
     if dtype != "auto":
         return where, getattr(torch, dtype)
-    if where == "cuda" and not torch.cuda.is_bf16_supported():
-        return where, torch.float16
-    return where, torch.bfloat16
+    if where == "cuda":
+        return where, torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return where, torch.bfloat16 if cpu_has_native_bfloat16() else torch.float32
+
+
+# CPU flags (Linux /proc/cpuinfo) of instruction sets that compute in bfloat16 natively.
+NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+
+
+def cpu_has_native_bfloat16(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Whether this CPU computes in bfloat16 natively (False where it cannot be told)."""
+    try:
+        text = Path(cpuinfo).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return bool(NATIVE_BF16_FLAGS & set(line.split(":", 1)[-1].split()))
+    return False
 
 
 def load_causal_lm(model_path: str, device: str = "auto", dtype: str = "auto") -> tuple[Any, Any]:

@@ -1,10 +1,10 @@
 """A reply generator on a local transformers causal LM, streamed one token at a time.
 
 A hand-written decoding loop instead of ``model.generate`` + a streamer thread: the loop
-checks the stop event before every forward pass (barge-in ends generation at the next token),
-checks the clock after every token (timeout), and needs no second thread to clean up. Text is
-re-decoded from all reply tokens each step and only the new suffix is yielded, holding back an
-incomplete UTF-8 character (a Chinese character often spans two byte-level tokens).
+checks the stop event before every forward pass (barge-in ends generation at the next token)
+and needs no second thread to clean up. Turning tokens into safe text (filters, timeout) is
+shared with the CTranslate2 engine (``dialogue.generator.decode``). This is the reference
+engine: training and evaluation use it, and the served engine is checked against it.
 """
 
 from __future__ import annotations
@@ -17,24 +17,14 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from dialogue.generation import GenerationRequest
-from dialogue.generator.errors import GenerationTimeout
-from dialogue.generator.filters import LeakGuard, ReplyFilter
+from dialogue.generator.decode import end_of_turn_ids, stream_text
 from dialogue.generator.options import GeneratorOptions
-from dialogue.generator.prompt import (
-    REFUSE_INSTRUCTIONS,
-    build_messages,
-    language_of,
-    secret_segments,
-)
+from dialogue.generator.prompt import build_messages, language_of
 
 if TYPE_CHECKING:
     import torch
 
 log = logging.getLogger(__name__)
-
-# Letters/digits in a row of the rules that count as reciting them (about six English words);
-# fewer in Chinese, where one character carries a word.
-LEAK_MIN_CHARS = {"en": 32, "zh": 14}
 
 
 class LocalGenerator:
@@ -55,7 +45,8 @@ class LocalGenerator:
         self.tokenizer = tokenizer
         self.options = options
         self.clock = clock
-        self.eos_ids = _eos_ids(model, tokenizer)
+        configured = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+        self.eos_ids = end_of_turn_ids(tokenizer, configured)
         forward = getattr(model, "get_base_model", lambda: model)().forward
         params = inspect.signature(forward).parameters
         self._cache_arg = "cache" if "cache" in params else "past_key_values"
@@ -76,37 +67,11 @@ class LocalGenerator:
 
         Raises GenerationTimeout (after yielding what was safe to yield) past ``timeout_s``.
         """
-        language = language_of(request)
-        deadline = self.clock() + self.options.timeout_s
-        reply = ReplyFilter(
-            self.options.stop_sequences,
-            LeakGuard(secret_segments(language), LEAK_MIN_CHARS[language]),
-            REFUSE_INSTRUCTIONS[language],
-        )
         max_new = min(request.max_new_tokens, self.options.max_new_tokens)
-        tokens: list[int] = []
-        text = ""
-        for token in self.tokens(self.encode(request), max_new, stop):
-            tokens.append(token)
-            decoded = self.tokenizer.decode(
-                tokens, skip_special_tokens=True, clean_up_tokenization_spaces=False
-            )
-            if not decoded.endswith("\ufffd"):
-                out, text = reply.push(decoded[len(text) :]), decoded
-                if out:
-                    yield out
-            if reply.done:
-                return
-            if self.clock() > deadline:
-                yield from _nonempty(reply.flush())
-                raise GenerationTimeout(
-                    f"the reply took longer than {self.options.timeout_s:g} s and was cut "
-                    f"after {len(tokens)} tokens; raise generator.timeout_s or lower "
-                    f"generator.max_new_tokens",
-                    partial=reply.emitted,
-                )
-        if stop is None or not stop.is_set():
-            yield from _nonempty(reply.flush())
+        tokens = self.tokens(self.encode(request), max_new, stop)
+        yield from stream_text(
+            tokens, self.tokenizer, self.options, language_of(request), self.clock, stop
+        )
 
     def tokens(
         self, input_ids: torch.Tensor, max_new_tokens: int, stop: threading.Event | None = None
@@ -150,22 +115,3 @@ class LocalGenerator:
         outside = sorted_probs.cumsum(0) - sorted_probs > self.options.top_p
         sorted_probs[outside] = 0
         return int(order[torch.multinomial(sorted_probs, 1)])
-
-
-def _eos_ids(model: Any, tokenizer: Any) -> set[int]:
-    """Every id that ends a turn: the tokenizer's EOS, the generation config's, <|im_end|>."""
-    ids: set[int] = set()
-    configured = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
-    for value in (tokenizer.eos_token_id, configured):
-        if isinstance(value, int):
-            ids.add(value)
-        elif value:
-            ids.update(value)
-    added = tokenizer.get_added_vocab()
-    ids.update(added[m] for m in ("<|im_end|>", "<|endoftext|>", "<|eot_id|>") if m in added)
-    return ids
-
-
-def _nonempty(text: str) -> Iterator[str]:
-    if text:
-        yield text

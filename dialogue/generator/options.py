@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 DEVICES = ("auto", "cpu", "cuda")
 DTYPES = ("auto", "bfloat16", "float32", "float16")
+ENGINES = ("auto", "ctranslate2", "transformers")
 
 # Chat-template markers a model may print as text when it rambles into a new turn; the reply
 # ends there. The end-of-turn *token* is handled separately (it stops generation directly).
@@ -64,6 +65,8 @@ class GeneratorOptions:
     max_passages: int = 4
     device: str = "auto"
     dtype: str = "auto"
+    engine: str = "auto"
+    threads: int = 0
 
     def __post_init__(self) -> None:
         checks = (
@@ -76,6 +79,8 @@ class GeneratorOptions:
             (self.max_passages >= 0, "max_passages must be 0 or more"),
             (self.device in DEVICES, f"device must be one of {', '.join(DEVICES)}"),
             (self.dtype in DTYPES, f"dtype must be one of {', '.join(DTYPES)}"),
+            (self.engine in ENGINES, f"engine must be one of {', '.join(ENGINES)}"),
+            (self.threads >= 0, "threads must be 0 (automatic) or more"),
             (all(self.stop_sequences), "stop sequences must not be empty strings"),
             (bool(self.model or self.url), "set either model (a folder) or url (a server)"),
         )

@@ -1,10 +1,14 @@
 """The grounded prompt: fixed instructions, then the state, passages and question as data.
 
-The system message is the same for every turn (so the output filter can recognise it and
-training sees exactly what inference sees). Everything that varies goes into the final user
-message, where retrieved passages are fenced as quoted reference text, labelled untrusted,
-cleaned of chat-template markers that could fake a new turn, and stripped of sentences that
-try to instruct the assistant. Pure functions over strings: no model, no tokenizer.
+The system message is the same for every turn (so the output filter can recognise it, the
+served engine caches it, and training sees exactly what inference sees). Everything that
+varies goes into the final user message, where retrieved passages are listed as numbered,
+single-line quoted reference text under a heading that labels them untrusted, cleaned of
+chat-template markers that could fake a new turn, and stripped of sentences that try to
+instruct the assistant. Passages are short (a sentence, a table row, an FAQ answer) and carry
+no markup or source names: every prompt token costs time before the first word is spoken
+(about 2 ms each for the 135M model on two cores). Pure functions over strings: no model, no
+tokenizer.
 """
 
 from __future__ import annotations
@@ -114,13 +118,13 @@ def strip_planted_instructions(text: str) -> tuple[str, int]:
     return "".join(kept).strip(), dropped
 
 
-def format_passage(passage: Passage) -> str:
-    """One passage as a fenced, labelled block of reference text."""
+def format_passage(passage: Passage, number: int = 1) -> str:
+    """One passage as one numbered line of reference text (line breaks inside become spaces,
+    so a passage can never start a line of its own such as "Customer: ...")."""
     body, dropped = strip_planted_instructions(neutralize(passage.text))
     if dropped:
         log.warning("Dropped %d instruction-like sentence(s) from %s", dropped, passage.source)
-    source = re.sub(r"[\"<>\n]", " ", neutralize(passage.source))
-    return f'<reference source="{source}">\n{body}\n</reference>'
+    return f"[{number}] " + " ".join(body.split())
 
 
 def user_message(request: GenerationRequest, max_passages: int = 4) -> str:
@@ -128,7 +132,11 @@ def user_message(request: GenerationRequest, max_passages: int = 4) -> str:
     labels = _LABELS[language_of(request)]
     passages = request.passages[:max_passages]
     parts = (
-        [labels["reference"], *(format_passage(p) for p in passages)]
+        [
+            labels["reference"]
+            + "\n"
+            + "\n".join(format_passage(p, i) for i, p in enumerate(passages, 1))
+        ]
         if passages
         else [labels["no_reference"]]
     )

@@ -19,15 +19,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from dialogue.generation import GenerationRequest
+from dialogue.generator.decode import reply_filter
 from dialogue.generator.errors import GenerationTimeout, ServerError
-from dialogue.generator.filters import LeakGuard, ReplyFilter
-from dialogue.generator.local import LEAK_MIN_CHARS
 from dialogue.generator.options import GeneratorOptions
 from dialogue.generator.prompt import (
-    REFUSE_INSTRUCTIONS,
     build_messages,
     language_of,
-    secret_segments,
 )
 
 log = logging.getLogger(__name__)
@@ -72,11 +69,7 @@ class ServerGenerator:
         safe to yield) when the reply is not complete within ``timeout_s``.
         """
         language = language_of(request)
-        reply = ReplyFilter(
-            self.options.stop_sequences,
-            LeakGuard(secret_segments(language), LEAK_MIN_CHARS[language]),
-            REFUSE_INSTRUCTIONS[language],
-        )
+        reply = reply_filter(self.options, language)
         deadline = time.monotonic() + self.options.timeout_s
         connection, response = self._connect(self.body(request), deadline)
         try:

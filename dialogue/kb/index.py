@@ -24,7 +24,7 @@ import numpy as np
 
 from dialogue.atomic import write_bytes_atomic
 from dialogue.domain.model import Document, FaqEntry
-from dialogue.kb.chunking import chunk_document
+from dialogue.kb.chunking import Chunk, chunk_document, sentence_units
 from dialogue.kb.encoder import Encoder
 from dialogue.kb.lexical import tokenize
 from dialogue.kb.types import Hit
@@ -37,12 +37,18 @@ class KbConfig:
     """Retrieval settings (chosen on a dev split of the FAQ phrasings: see BENCHMARKS.md)."""
 
     dense_weight: float = 0.9  # fused = w * calibrated cosine + (1 - w) * bm25 / best bm25
+    units: str = "sentences"  # documents as "sentences" (items, table rows) or "chunks"
     chunk_words: int = 120
     overlap_words: int = 30
     index_answers: bool = True  # an FAQ answer is one more unit of its entry
-    doc_weight: float = 0.8  # documents' fused scores are scaled by this: curated FAQ first
+    # Documents weigh as much as the FAQ, and an entry is as good as its best unit: chosen on
+    # the answers development set (eval/answers_dev.jsonl), where the top hit held the key
+    # fact for 38/42 (en) and 35/41 (zh) questions, against 32 and 30 with documents at 0.8
+    # and half the second-best phrasing added (the settings chosen for FAQ-only retrieval,
+    # before documents were indexed by sentence). BENCHMARKS.md, Generator.
+    doc_weight: float = 1.0  # documents' fused scores are scaled by this
     fusion: str = "sum"  # "sum" of normalised scores, or "rrf" (reciprocal rank)
-    second_weight: float = 0.5  # an entry's score adds this times its second-best unit
+    second_weight: float = 0.0  # an entry's score adds this times its second-best unit
 
 
 @dataclass(frozen=True)
@@ -168,9 +174,7 @@ def build_kb(
         kinds += ["query"] * len(item.questions) + ["passage"] * (len(texts) - len(item.questions))
         owner += [len(entries) - 1] * len(texts)
     for document in documents:
-        for chunk in chunk_document(
-            document.name, document.text, config.chunk_words, config.overlap_words
-        ):
+        for chunk in _document_units(document, config):
             entries.append(_Entry("doc", chunk.source, chunk.text, chunk.source))
             units.append(
                 f"{chunk.heading.split(' > ')[-1]}: {chunk.text}" if chunk.heading else chunk.text
@@ -180,6 +184,14 @@ def build_kb(
     vectors = _embed_cached(encoder, units, kinds, cache_dir) if encoder is not None else None
     log.info("knowledge base (%s): %d entries, %d units", language, len(entries), len(units))
     return KnowledgeBase(language, entries, units, np.asarray(owner), vectors, encoder, config)
+
+
+def _document_units(document: Document, config: KbConfig) -> list[Chunk]:
+    if config.units == "chunks":
+        return chunk_document(
+            document.name, document.text, config.chunk_words, config.overlap_words
+        )
+    return sentence_units(document.name, document.text)
 
 
 def _embed_cached(

@@ -19,7 +19,6 @@ Weights are loaded as tensors only (safetensors), never as pickled code.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from dataclasses import asdict, dataclass
@@ -29,6 +28,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
+from dialogue.files import sha256_file
 from dialogue.nlu.errors import NluModelError
 from dialogue.nlu.model import HeadConfig, JointModel
 from dialogue.nlu.outofscope import OosThresholds
@@ -99,14 +99,6 @@ class LoadedModel:
     tokenizer: Any
     meta: ModelMeta
     references: torch.Tensor | None
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 BASE_WEIGHTS = "model.safetensors"  # the base encoder's weights file (transformers' name)

@@ -27,12 +27,12 @@ def _label_list_warnings(path: Path, examples: list[Example]) -> list[Issue]:
         unknown = sorted({e.intent for e in examples} - set(lists.intents))
         if unknown:
             message = f"intents not in intent_label.txt: {', '.join(unknown)}"
-            issues.append(Issue(str(path), 0, message, "warning"))
+            issues.append(Issue(str(path), 0, "", message, "warning"))
     if lists.slots:
         unknown = sorted({t for e in examples for t in e.tags} - set(lists.slots))
         if unknown:
             message = f"tags not in slot_label.txt: {', '.join(unknown)}"
-            issues.append(Issue(str(path), 0, message, "warning"))
+            issues.append(Issue(str(path), 0, "", message, "warning"))
     return issues
 
 

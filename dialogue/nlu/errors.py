@@ -7,25 +7,14 @@ exits 2 without a traceback.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from dialogue.issues import Issue
+
+__all__ = ["Issue", "NluDataError", "NluError", "NluModelError"]
 
 
 class NluError(Exception):
     """Base of every NLU error a user can fix (data, model folder, arguments)."""
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One problem found in a data file; ``line`` is 1-based, 0 when it is about the whole file."""
-
-    source: str
-    line: int
-    message: str
-    severity: str = "error"  # "error" stops training; "warning" is reported and training goes on
-
-    def __str__(self) -> str:
-        where = f"{self.source}:{self.line}" if self.line else self.source
-        return f"{where}: {self.severity}: {self.message}"
 
 
 class NluDataError(NluError):

@@ -13,10 +13,12 @@ the user sees all of them at once.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from dialogue.files import read_jsonl as read_json_lines
+from dialogue.files import read_lines
 from dialogue.nlu.errors import Issue
 
 JOINTBERT_FILES = ("seq.in", "seq.out", "label")
@@ -52,31 +54,16 @@ class LabelLists:
     slots: tuple[str, ...] = ()
 
 
-def _read_lines(path: Path, issues: list[Issue]) -> list[str] | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        issues.append(Issue(str(path), 0, "file not found"))
-        return None
-    except (OSError, UnicodeDecodeError) as e:
-        issues.append(Issue(str(path), 0, f"cannot read the file: {e}"))
-        return None
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()  # the newline that ends the last line
-    return [line.rstrip("\r") for line in lines]
-
-
 def read_jointbert(folder: Path) -> tuple[list[Record], list[Issue]]:
     """Records of a JointBERT split folder (``seq.in``, ``seq.out``, ``label``)."""
     issues: list[Issue] = []
-    columns = {name: _read_lines(folder / name, issues) for name in JOINTBERT_FILES}
+    columns = {name: read_lines(folder / name, issues) for name in JOINTBERT_FILES}
     if any(lines is None for lines in columns.values()):
         return [], issues
     seq_in, seq_out, label = (columns[name] or [] for name in JOINTBERT_FILES)
     if not (len(seq_in) == len(seq_out) == len(label)):
         counts = ", ".join(f"{n} {len(columns[n] or [])}" for n in JOINTBERT_FILES)
-        issues.append(Issue(str(folder), 0, f"the files have different line counts ({counts})"))
+        issues.append(Issue(str(folder), 0, "", f"the files have different line counts ({counts})"))
         return [], issues
     source = str(folder / "seq.in")
     records = [
@@ -117,27 +104,19 @@ def _parse_entity(raw: object) -> Entity | str:
     return Entity(start, end, label.strip())
 
 
-def _parse_jsonl_line(source: str, number: int, line: str) -> Record | Issue:
-    try:
-        raw = json.loads(line)
-    except json.JSONDecodeError as e:
-        # json's own messages may end in " at" ("Unterminated string starting at").
-        reason = e.msg.removesuffix(" at")
-        return Issue(source, number, f"not valid JSON: {reason}, column {e.colno}")
-    if not isinstance(raw, dict):
-        return Issue(source, number, "each line must be a JSON object")
+def _parse_record(source: str, number: int, raw: dict[str, Any]) -> Record | Issue:
     text, intent, entities = raw.get("text"), raw.get("intent"), raw.get("entities", [])
     if not isinstance(text, str):
-        return Issue(source, number, 'missing "text" (a string)')
+        return Issue(source, number, "", 'missing "text" (a string)')
     if not isinstance(intent, str) or not intent.strip():
-        return Issue(source, number, 'missing "intent" (a non-empty string)')
+        return Issue(source, number, "", 'missing "intent" (a non-empty string)')
     if not isinstance(entities, list):
-        return Issue(source, number, '"entities" must be a list')
+        return Issue(source, number, "", '"entities" must be a list')
     parsed: list[Entity] = []
     for raw_entity in entities:
         entity = _parse_entity(raw_entity)
         if isinstance(entity, str):
-            return Issue(source, number, entity)
+            return Issue(source, number, "", entity)
         parsed.append(entity)
     return Record(source, number, intent.strip(), text=text, entities=tuple(parsed))
 
@@ -145,16 +124,14 @@ def _parse_jsonl_line(source: str, number: int, line: str) -> Record | Issue:
 def read_jsonl(path: Path) -> tuple[list[Record], list[Issue]]:
     """Records of a JSONL file; blank lines are skipped, line numbers are the file's."""
     issues: list[Issue] = []
-    lines = _read_lines(path, issues)
     records: list[Record] = []
-    for number, line in enumerate(lines or [], start=1):
-        if not line.strip():
-            continue
-        parsed = _parse_jsonl_line(str(path), number, line)
+    for number, raw in read_json_lines(path, issues):
+        parsed = _parse_record(str(path), number, raw)
         if isinstance(parsed, Issue):
             issues.append(parsed)
         else:
             records.append(parsed)
+    issues.sort(key=lambda issue: issue.line)  # in the file's order, as the user reads it
     return records, issues
 
 
@@ -163,7 +140,7 @@ def read_records(path: Path) -> tuple[list[Record], list[Issue]]:
     if path.is_dir():
         if (path / "seq.in").exists():
             return read_jointbert(path)
-        return [], [Issue(str(path), 0, "not a JointBERT split folder (no seq.in)")]
+        return [], [Issue(str(path), 0, "", "not a JointBERT split folder (no seq.in)")]
     if path.exists():
         return read_jsonl(path)
-    return [], [Issue(str(path), 0, "no such file or folder")]
+    return [], [Issue(str(path), 0, "", "no such file or folder")]

@@ -38,16 +38,17 @@ def _check_tags(tags: Sequence[str]) -> str | None:
 def _jointbert_example(record: Record) -> Example | Issue:
     tokens, tags = record.tokens or (), record.tags or ()
     if not tokens:
-        return Issue(record.source, record.line, "empty utterance")
+        return Issue(record.source, record.line, "", "empty utterance")
     if len(tags) != len(tokens):
         return Issue(
             record.source,
             record.line,
+            "",
             f"{len(tags)} tags for {len(tokens)} words (seq.out must have one tag per word)",
         )
     problem = _check_tags(tags)
     if problem:
-        return Issue(record.source, record.line, problem)
+        return Issue(record.source, record.line, "", problem)
     text, words = words_from_tokens(tokens)
     return Example(text, words, tuple(tags), record.intent, record.source, record.line)
 
@@ -74,17 +75,18 @@ def _entity_problem(text: str, entity: Entity) -> str | None:
 def _jsonl_example(record: Record) -> Example | Issue:
     text = record.text
     if not text.strip():
-        return Issue(record.source, record.line, "empty text")
+        return Issue(record.source, record.line, "", "empty text")
     for entity in record.entities:
         problem = _entity_problem(text, entity)
         if problem:
-            return Issue(record.source, record.line, problem)
+            return Issue(record.source, record.line, "", problem)
     ordered = sorted(record.entities, key=lambda e: (e.start, e.end))
     for first, second in zip(ordered, ordered[1:], strict=False):
         if second.start < first.end:
             return Issue(
                 record.source,
                 record.line,
+                "",
                 f"entities {first.label!r} [{first.start}, {first.end}) and {second.label!r} "
                 f"[{second.start}, {second.end}) overlap",
             )
@@ -116,12 +118,14 @@ def _duplicates(examples: Sequence[Example]) -> list[Issue]:
         where = f"line {earlier.line}" if earlier.source == example.source else str(earlier.source)
         if earlier.intent != example.intent:
             message = f"same text as {where} but intent {example.intent!r} vs {earlier.intent!r}"
-            issues.append(Issue(example.source, example.line, message))
+            issues.append(Issue(example.source, example.line, "", message))
         elif earlier.tags != example.tags:
             message = f"same text as {where} with different slot tags"
-            issues.append(Issue(example.source, example.line, message, "warning"))
+            issues.append(Issue(example.source, example.line, "", message, "warning"))
         else:
-            issues.append(Issue(example.source, example.line, f"duplicate of {where}", "warning"))
+            issues.append(
+                Issue(example.source, example.line, "", f"duplicate of {where}", "warning")
+            )
     return issues
 
 
@@ -133,10 +137,10 @@ def _intent_counts(examples: Sequence[Example], source: str) -> list[Issue]:
                 f"intent {intent!r} has {count} example(s); "
                 f"at least {MIN_EXAMPLES_PER_INTENT} are needed"
             )
-            issues.append(Issue(source, 0, message))
+            issues.append(Issue(source, 0, "", message))
         elif count < FEW_EXAMPLES_PER_INTENT:
             message = f"intent {intent!r} has only {count} examples; it will be learnt poorly"
-            issues.append(Issue(source, 0, message, "warning"))
+            issues.append(Issue(source, 0, "", message, "warning"))
     return issues
 
 
@@ -148,7 +152,7 @@ def validate_records(
     ``for_training`` adds the per-intent count checks, which do not apply to test data.
     """
     if not records:
-        return [], [Issue(source, 0, "no examples (the file is empty)")]
+        return [], [Issue(source, 0, "", "no examples (the file is empty)")]
     examples: list[Example] = []
     issues: list[Issue] = []
     for record in records:

@@ -17,8 +17,9 @@ from app import paths
 from app.conversation import ENCODER_ROLES, nlu_model_dir
 from app.store.errors import ModelStoreError
 from app.store.store import ModelStore
+from dialogue.files import sha256_file
 from tests import REPO
-from training.domain_nlu import data_sha256, domain_train_config, train_domain_nlu, trained_for
+from training.domain_nlu import domain_train_config, train_domain_nlu, trained_for
 
 SHOP = REPO / "assets" / "domains" / "shop"
 
@@ -26,7 +27,7 @@ SHOP = REPO / "assets" / "domains" / "shop"
 def shop_nlu_model(language: str) -> Path:
     """A model folder for ``language`` trained on the current shop data (skip if impossible)."""
     data = SHOP / language / "nlu.jsonl"
-    digest = data_sha256(data)
+    digest = sha256_file(data)
     prepared = nlu_model_dir("shop", language)
     if trained_for(prepared).get("nlu_sha256") == digest:
         return prepared

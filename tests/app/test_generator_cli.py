@@ -60,8 +60,12 @@ def test_out_of_range_setting_and_missing_adapter_are_user_errors(
 
 @pytest.mark.slow
 def test_train_then_eval_json(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, tiny_lm_path: Path
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    tiny_lm_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("WENDA_CACHE_DIR", str(tmp_path / "cache"))  # the served conversion
     out = tmp_path / "adapter"
     code, stdout, err = run_cli(
         capsys, "train", "generator", "--data", str(MINI_DOMAIN), "--lang", "en",
@@ -69,6 +73,10 @@ def test_train_then_eval_json(
     )  # fmt: skip
     assert code == 0, err
     assert f"adapter: {out}" in stdout and "2 steps" in stdout
+    served = Path(stdout.split("served as: ")[1].split("\n")[0])  # converted, ready to serve
+    assert (
+        served.parent.parent == tmp_path / "cache" / "models" and (served / "model.bin").is_file()
+    )
     log = [json.loads(line) for line in (tmp_path / "adapter.log.jsonl").read_text().splitlines()]
     assert [r["event"] for r in log] == ["start", "step", "step", "eval"]
 
@@ -122,9 +130,13 @@ def test_bench_is_registered() -> None:
 
 
 @pytest.mark.slow
-def test_bench_reports_speed_and_time_to_first_token(
-    capsys: pytest.CaptureFixture[str], tiny_lm_path: Path
+def test_bench_reports_the_served_engine_beside_the_reference(
+    capsys: pytest.CaptureFixture[str],
+    tiny_lm_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("WENDA_CACHE_DIR", str(tmp_path / "cache"))  # the conversion goes here
     code, _, err = run_cli(capsys, "config", "set", "models.paths.generator", str(tiny_lm_path))
     assert code == 0, err
     code, stdout, err = run_cli(
@@ -133,9 +145,16 @@ def test_bench_reports_speed_and_time_to_first_token(
     )  # fmt: skip
     assert code == 0, err
     report = json.loads(stdout)
+    assert report["engine"] == "ctranslate2" and report["adapter"] is None
     assert report["tokens_per_s"] > 0 and report["time_to_first_token_ms"] > 0
-    assert len(report["time_to_first_token_ms_all"]) == 2
-    assert report["dtype"] == "torch.float32" and report["peak_rss_mb"] > 0
+    assert report["prompt_tokens"] > 0 and report["reference"]["engine"] == "transformers"
+    served, *others = report["configurations"]
+    assert [c["threads"] for c in report["configurations"][:2]] == [1, 2]
+    short = served["prompts"]["short"]
+    assert 0 < short["prompt_tokens_cached"] < short["prompt_tokens"]  # system turn cached
+    assert len(short["time_to_first_token_ms_all"]) == 2
+    # float32 weights computed in float32: the same greedy tokens as the reference
+    assert short["agreement_tokens"] == 24 and served["peak_rss_mb"] > 0  # AGREE_TOKENS
 
 
 def test_dtype_setting_reaches_the_generator_options() -> None:

@@ -14,7 +14,7 @@ import numpy as np
 import psutil
 import pytest
 
-from app.gui.memory_bench import MemorySampler
+from app.bench.memory import MemorySampler
 from app.voice.memory import release_free_memory
 
 

@@ -1,9 +1,11 @@
-"""Shop actions on a fresh in-memory copy of the shop's orders.sql: each situation of the
-contract in forms.toml, facts from the data, dry runs change nothing, changes persist."""
+"""Shop actions (the shop folder's own ``actions`` package) on a fresh in-memory copy of the
+shop's orders.sql: each situation of the contract in forms.toml, facts from the data, dry
+runs change nothing, changes persist."""
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 
 from dialogue.actions import ActionContext, registered_actions, run_action
 from dialogue.actions.orders_db import memory_orders_db, open_orders_db
-from dialogue.domain import Domain
+from dialogue.domain import Domain, load_domain
 
 TODAY = dt.date(2026, 3, 16)
 
@@ -27,9 +29,14 @@ def ctx(
     return ActionContext(db, TODAY, language, shop.pack(language).lexicon, dry_run)
 
 
+def run(shop: Domain, name: str, slots: dict[str, str], context: ActionContext) -> dict:
+    """An action of the shop domain (its own table, filled when the domain loaded)."""
+    return run_action(name, slots, context, shop.actions)
+
+
 def test_every_form_action_is_registered(shop: Domain) -> None:
-    names = registered_actions()
-    assert all(form.action in names for form in shop.forms.values())
+    assert all(f.action in shop.actions for f in shop.forms.values() if not f.template_key)
+    assert not set(shop.actions) & set(registered_actions())  # the shop's own, not global
 
 
 @pytest.mark.parametrize(
@@ -90,42 +97,82 @@ def test_every_form_action_is_registered(shop: Domain) -> None:
 def test_situations(
     db: sqlite3.Connection, shop: Domain, name: str, slots: dict[str, str], situation: str
 ) -> None:
-    assert run_action(name, slots, ctx(db, shop))["situation"] == situation
+    assert run(shop, name, slots, ctx(db, shop))["situation"] == situation
 
 
 def test_facts_come_from_the_database(db: sqlite3.Connection, shop: Domain) -> None:
-    fields = run_action("order_status", {"order_id": "10482"}, ctx(db, shop))
+    fields = run(shop, "order_status", {"order_id": "10482"}, ctx(db, shop))
     assert fields["total"] == "197.00" and fields["expected_date"] == "2026-03-18"
     assert "duvet cover" in fields["items"]
-    zh = run_action("order_status", {"order_id": "10482"}, ctx(db, shop, language="zh"))
+    zh = run(shop, "order_status", {"order_id": "10482"}, ctx(db, shop, language="zh"))
     assert "被套" in zh["items"]
 
 
 def test_dry_run_changes_nothing(db: sqlite3.Connection, shop: Domain) -> None:
     assert (
-        run_action("cancel_order", {"order_id": "10482"}, ctx(db, shop, dry_run=True))["situation"]
+        run(shop, "cancel_order", {"order_id": "10482"}, ctx(db, shop, dry_run=True))["situation"]
         == "done"
     )
     assert (
-        run_action("order_status", {"order_id": "10482"}, ctx(db, shop))["situation"]
-        == "processing"
+        run(shop, "order_status", {"order_id": "10482"}, ctx(db, shop))["situation"] == "processing"
     )
-    assert run_action("cancel_order", {"order_id": "10482"}, ctx(db, shop))["situation"] == "done"
+    assert run(shop, "cancel_order", {"order_id": "10482"}, ctx(db, shop))["situation"] == "done"
     assert (
-        run_action("order_status", {"order_id": "10482"}, ctx(db, shop))["situation"] == "cancelled"
+        run(shop, "order_status", {"order_id": "10482"}, ctx(db, shop))["situation"] == "cancelled"
     )
-    assert (
-        run_action("refund_status", {"order_id": "10482"}, ctx(db, shop))["situation"] == "issued"
-    )
+    assert run(shop, "refund_status", {"order_id": "10482"}, ctx(db, shop))["situation"] == "issued"
 
 
 def test_changes_persist_in_the_user_database(tmp_path: Path, shop_dir: Path, shop: Domain) -> None:
     path = tmp_path / "orders.sqlite"
     first = open_orders_db(shop_dir / "orders.sql", path)
-    run_action("cancel_order", {"order_id": "10482"}, ctx(first, shop))
+    run(shop, "cancel_order", {"order_id": "10482"}, ctx(first, shop))
     first.close()
     again = open_orders_db(shop_dir / "orders.sql", path)
     assert (
-        run_action("order_status", {"order_id": "10482"}, ctx(again, shop))["situation"]
+        run(shop, "order_status", {"order_id": "10482"}, ctx(again, shop))["situation"]
         == "cancelled"
     )
+
+
+def test_each_domain_folder_has_its_own_actions(
+    tmp_path: Path, shop_dir: Path, shop: Domain, db: sqlite3.Connection
+) -> None:
+    copy = tmp_path / "shop"
+    shutil.copytree(shop_dir, copy)
+    module = copy / "actions" / "orders.py"
+    status = 'return {**fields, "situation": order["status"]}'
+
+    def situation(domain: Domain) -> str:
+        return run(domain, "order_status", {"order_id": "10482"}, ctx(db, domain))["situation"]
+
+    module.write_text(module.read_text().replace(status, status.replace('order["status"]', '"a"')))
+    own = load_domain(copy)
+    assert situation(own) == "a" and situation(shop) == "processing"
+    assert load_domain(copy).actions["order_status"] is own.actions["order_status"]  # kept
+    module.write_text(module.read_text().replace('"situation": "a"', '"situation": "bb"'))
+    assert situation(load_domain(copy)) == "bb"  # an edited module is imported afresh
+
+
+def test_a_single_file_module_adds_actions(
+    tmp_path: Path, shop_dir: Path, db: sqlite3.Connection
+) -> None:
+    copy = tmp_path / "shop"
+    shutil.copytree(shop_dir, copy)
+    (copy / "extra.py").write_text(
+        "from dialogue.actions import action\n\n\n"
+        '@action("order_status_spoken")\n'
+        "def spoken(slots, ctx):\n"
+        '    return {"situation": "processing", "order_id": slots["order_id"]}\n',
+        encoding="utf-8",
+    )
+    for rel, old, new in (
+        ("domain.toml", 'actions = ["actions"]', 'actions = ["actions", "extra.py"]'),
+        ("forms.toml", 'action = "order_status"', 'action = "order_status_spoken"'),
+    ):
+        text = (copy / rel).read_text(encoding="utf-8")
+        (copy / rel).write_text(text.replace(old, new, 1), encoding="utf-8")
+    own = load_domain(copy)
+    assert own.forms["check_order_status"].action == "order_status_spoken"
+    fields = run(own, "order_status_spoken", {"order_id": "1"}, ctx(db, own))
+    assert fields == {"situation": "processing", "order_id": "1"}

@@ -140,6 +140,41 @@ CASES = [
         "is missing",
     ),
     (
+        "action module missing",
+        _edit("domain.toml", 'actions = ["actions"]', 'actions = ["actoins"]'),
+        "domain.toml",
+        "actions",
+        "not a .py file or a folder with __init__.py",
+    ),
+    (
+        "action module syntax",
+        _append("actions/stock.py", "def broken(:"),
+        "actions/stock.py",
+        "",
+        "not valid Python",
+    ),
+    (
+        "action module raises",
+        _append("actions/stock.py", "raise RuntimeError('no stock table')"),
+        "actions/stock.py",
+        "",
+        "RuntimeError: no stock table",
+    ),
+    (
+        "action registered twice",
+        _append("actions/stock.py", '@action("order_status")\ndef again(slots, ctx): ...'),
+        "actions/stock.py",
+        "",
+        "'order_status' is registered twice",
+    ),
+    (
+        "no action module",
+        _edit("domain.toml", 'actions = ["actions"]', ""),
+        "forms.toml",
+        "check_order_status.action",
+        "no module registers any",
+    ),
+    (
         "lexicon value",
         _edit("en/lexicon.toml", "[color]", '[color]\npurple = ["purple"]'),
         "en/lexicon.toml",
@@ -163,7 +198,7 @@ def test_each_mistake_is_named(shop_copy: Path, name, corrupt, file, field, word
     corrupt(shop_copy)
     with pytest.raises(DomainError) as caught:
         load_domain(shop_copy)
-    matches = [i for i in caught.value.issues if i.file == file and words in i.message]
+    matches = [i for i in caught.value.issues if i.source == file and words in i.message]
     assert matches, str(caught.value)
     issue = matches[0]
     assert issue.field == field
@@ -180,7 +215,7 @@ def test_all_problems_are_reported_together(shop_copy: Path) -> None:
     (shop_copy / "zh" / "faq.jsonl").unlink()
     with pytest.raises(DomainError) as caught:
         load_domain(shop_copy)
-    files = {i.file for i in caught.value.issues}
+    files = {i.source for i in caught.value.issues}
     assert {"forms.toml", "en/nlu.jsonl", "zh/faq.jsonl"} <= files
 
 

@@ -10,7 +10,7 @@ from dialogue.domain.model import Document, FaqEntry
 from dialogue.kb.chunking import chunk_document, count_words
 from dialogue.kb.index import build_kb
 from dialogue.kb.lexical import tokenize
-from tests.dialogue.fakes import BagOfWordsEncoder
+from tests.fakes.dialogue import BagOfWordsEncoder
 
 FAQ = [
     FaqEntry(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dialogue.files import JsonlError, load_jsonl
 from dialogue.generation import Message, Passage
 
 ROLES = ("system", "user", "assistant")
@@ -52,20 +53,11 @@ class ChatExample:
 def read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """("file:line", object) for every non-blank line; errors name the line."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as e:
-        raise TrainingDataError(f"{path}: cannot read ({e})") from e
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise TrainingDataError(f"{where}: not valid JSON ({e.msg})") from None
-        if not isinstance(value, dict):
-            raise TrainingDataError(f"{where}: expected a JSON object")
-        yield where, value
+        records = load_jsonl(path)
+    except JsonlError as e:
+        raise TrainingDataError(str(e)) from None
+    for number, value in records:
+        yield f"{path}:{number}", value
 
 
 def _text(value: Any, where: str, field: str) -> str:
@@ -133,6 +125,18 @@ def read_doc_paragraphs(folder: Path) -> list[Passage]:
                 heading, text = heading.lstrip("#").strip(), text.strip()
             if text:
                 passages.append(Passage(text, f"{path.name}#{heading}" if heading else path.name))
+    return passages
+
+
+def read_doc_units(folder: Path) -> list[Passage]:
+    """The units retrieval indexes for composed answers (``dialogue.kb.chunking``: sentences,
+    list items, table rows) of every Markdown/text document, as candidate passages."""
+    from dialogue.kb.chunking import sentence_units
+
+    passages = []
+    for path in sorted([*folder.glob("*.md"), *folder.glob("*.txt")]):
+        for unit in sentence_units(path.name, path.read_text(encoding="utf-8")):
+            passages.append(Passage(unit.text, unit.source))
     return passages
 
 

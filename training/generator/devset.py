@@ -18,9 +18,9 @@ import re
 from pathlib import Path
 
 from dialogue.generation import Passage
+from dialogue.generator.facts import fact_tokens
 from training.generator.data import FaqEntry, read_doc_paragraphs, read_faq
 from training.generator.examples import FAQ_QUESTIONS, backing_paragraph, overlap, perturb_numbers
-from training.generator.facts import fact_tokens
 from training.generator.grounding import GroundingItem
 
 DEV_SEED = 7919  # differs from training seeds, so the changed numbers differ from training's

@@ -2,12 +2,16 @@
 
 Every example is a full chat in the exact shape inference uses (``dialogue.generator.prompt``):
 the system rules, recent history, a user turn carrying reference passages, and one assistant
-reply to learn. Three things must be learned, so FAQ entries give three kinds of example:
+reply to learn. Passages look as the dialogue hands them over (``dialogue.compose``): a
+composed answer reads the one best unit (an FAQ answer, a document sentence, list item or
+table row); a reply written without a fitting answer reads three, the right one usually but
+not always first, beside units on a similar subject. Three things must be learned, so FAQ
+entries give three kinds of example:
 
-- answer from the FAQ answer as the passage (sometimes beside a distractor);
-- answer from a *document paragraph* that states the same facts: the reply has to be picked
-  out of text written for another purpose, as with passages retrieved at run time;
-- decline, for a question whose passage is unrelated.
+- answer from the FAQ answer as the passage;
+- answer from *document units* that state the same facts: the reply has to be worded from
+  text written for another purpose (a table row, a catalogue item), as at run time;
+- decline, for a question whose passage is about something else.
 
 About half the FAQ-passage answers have their numbers changed consistently in passage and
 reply ("3.90 euros" becomes "4.90 euros" in both): the adapter learns to read facts from the
@@ -24,6 +28,7 @@ import re
 from pathlib import Path
 
 from dialogue.generation import GenerationRequest, Passage
+from dialogue.generator.facts import fact_tokens, unsupported_facts
 from dialogue.generator.prompt import DECLINE, build_messages, neutralize
 from training.generator.data import (
     Chat,
@@ -31,10 +36,9 @@ from training.generator.data import (
     FaqEntry,
     TrainingDataError,
     read_chats,
-    read_doc_paragraphs,
+    read_doc_units,
     read_faq,
 )
-from training.generator.facts import unsupported_facts
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,11 @@ DOC_BACKING = 0.6  # ... to stand in for an FAQ answer as the only passage
 TURN_BACKING = 0.5  # ... that a dialogue turn's passages and history must hold to be learned
 SMALL_TALK_WORDS = 6  # a reply with no more content words than this states nothing to back
 FAQ_QUESTIONS = 3  # questions per FAQ entry that become answer examples
+PASSAGES = 3  # passages per example: what a composed answer gets (dialogue.turn)
+GOLD_FIRST = 0.6  # share of examples with the right passage first (retrieval's usual order)
+NOT_THE_ANSWER = 0.3  # a distractor shares less than this of the answer's content words
+UNRELATED = 0.1  # ... and a decline's passages less than this (a decline on passages that
+# half answer the question teaches the model to decline what it could say)
 _STOPWORDS = set(
     "the a an and or but to of in on at for with from by is are was were be been it its this "
     "that you your we our us i me my can will would could should do does did have has had not "
@@ -122,44 +131,84 @@ def _example(request: GenerationRequest, reply: str, group: str, kind: str) -> C
 def faq_examples(
     faq: list[FaqEntry],
     language: str,
-    docs: list[Passage] | None = None,
+    units: list[Passage] | None = None,
     seed: int = 0,
     decline_share: float = 1.0,
 ) -> list[ChatExample]:
     """Grounded examples from FAQ entries (see the module docstring).
 
-    Up to FAQ_QUESTIONS questions per entry, taking turns between the FAQ answer and a
-    document paragraph as the passage. The first question comes back once more with an
-    unrelated passage and the decline: the same words with two passages and two replies, so
-    only the passage can tell which reply is right. ``decline_share`` of the entries (drawn
-    per entry) get that decline; a small model given too many learns to decline when unsure.
+    Up to FAQ_QUESTIONS questions per entry: the first with the FAQ answer as the one passage
+    (as a composed answer reads it), the second with the document units that state its facts
+    (or the FAQ answer again when no units do), the third with the FAQ answer among
+    distractors (as a reply written without a fitting answer reads three). The first question
+    comes back once more with an unrelated passage and the decline: the same words with two
+    passages and two replies, so only the passage can tell which reply is right.
+    ``decline_share`` of the entries (drawn per entry) get that decline; a small model given
+    too many learns to decline when unsure.
     """
     rng = random.Random(seed)
-    docs = docs or []
+    units = units or []
     examples = []
-    for i, entry in enumerate(faq):
+    for entry in faq:
         group = f"faq:{entry.id}"
-        others = [Passage(e.answer, f"faq:{e.id}") for e in faq if e.id != entry.id]
-        doc = backing_paragraph(entry.answer, docs)
+        pool = [Passage(e.answer, f"faq:{e.id}") for e in faq if e.id != entry.id] + units
+        backing = backing_units(entry.answer, units)
         for k, question in enumerate(entry.questions[:FAQ_QUESTIONS]):
-            passage, reply, kind = Passage(entry.answer, group), entry.answer, "answer"
-            if k % 2 and doc is not None:
-                passage, kind = doc, "answer-doc"
+            gold, reply, kind = [Passage(entry.answer, group)], entry.answer, "answer"
+            if k == 1 and backing:
+                gold, kind = list(backing), "answer-doc"
             elif rng.random() < 0.5 and _NUMBER.search(reply):  # read it, don't recall it
                 text, reply = perturb_numbers([entry.answer, entry.answer], rng)
-                passage = Passage(text, group)
-            passages = [passage]
-            if others and rng.random() < 0.5:  # retrieval returns distractors too
-                passages.insert(rng.randrange(2), rng.choice(others))
+                gold = [Passage(text, group)]
+            others = distractors(question, entry.answer, pool, PASSAGES - 1, rng) if k == 2 else []
+            passages = place(gold, others, rng)
             request = GenerationRequest(question, language, passages=tuple(passages))
             examples.append(_example(request, reply, group, kind))
-        unrelated = [p for p in [*others, *docs] if overlap(entry.answer, p.text) < 0.1]
-        declines = random.Random(f"{seed}:{entry.id}").random() < decline_share
+        own = random.Random(f"{seed}:{entry.id}")  # declines draw apart: answers stay the same
+        declines = own.random() < decline_share
+        unrelated = [p for p in pool if overlap(entry.answer, p.text) < UNRELATED]
         if unrelated and declines:
-            passage = unrelated[(i * 7 + 3) % len(unrelated)]
+            passage = unrelated[own.randrange(len(unrelated))]
             request = GenerationRequest(entry.questions[0], language, passages=(passage,))
             examples.append(_example(request, DECLINE[language], group, "decline"))
     return examples
+
+
+def distractors(
+    question: str, answer: str, pool: list[Passage], n: int, rng: random.Random
+) -> list[Passage]:
+    """``n`` passages on the question's subject that do not hold ``answer`` (as retrieval's
+    runners-up are): drawn from the pool's closest matches to the question."""
+    if n <= 0:
+        return []
+    fair = [p for p in pool if overlap(answer, p.text) < NOT_THE_ANSWER]
+    close = sorted(fair, key=lambda p: -overlap(question + " " + answer, p.text))[: 3 * n]
+    return rng.sample(close, min(n, len(close)))
+
+
+def place(gold: list[Passage], others: list[Passage], rng: random.Random) -> list[Passage]:
+    """The right passages (kept together, in order) among the distractors."""
+    at = 0 if rng.random() < GOLD_FIRST else rng.randrange(len(others) + 1)
+    return [*others[:at], *gold, *others[at:]]
+
+
+def backing_units(answer: str, units: list[Passage], limit: int = 2) -> tuple[Passage, ...]:
+    """At most ``limit`` document units that together state every fact of ``answer`` (and
+    share DOC_BACKING of its words when it has no facts); empty when none do."""
+    facts = fact_tokens(answer)
+    ranked = sorted(units, key=lambda u: -overlap(answer, u.text))[:8]
+    if not facts:
+        best = ranked[:1]
+        return tuple(best) if best and overlap(answer, best[0].text) >= DOC_BACKING else ()
+    chosen: list[Passage] = []
+    covered: set[str] = set()
+    for unit in ranked:
+        new = (fact_tokens(unit.text) & facts) - covered
+        if new and len(chosen) < limit:
+            chosen.append(unit)
+            covered |= new
+    reads = overlap(answer, " ".join(u.text for u in chosen)) >= DOC_BACKING
+    return tuple(chosen) if covered == facts and reads else ()
 
 
 def backing_paragraph(answer: str, docs: list[Passage]) -> Passage | None:
@@ -226,7 +275,7 @@ def load_examples(
             f"{language}/dialogues.jsonl and {language}/faq.jsonl (missing: {', '.join(missing)})"
         )
     faq = read_faq(files[1])
-    docs = read_doc_paragraphs(folder / "docs") if (folder / "docs").is_dir() else []
+    docs = read_doc_units(folder / "docs") if (folder / "docs").is_dir() else []
     candidates = [Passage(e.answer, f"faq:{e.id}") for e in faq] + docs
     examples = faq_examples(faq, language, docs, seed, decline_share)
     examples += chat_examples(read_chats(files[0]), language, candidates)

@@ -11,7 +11,7 @@ training dialogues) has one question per line with the passages a retriever woul
 true`` items give passages whose facts differ from the shop's real ones (gift wrapping at 4.50
 instead of 3.90), so only a reply that reads the passage, not one recalled from training, is
 right. Criterion (see
-``training.generator.facts``): an answerable reply is *grounded* when it is not a decline,
+``dialogue.generator.facts``): an answerable reply is *grounded* when it is not a decline,
 states every expected fact, and has no fact token (number, product code) that is absent from
 the passages and the question. An unanswerable reply is *correct* when it declines and states
 no unsupported fact.
@@ -27,8 +27,8 @@ from typing import Any
 
 from dialogue.generation import GenerationRequest, Generator, Passage
 from dialogue.generator.errors import GenerationTimeout
+from dialogue.generator.facts import contains_fact, unsupported_facts
 from training.generator.data import TrainingDataError, read_jsonl
-from training.generator.facts import contains_fact, unsupported_facts
 
 GROUNDING_FILE = "eval/grounding.jsonl"
 

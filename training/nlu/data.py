@@ -45,7 +45,7 @@ def split_paths(path: Path) -> dict[str, Path]:
         return {k: v for k, v in names.items() if v.exists()}
     if path.is_dir() and not (path / "seq.in").exists():
         message = "expected train/ (JointBERT), train.jsonl, seq.in, or a JSONL file"
-        raise NluDataError([Issue(str(path), 0, message)], headline="no NLU data found")
+        raise NluDataError([Issue(str(path), 0, "", message)], headline="no NLU data found")
     return {"train": path}
 
 

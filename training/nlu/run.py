@@ -22,21 +22,19 @@ import torch
 
 from dialogue.atomic import atomic_folder
 from dialogue.nlu.bio import transition_mask
-from dialogue.nlu.checkpoint import LoadedModel, ModelMeta, save_model
-from dialogue.nlu.encoding import Encoded, collate, encode_words
+from dialogue.nlu.checkpoint import ModelMeta, save_model
 from dialogue.nlu.errors import Issue, NluDataError, NluError
 from dialogue.nlu.model import HeadConfig, JointModel
 from dialogue.nlu.outofscope import OosThresholds
 from dialogue.nlu.predictor import NluPredictor
-from dialogue.nlu.schema import OUT_OF_SCOPE, Example
+from dialogue.nlu.schema import OUT_OF_SCOPE
 from dialogue.nlu.validate import intent_slot_types, summarize, tag_inventory
 from training.frozen_bottom import freeze_bottom, frozen_count
-from training.nlu.cached import BatchLoss, CachedRunner, frozen_cache
-from training.nlu.calibrate import thresholds_for_recall, thresholds_with_oos
+from training.nlu.cached import frozen_cache
 from training.nlu.config import TrainConfig
 from training.nlu.data import Splits, data_hash, load_splits
-from training.nlu.evaluate import score
 from training.nlu.losslog import LossLog, steps_to
+from training.nlu.references import calibrated, encode_examples
 from training.nlu.trainer import EpochFn, free_cores, train_loop
 
 log = logging.getLogger(__name__)
@@ -122,79 +120,6 @@ def build_model(
     return tokenizer, model
 
 
-def encode_examples(tokenizer: Any, examples: Sequence[Example], meta: ModelMeta) -> list[Encoded]:
-    intent_index = {name: i for i, name in enumerate(meta.intents)}
-    tag_index = {name: i for i, name in enumerate(meta.tags)}
-    encoded = []
-    for example in examples:
-        plain = encode_words(tokenizer, [w.text for w in example.words], meta.max_tokens)
-        tags = tuple(tag_index[t] for t in example.tags)
-        encoded.append(
-            Encoded(
-                plain.input_ids, plain.word_index, plain.dropped, intent_index[example.intent], tags
-            )
-        )
-    return encoded
-
-
-@torch.inference_mode()
-def reference_vectors(
-    model: JointModel,
-    tokenizer: Any,
-    examples: Sequence[Example],
-    meta: ModelMeta,
-    per_intent: int,
-    seed: int,
-    pooled: Callable[[list[int]], torch.Tensor] | None = None,
-) -> torch.Tensor:
-    """Pooled vectors of up to ``per_intent`` in-scope training examples per intent (N, H);
-    ``pooled(indices)`` gives them from a cache instead of running the model."""
-    rng = random.Random(seed)
-    picked: list[int] = []
-    for intent in meta.intents:
-        group = [i for i, e in enumerate(examples) if e.intent == intent != OUT_OF_SCOPE]
-        picked += rng.sample(group, min(per_intent, len(group)))
-    if not picked:
-        return torch.zeros((0, int(model.encoder_config.hidden_size)))
-    if pooled is not None:
-        return pooled(picked)
-    chosen = [examples[i] for i in picked]
-    encoded = encode_examples(tokenizer, chosen, meta)
-    pad_id = int(tokenizer.pad_token_id or 0)
-    vectors = []
-    device = next(model.parameters()).device
-    for first in range(0, len(encoded), 64):
-        inputs = collate(encoded[first : first + 64], pad_id)
-        inputs = {k: v.to(device) for k, v in inputs.items() if not k.endswith("labels")}
-        vectors.append(model(**inputs).pooled.float().cpu())
-    return torch.cat(vectors)
-
-
-def _calibrated(
-    joint: JointModel,
-    tokenizer: Any,
-    meta: ModelMeta,
-    splits: Splits,
-    config: TrainConfig,
-    cache: tuple[BatchLoss, CachedRunner | None],
-) -> tuple[NluPredictor, OosThresholds, dict[str, Any]]:
-    """The trained model with its out-of-scope references and thresholds, and its dev scores
-    with them; on the cache of the frozen bottom when there is one (the same numbers)."""
-    batch_loss, runner = cache
-    pooled = batch_loss.pooled if runner is not None else None
-    references = reference_vectors(
-        joint, tokenizer, splits.train, meta, config.references_per_intent, config.seed, pooled
-    )
-    references = references.half().float()  # as saved: the model in memory is the one on disk
-    runs: Any = runner or joint
-    predictor = NluPredictor(LoadedModel(runs, tokenizer, meta, references))
-    thresholds = calibrate(predictor, splits.dev, config)
-    predictor.meta = ModelMeta(**{**meta.__dict__, "thresholds": thresholds})
-    dev_final = score(splits.dev, predictor.predict_words([(e.text, e.words) for e in splits.dev]))
-    final = NluPredictor(LoadedModel(joint, tokenizer, predictor.meta, references))
-    return final, thresholds, dev_final
-
-
 def _stages(marks: dict[str, float]) -> dict[str, float]:
     """Seconds per stage from the times each one ended (the first mark is the start)."""
     names, times = list(marks), list(marks.values())
@@ -202,28 +127,9 @@ def _stages(marks: dict[str, float]) -> dict[str, float]:
     return {**stages, "save": round(time.perf_counter() - times[-1], 1)}
 
 
-def calibrate(
-    predictor: NluPredictor, dev: Sequence[Example], config: TrainConfig
-) -> OosThresholds:
-    """Out-of-scope thresholds from the model's dev predictions (see ``calibrate.py``)."""
-    predictions = predictor.predict_words([(e.text, e.words) for e in dev])
-    confidences = [p.confidence for p in predictions]
-    similarities = [p.similarity for p in predictions]
-    is_oos = [e.intent == OUT_OF_SCOPE for e in dev]
-    if any(is_oos) and not all(is_oos):
-        oos_wins = [p.out_of_scope for p in predictions]  # thresholds are off: only the class
-        return thresholds_with_oos(confidences, similarities, is_oos, oos_wins)
-    in_scope = [i for i, oos in enumerate(is_oos) if not oos]
-    return thresholds_for_recall(
-        [confidences[i] for i in in_scope],
-        [similarities[i] for i in in_scope],
-        config.oos_in_scope_recall,
-    )
-
-
 def _check_trainable(splits: Splits) -> None:
     if not any(e.intent != OUT_OF_SCOPE for e in splits.train):
-        issue = Issue("train", 0, "every example is out of scope (oos); add in-scope intents")
+        issue = Issue("train", 0, "", "every example is out of scope (oos); add in-scope intents")
         raise NluDataError([issue])
 
 
@@ -285,9 +191,7 @@ def train_nlu(
         joint = model.merge_and_unload() if config.lora else model
         joint = joint.to("cpu").eval()
         marks["train"] = time.perf_counter()
-        predictor, thresholds, dev_final = _calibrated(
-            joint, tokenizer, meta, splits, config, cache
-        )
+        predictor, thresholds, dev_final = calibrated(joint, tokenizer, meta, splits, config, cache)
         on_base = Path(base) if config.save_on_base else None
         marks["calibrate"] = time.perf_counter()
         meta = save_model(

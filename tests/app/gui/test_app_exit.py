@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication
 from app.config import Config
 from app.gui.app import run_app
 from app.gui.session_process import SessionProcess
-from tests.app.gui.fakes import typed_host
+from tests.fakes.session import typed_host
 
 app = QApplication(sys.argv[:1])
 session = SessionProcess(typed_host)

@@ -12,8 +12,8 @@ from app.config import Config
 from app.gui.main_window import MainWindow
 from app.voice import events as ev
 from app.voice.latency import TurnTimes
-from tests.app.gui.fakes import SHIPPED, FakeConversation, FakeVoice, typed_host
 from tests.app.voice.fakes import utterance
+from tests.fakes.session import SHIPPED, FakeConversation, FakeVoice, typed_host
 
 pytestmark = pytest.mark.gui
 

@@ -23,8 +23,8 @@ from app.config import Config
 from app.gui.main_window import MainWindow
 from app.gui.session_process import SessionProcess
 from app.gui.sessions import SessionHost, build_voice
-from app.gui.stall_probe import StallProbe
 from app.voice import events as ev
+from tests.tools.stall_probe import StallProbe
 
 pytestmark = [pytest.mark.gui, pytest.mark.audio, pytest.mark.slow]
 REPLY = "Your order has shipped."

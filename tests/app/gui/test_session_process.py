@@ -12,7 +12,7 @@ import pytest
 
 from app.gui.session_process import SessionProcess
 from app.voice import events as ev
-from tests.app.gui.fakes import SHIPPED, CrashingSession, SlowLoadingSession, typed_host
+from tests.fakes.session import SHIPPED, CrashingSession, SlowLoadingSession, typed_host
 
 pytestmark = pytest.mark.gui
 

@@ -16,8 +16,8 @@ from app.config import Config
 from app.gui.main_window import MainWindow
 from app.gui.session_process import SessionProcess
 from app.gui.sessions import SessionHost
-from app.gui.stall_probe import StallProbe
-from tests.app.gui.fakes import no_voice
+from tests.fakes.session import no_voice
+from tests.tools.stall_probe import StallProbe
 
 pytestmark = pytest.mark.gui
 
@@ -130,8 +130,8 @@ def test_stall_while_the_loss_curve_updates(qtbot, tmp_path) -> None:
     one at most every 300 ms): each redraw runs on the GUI thread."""
     import math
 
-    from app.gui.screenshots import _scripted_plan, _show_page
     from app.gui.wizard.wizard import FineTuneWizard
+    from tests.tools.screenshots import _scripted_plan, _show_page
 
     wizard = FineTuneWizard(Config())
     qtbot.addWidget(wizard)

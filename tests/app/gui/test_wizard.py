@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QWizard
 from app import models_active
 from app.config import Config
 from app.finetune.current import current_model
-from app.gui.stall_probe import StallProbe
 from app.gui.wizard.wizard import FineTuneWizard
+from tests.tools.stall_probe import StallProbe
 
 pytestmark = pytest.mark.gui
 

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from app.store import domain_models
-from app.store.domain_models import DomainKind, DomainModel, data_sha256
+from app.store.domain_models import DomainKind, DomainModel
 from app.store.domain_progress import language_training
 from app.store.domain_training import run_job
+from dialogue.files import sha256_file
 from tests import REPO
 
 SHOP = REPO / "assets" / "domains" / "shop"
@@ -43,7 +44,7 @@ def _writer(
         if fail:
             raise ValueError("the examples are unreadable")
         out.mkdir(parents=True, exist_ok=True)
-        record = {"extra": {record_key: data_sha256(model.examples)}}
+        record = {"extra": {record_key: sha256_file(model.examples)}}
         (out / "training.json").write_text(json.dumps(record), encoding="utf-8")
         return out
 

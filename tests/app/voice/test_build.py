@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from app import models_active
-from app.config import Config
+from app.config import Config, config_from_dict
 from app.voice.build import TalkOptions, _load_asr, _load_dialogue, nlu_model_choice
 from tests.app.chat_models import shop_nlu_model
 
@@ -76,31 +76,42 @@ def test_whisper_decodes_in_the_conversation_language() -> None:
 
 
 @pytest.mark.slow
-def test_chat_model_gets_the_activated_adapter() -> None:
-    """The generator the conversation builds merges the LoRA adapter the wizard activated:
-    its next-token logits move away from the base model's."""
+@pytest.mark.parametrize("engine", ["transformers", "ctranslate2"])
+def test_chat_model_gets_the_activated_adapter(
+    engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The generator the conversation builds serves the LoRA adapter the wizard activated,
+    on either engine: its scores for a fixed sentence move away from the base model's
+    (CTranslate2 serves a folder with the adapter merged in, converted on activation)."""
     import torch
     from peft import LoraConfig, get_peft_model
 
     from app.conversation import build_generator
-    from app.generator import generator_options
+    from app.generator import generator_role
+    from app.store.store import ModelStore
     from dialogue.generator.loading import load_causal_lm
 
-    config = Config()
-    base_dir = generator_options(config, "en").model
+    monkeypatch.setattr("app.store.served.served_root", lambda: tmp_path / "served")
+    config = config_from_dict({"generator": {"engine": engine}})
+    base_dir = ModelStore(config=config).path(generator_role("en"))
     model, _ = load_causal_lm(base_dir, "cpu", "float32")
     lora = LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
     folder = models_active.new_version_dir("generator-en")
     get_peft_model(model, lora).save_pretrained(folder)
 
-    def logits() -> torch.Tensor:
+    def scores() -> torch.Tensor:
         generator = build_generator(config, "en")
         assert generator is not None
-        ids = generator.tokenizer("Hello, how are you?", return_tensors="pt")["input_ids"]
-        with torch.no_grad():
-            return generator.model(input_ids=ids).logits[0, -1].float()
+        ids = generator.tokenizer("Hello, how are you?")["input_ids"]
+        if engine == "transformers":
+            assert type(generator).__name__ == "LocalGenerator"
+            with torch.no_grad():
+                return generator.model(input_ids=torch.tensor([ids])).logits[0, -1].float()
+        assert type(generator).__name__ == "Ct2Generator"
+        tokens = generator.tokenizer.convert_ids_to_tokens(ids)
+        return torch.tensor(generator.engine.score_batch([tokens])[0].log_probs)
 
-    plain = logits()
+    plain = scores()
     models_active.activate("generator-en", folder)
-    tuned = logits()
+    tuned = scores()
     assert not torch.allclose(plain, tuned, atol=1e-2)

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.dialogue.generator.models import build_tiny_lm, smollm_dir
+from tests.dialogue.generator.models import build_random_adapter, build_tiny_lm, smollm_dir
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +24,9 @@ def smollm(smollm_path: Path) -> tuple[Any, Any]:
 @pytest.fixture(scope="session")
 def tiny_lm_path(tmp_path_factory: pytest.TempPathFactory, smollm_path: Path) -> Path:
     return build_tiny_lm(tmp_path_factory.mktemp("tiny-lm"), smollm_path)
+
+
+@pytest.fixture(scope="session")
+def trained_adapter(tmp_path_factory: pytest.TempPathFactory, smollm_path: Path) -> Path:
+    """A LoRA adapter on SmolLM2 whose weights really change its replies."""
+    return build_random_adapter(tmp_path_factory.mktemp("adapter") / "a", smollm_path)

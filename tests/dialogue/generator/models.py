@@ -86,3 +86,21 @@ class ScriptedLM(torch.nn.Module):
         logits = torch.full((1, 1, self.vocab_size), -1e4)
         logits[0, 0, token] = 0.0
         return _Out(logits=logits, cache=step + 1)
+
+
+def build_random_adapter(out: Path, base_dir: Path, seed: int = 0, scale: float = 0.05) -> Path:
+    """Save a rank-8 LoRA adapter on q/v of ``base_dir`` with small random weights (both A and
+    B non-zero, unlike a fresh adapter, so merging really changes the model)."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    base = AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32)
+    config = LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"])
+    model = get_peft_model(base, config)
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if "lora_" in name:
+                param.copy_(torch.randn_like(param) * scale)
+    model.save_pretrained(out)
+    return out

@@ -54,7 +54,7 @@ def test_streams_the_reply_and_sends_the_grounded_prompt(server: FakeOpenAIServe
     assert body["model"] == "shop-lora" and body["stream"] is True
     assert body["max_tokens"] == 50 and body["temperature"] == 0.0
     assert body["messages"][0] == {"role": "system", "content": SYSTEM_PROMPT["en"]}
-    assert '<reference source="faq:ship">' in body["messages"][-1]["content"]
+    assert "\n[1] " in body["messages"][-1]["content"]
     assert server.headers[0]["Authorization"] == "Bearer k3y"
 
 

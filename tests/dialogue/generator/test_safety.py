@@ -10,7 +10,8 @@ import pytest
 
 import dialogue.generator.prompt as prompt
 from dialogue.generation import GenerationRequest, Passage
-from dialogue.generator.local import LEAK_MIN_CHARS, LocalGenerator
+from dialogue.generator.decode import LEAK_MIN_CHARS
+from dialogue.generator.local import LocalGenerator
 from dialogue.generator.options import GeneratorOptions
 from dialogue.generator.prompt import RULES
 

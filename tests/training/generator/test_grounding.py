@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dialogue.generation import Passage
-from training.generator.facts import contains_fact, fact_tokens, unsupported_facts
+from dialogue.generator.facts import contains_fact, fact_tokens, unsupported_facts
 from training.generator.grounding import (
     GroundingItem,
     is_decline,

@@ -125,15 +125,24 @@ def _wait(qt_app: Any, done: Callable[[], bool], timeout_s: float, what: str) ->
         time.sleep(0.01)
 
 
+@dataclass
+class Run:
+    """What one run measured: memory after loading and at the end (bytes per process), the
+    peak of each span (loading, then each turn) and the turns the window finished."""
+
+    load_s: float = 0.0
+    loaded_rss: dict[str, int] = field(default_factory=dict)
+    loaded_pss: dict[str, int] = field(default_factory=dict)
+    end_rss: dict[str, int] = field(default_factory=dict)
+    end_pss: dict[str, int] = field(default_factory=dict)
+    span_peaks: list[int] = field(default_factory=list)
+    turns: list[ev.TurnDone] = field(default_factory=list)
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
-
     from app.bench.virtual_audio import VirtualAudio
     from app.bench.voice import private_data
-    from app.gui.app import make_session
-    from app.gui.main_window import MainWindow
-    from app.gui.session_process import SessionProcess
 
     recording = next(iter(real_recordings(limit=1)), None)
     if recording is None:
@@ -141,80 +150,98 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"no recording in {LIBRIVOX}: install pocketsphinx-testdata (apt-get install "
             "pocketsphinx-testdata) for the spoken turn"
         )
-    config = args.config
     with (
         tempfile.TemporaryDirectory(prefix="wenda-bench-memory-") as tmp,
         private_data(Path(tmp) / "data"),
         VirtualAudio() as audio,
     ):
-        qt_app = QApplication.instance() or QApplication([])
-        session = make_session(config)
-        if not isinstance(session, SessionProcess):
-            raise RuntimeError("bench memory measures the app's session process; got a thread")
-        window = MainWindow(session, config, make_session=make_session)
-        turns: list[ev.TurnDone] = []
-        window.bridge.arrived.connect(
-            lambda e: turns.append(e) if isinstance(e, ev.TurnDone) else 0
-        )
-        window.show()
-        started = time.perf_counter()
-        session.start(window.bridge.post)
-        sampler = MemorySampler(
-            {"window": psutil.Process(), "session": psutil.Process(session.pid)}
-        )
-        sampler.start()
-        try:
-            _wait(qt_app, lambda: window.ready is not None, LOAD_TIMEOUT_S, "the models to load")
-            load_s = time.perf_counter() - started
-            ready = window.ready
-            if ready is None or not ready.voice:
-                raise RuntimeError(f"voice did not load: {ready.reason if ready else 'no word'}")
-            loaded_rss, loaded_pss = sampler.rss(), sampler.pss()
-            turn_peaks = [sampler.take_span_peak()]  # loading
-            for text in TYPED_TURNS:
-                count = len(turns)
-                window.input.setText(text)
-                window.send_typed()
-                _wait(
-                    qt_app, partial(_more_than, turns, count), TURN_TIMEOUT_S, f"a reply to {text}"
-                )
-                turn_peaks.append(sampler.take_span_peak())
-            count = len(turns)
-            window.voice.mode.setCurrentIndex(1)  # hands-free
-            window.voice.mic.click()
-            _wait(qt_app, lambda: window.voice.state == "listening", 10.0, "the microphone")
-            player = audio.say(recording.path)
-            _wait(qt_app, lambda: len(turns) > count, TURN_TIMEOUT_S, "the spoken turn")
-            player.wait(30)
-            _wait(qt_app, lambda: window.voice.state != "speaking", TURN_TIMEOUT_S, "playback")
-            turn_peaks.append(sampler.take_span_peak())
-            end_rss, end_pss = sampler.rss(), sampler.pss()
-        finally:
-            sampler.stop()
-            window.close()
-            session.close()
-            qt_app.processEvents()
+        sampler, measured = _run_app(args.config, audio, recording.path)
+    return _report(sampler, measured, args.config)
+
+
+def _run_app(config: Any, audio: Any, recording: Path) -> tuple[MemorySampler, Run]:
+    """Start the window and its session process, converse, close; sampling all along."""
+    from app.gui.app import make_session, qt_application
+    from app.gui.main_window import MainWindow
+    from app.gui.session_process import SessionProcess
+
+    qt_app = qt_application()
+    session = make_session(config)
+    if not isinstance(session, SessionProcess):
+        raise RuntimeError("bench memory measures the app's session process; got a thread")
+    window = MainWindow(session, config, make_session=make_session)
+    measured = Run()
+    window.bridge.arrived.connect(
+        lambda e: measured.turns.append(e) if isinstance(e, ev.TurnDone) else 0
+    )
+    window.show()
+    started = time.perf_counter()
+    session.start(window.bridge.post)
+    sampler = MemorySampler({"window": psutil.Process(), "session": psutil.Process(session.pid)})
+    sampler.start()
+    try:
+        _wait(qt_app, lambda: window.ready is not None, LOAD_TIMEOUT_S, "the models to load")
+        measured.load_s = time.perf_counter() - started
+        ready = window.ready
+        if ready is None or not ready.voice:
+            raise RuntimeError(f"voice did not load: {ready.reason if ready else 'no word'}")
+        measured.loaded_rss, measured.loaded_pss = sampler.rss(), sampler.pss()
+        measured.span_peaks.append(sampler.take_span_peak())  # loading
+        _converse(qt_app, window, sampler, measured, audio, recording)
+        measured.end_rss, measured.end_pss = sampler.rss(), sampler.pss()
+    finally:
+        sampler.stop()
+        window.close()
+        session.close()
+        qt_app.processEvents()
+    return sampler, measured
+
+
+def _converse(
+    qt_app: Any, window: Any, sampler: MemorySampler, measured: Run, audio: Any, recording: Path
+) -> None:
+    """The typed turns, then one spoken into the virtual microphone; a peak per turn."""
+    turns = measured.turns
+    for text in TYPED_TURNS:
+        count = len(turns)
+        window.input.setText(text)
+        window.send_typed()
+        _wait(qt_app, partial(_more_than, turns, count), TURN_TIMEOUT_S, f"a reply to {text}")
+        measured.span_peaks.append(sampler.take_span_peak())
+    count = len(turns)
+    window.voice.mode.setCurrentIndex(1)  # hands-free
+    window.voice.mic.click()
+    _wait(qt_app, lambda: window.voice.state == "listening", 10.0, "the microphone")
+    player = audio.say(recording)
+    _wait(qt_app, lambda: len(turns) > count, TURN_TIMEOUT_S, "the spoken turn")
+    player.wait(30)
+    _wait(qt_app, lambda: window.voice.state != "speaking", TURN_TIMEOUT_S, "playback")
+    measured.span_peaks.append(sampler.take_span_peak())
+
+
+def _report(sampler: MemorySampler, measured: Run, config: Any) -> dict[str, Any]:
     per_process = {
         name: {
-            "rss_mb_loaded": _mb(loaded_rss[name]),
-            "rss_mb_end": _mb(end_rss[name]),
+            "rss_mb_loaded": _mb(measured.loaded_rss[name]),
+            "rss_mb_end": _mb(measured.end_rss[name]),
             "rss_mb_peak": _mb(sampler.peak_rss.get(name, 0)),
-            "pss_mb_loaded": _mb(loaded_pss[name]),
-            "pss_mb_end": _mb(end_pss[name]),
+            "pss_mb_loaded": _mb(measured.loaded_pss[name]),
+            "pss_mb_end": _mb(measured.end_pss[name]),
         }
         for name in sampler.processes
     }
+    peaks = measured.span_peaks
     return {
-        "load_s": round(load_s, 1),
-        "load_rss_mb_peak": _mb(turn_peaks[0]),
+        "load_s": round(measured.load_s, 1),
+        "load_rss_mb_peak": _mb(peaks[0]),
         "turns": [
             {"said": t.transcript, "source": t.source, "intent": t.intent, "rss_mb_peak": _mb(p)}
-            for t, p in zip(turns, turn_peaks[1:], strict=False)
+            for t, p in zip(measured.turns, peaks[1:], strict=False)
         ],
         "processes": per_process,
         "total_rss_mb_peak": _mb(sampler.peak_total_rss),
         "total_pss_mb_peak": _mb(sampler.peak_total_pss),
-        "total_pss_mb_end": _mb(sum(end_pss.values())),
+        "total_pss_mb_end": _mb(sum(measured.end_pss.values())),
         "target_mb": TARGET_MB,
         "generator": {"enabled": config.generator.enabled, "dtype": config.generator.dtype},
         "asr_model": config.voice.asr_model,

@@ -4,7 +4,9 @@ The grounding criterion is deliberately mechanical so it can be re-run and argue
 reply is *supported* when every fact token in it also occurs in the texts it may draw on
 (the passages, the customer's own words). A wrong price, an invented date or a made-up
 product code shows up as an unsupported fact; a paraphrase of the passage does not. Chinese
-numerals written as characters are not checked (the shop's texts use digits for facts).
+numerals written as characters count too (九点九 is 9.9, 两天 is 2) when they are a number
+for sure: two or more numeral characters, or one before a measure word (三个, 五天); a lone
+一 in 一起 or 一下 is a word, not a number.
 """
 
 from __future__ import annotations
@@ -13,6 +15,10 @@ import re
 
 _CODE = re.compile(r"\b[A-Z]{1,5}-\d{2,}[A-Z0-9]*\b")
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+_ZH_NUMERAL = "零〇一二两三四五六七八九十百千万亿"
+_ZH_NUMBER = re.compile(
+    rf"[{_ZH_NUMERAL}][{_ZH_NUMERAL}点]*[{_ZH_NUMERAL}]|[{_ZH_NUMERAL}](?=[个天日元块件次周小分岁号月年欧])"
+)
 
 
 def _number(text: str) -> str:
@@ -28,7 +34,21 @@ def fact_tokens(text: str) -> set[str]:
     codes = {c.upper() for c in _CODE.findall(text)}
     without_codes = _CODE.sub(" ", text)
     numbers = {_number(n.rstrip(".:,")) for n in _NUMBER.findall(without_codes)}
+    numbers |= {_chinese_number(n) for n in _ZH_NUMBER.findall(without_codes)}
     return codes | {n for n in numbers if n}
+
+
+def _chinese_number(text: str) -> str:
+    """A Chinese numeral as a canonical number ("" when it is not one cn2an can read)."""
+    import cn2an
+
+    try:
+        value = cn2an.cn2an(text, "smart")
+    except (ValueError, KeyError, TypeError):
+        return ""
+    return _number(
+        f"{value:.6f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+    )
 
 
 def unsupported_facts(reply: str, sources: list[str]) -> set[str]:

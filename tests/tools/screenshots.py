@@ -2,7 +2,7 @@
 fine-tuning wizard's training and report pages, drawn by the real widgets from scripted
 events and a scripted evaluation, so they are the same on every run.
 
-``scripts/screenshots.sh`` runs ``python -m app.gui.screenshots docs/screenshots`` under Xvfb
+``scripts/screenshots.sh`` runs ``python -m tests.tools.screenshots docs/screenshots`` under Xvfb
 and grabs the X screen with ``xwd``; without an X display each widget renders itself.
 """
 
@@ -198,7 +198,7 @@ def wizard_scenes(out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.gui.screenshots")
+    parser = argparse.ArgumentParser(prog="python -m tests.tools.screenshots")
     parser.add_argument("out", type=Path, help="folder for the PNG files")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,1 @@
+"""Harnesses run by scripts and tests, not by the product: screenshots, the stall probe."""
