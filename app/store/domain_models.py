@@ -24,6 +24,7 @@ switch when training lands.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -76,24 +77,39 @@ def _train_kb(model: DomainModel, encoder_dir: Path, out: Path, progress: Progre
 
 @dataclass(frozen=True)
 class DomainKind:
-    """One kind of model trained from a domain's data: what it learns from, how it is trained,
-    and what serves until it is ready."""
+    """One kind of model trained from a domain's data: what it learns from, which model it is
+    trained on, how it is trained, and what serves until it is ready.
+
+    ``train(model, base, out, progress)`` trains from ``model.data_files`` on ``base`` (the
+    folder of the model store's ``base_roles[language]``) into ``out``, atomically, and records
+    :func:`data_fingerprint` of the data under ``record_key`` in ``out/training.json``'s
+    ``extra`` (:func:`training_record`), calling ``progress(done, total)`` as it goes.
+    """
 
     name: str
-    data_file: str  # in <domain>/<lang>/
-    record_key: str  # the key of the data's sha256 in the model's training record
-    train: Callable[[DomainModel, Path, Path, Progress], Path]  # (model, encoder, out, progress)
+    data: tuple[str, ...]  # files in <domain>/<lang>/ it learns from (their hash is its record)
+    record_key: str  # the key of the data's fingerprint in the model's training record
+    base_roles: dict[str, str]  # language -> model store role of the model it is trained on
+    train: Callable[[DomainModel, Path, Path, Progress], Path]  # (model, base, out, progress)
     share: float  # of a language's whole training time (measured), for one overall percent
     meanwhile: str  # what serves until it is ready, in words
 
 
 KINDS: dict[str, DomainKind] = {
     k.name: k
-    for k in (
+    for k in (  # trained in this order: the NLU first, it decides most turns
         DomainKind(
-            "nlu", "nlu.jsonl", "nlu_sha256", _train_nlu, 0.6, "the nearest labelled example"
+            "nlu",
+            ("nlu.jsonl",),
+            "nlu_sha256",
+            ENCODER_ROLES,
+            _train_nlu,
+            0.6,
+            "the nearest labelled example",
         ),
-        DomainKind("kb", "faq.jsonl", "faq_sha256", _train_kb, 0.4, "the untuned encoder"),
+        DomainKind(
+            "kb", ("faq.jsonl",), "faq_sha256", ENCODER_ROLES, _train_kb, 0.4, "the untuned encoder"
+        ),
     )
 }
 
@@ -116,8 +132,17 @@ class DomainModel:
         return f"{self.domain}-{self.kind}-{self.language}"
 
     @property
+    def data_files(self) -> list[Path]:
+        return [self.domain_dir / self.language / name for name in KINDS[self.kind].data]
+
+    @property
     def examples(self) -> Path:
-        return self.domain_dir / self.language / KINDS[self.kind].data_file
+        """The first data file (the one messages name)."""
+        return self.data_files[0]
+
+    @property
+    def base_role(self) -> str:
+        return KINDS[self.kind].base_roles[self.language]
 
     def folder(self, root: Path | None = None) -> Path:
         return (root or paths.models_dir()) / self.name
@@ -132,23 +157,43 @@ def read_domain_meta(folder: Path) -> tuple[str, list[str]]:
     except (OSError, tomllib.TOMLDecodeError) as e:
         log.warning("no domain models: cannot read %s: %s", folder / "domain.toml", e)
         return folder.name, []
-    languages = [str(lang) for lang in meta.get("languages", []) if lang in ENCODER_ROLES]
+    languages = [str(lang) for lang in meta.get("languages", [])]
     return str(meta.get("name", folder.name)), languages
 
 
 def language_models(domain_dir: Path, language: str) -> list[DomainModel]:
-    """Every kind's model of one language of the domain in ``domain_dir``."""
+    """Every kind's model of one language of the domain in ``domain_dir`` (the kinds that
+    have a base model for that language)."""
     name, _ = read_domain_meta(domain_dir)
-    return [DomainModel(name, language, Path(domain_dir), kind) for kind in KINDS]
+    return [
+        DomainModel(name, language, Path(domain_dir), kind.name)
+        for kind in KINDS.values()
+        if language in kind.base_roles
+    ]
 
 
 def domain_models(config: Config) -> list[DomainModel]:
-    """Per language of the configured domain (the bundled shop by default): NLU, then KB."""
+    """Per kind, per language of the configured domain (the bundled shop by default)."""
     from app.conversation import domain_dir
 
     folder = domain_dir(config)
     name, languages = read_domain_meta(folder)
-    return [DomainModel(name, lang, folder, kind) for kind in KINDS for lang in languages]
+    return [
+        DomainModel(name, lang, folder, kind.name)
+        for kind in KINDS.values()
+        for lang in languages
+        if lang in kind.base_roles
+    ]
+
+
+def data_fingerprint(model: DomainModel) -> str:
+    """What a model's training record holds of its data: the sha256 of its one data file, or
+    of the names and sha256s of several. Raises OSError when a file cannot be read."""
+    files = model.data_files
+    if len(files) == 1:
+        return sha256_file(files[0])
+    lines = "".join(f"{f.name}\0{sha256_file(f)}\n" for f in files)
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest()
 
 
 def training_record(folder: Path) -> dict[str, Any]:
@@ -199,9 +244,9 @@ class ModelState:
 def domain_model_state(model: DomainModel, root: Path | None = None) -> ModelState:
     """The model's state; reads files only (no torch), so any process may ask often."""
     folder = model.folder(root)
-    trained = folder.is_dir() and model.examples.is_file()
+    trained = folder.is_dir() and all(f.is_file() for f in model.data_files)
     recorded = training_record(folder).get(KINDS[model.kind].record_key) if trained else None
-    if recorded is not None and recorded == sha256_file(model.examples):
+    if recorded is not None and recorded == data_fingerprint(model):
         return ModelState("ready", folder)
     if job_running(model.domain, model.language, root):
         return ModelState("training", folder, f"training now ({model.name})")
@@ -228,10 +273,10 @@ def domain_model_status(model: DomainModel, root: Path | None = None) -> ModelSt
     )
 
 
-def train_kind(model: DomainModel, encoder_dir: Path, out: Path, progress: Progress) -> Path:
-    """Run the kind's trainer; its failures become one plain ModelStoreError."""
+def train_kind(model: DomainModel, base_dir: Path, out: Path, progress: Progress) -> Path:
+    """Run the kind's trainer on ``base_dir``; its failures become one plain ModelStoreError."""
     try:
-        return KINDS[model.kind].train(model, Path(encoder_dir), out, progress)
+        return KINDS[model.kind].train(model, Path(base_dir), out, progress)
     except Exception as e:  # the trainer's own errors name the file and line
         if isinstance(e, ModelStoreError):
             raise

@@ -112,10 +112,14 @@ class JobProgress:
         write_text_atomic(self.file, json.dumps(record) + "\n")
 
 
+Bases = Callable[[str], Path]
+"""The folder of a model store role: the model a kind is trained on (``DomainKind.base_roles``)."""
+
+
 def run_job(
     domain_dir: Path,
     language: str,
-    encoder_dir: Path,
+    bases: Bases,
     root: Path | None = None,
     kinds: list[str] | None = None,
     force: bool = False,
@@ -123,8 +127,9 @@ def run_job(
     on_update: Callable[[float, float | None], None] | None = None,
 ) -> list[Path] | None:
     """Train the ``kinds`` (all when None) of ``language`` that are not ready, under the job
-    lock. Without ``wait``, None when another job holds the lock (it is doing the work); with
-    it, that job is waited for and only what it left undone is trained."""
+    lock, each on the folder ``bases`` gives for its base role. Without ``wait``, None when
+    another job holds the lock (it is doing the work); with it, that job is waited for and
+    only what it left undone is trained."""
     models = [m for m in language_models(domain_dir, language) if not kinds or m.kind in kinds]
     if not models:
         return []
@@ -139,7 +144,7 @@ def run_job(
         try:
             for index, model in enumerate(todo):
                 started = time.perf_counter()
-                train_kind(model, encoder_dir, model.folder(root), progress.step(index))
+                train_kind(model, bases(model.base_role), model.folder(root), progress.step(index))
                 log.info("trained %s in %.1f s", model.name, time.perf_counter() - started)
         except BaseException as e:
             progress.report(progress.fraction, error=str(e) or type(e).__name__, force=True)
@@ -150,7 +155,7 @@ def run_job(
 
 def prepare_domain_model(
     model: DomainModel,
-    encoder_dir: Path,
+    bases: Bases,
     root: Path | None = None,
     force: bool = False,
     on_update: Callable[[float, float | None], None] | None = None,
@@ -160,7 +165,7 @@ def prepare_domain_model(
     run_job(
         model.domain_dir,
         model.language,
-        encoder_dir,
+        bases,
         root,
         kinds=[model.kind],
         force=force,

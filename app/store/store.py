@@ -12,7 +12,6 @@ from pathlib import Path
 from app import paths
 from app.config import Config
 from app.store.domain_models import (
-    ENCODER_ROLES,
     DomainModel,
     domain_model_status,
     domain_models,
@@ -74,12 +73,12 @@ class ModelStore:
         force: bool = False,
         on_update: Callable[[float, float | None], None] | None = None,
     ) -> Path:
-        """Train one domain model on its language's encoder (prepared first if needed);
+        """Train one domain model on its base model (prepared first if needed);
         ``on_update`` gets (fraction done, seconds left)."""
-        encoder_role = ENCODER_ROLES[model.language]
-        self.prepare([encoder_role])
-        encoder = Path(self.path(encoder_role))
-        return prepare_domain_model(model, encoder, force=force, on_update=on_update)
+        self.prepare([model.base_role])
+        return prepare_domain_model(
+            model, lambda role: Path(self.path(role)), force=force, on_update=on_update
+        )
 
     def prepare(
         self,

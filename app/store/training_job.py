@@ -1,7 +1,7 @@
 """The background training job's process: ``python -m app.store.training_job --domain DIR
 --lang L`` (started by ``app.store.domain_training.start_background``).
 
-A module of its own because it needs the model store to find the base encoder, and the store
+A module of its own because it needs the model store to find the base models, and the store
 needs the training job for ``wenda models prepare``: the process's entry point is the one
 place that sees both.
 """
@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 from app.logs import configure_logging
-from app.store.domain_models import ENCODER_ROLES
 from app.store.domain_training import run_job
 
 
@@ -30,8 +29,8 @@ def main(argv: list[str] | None = None) -> int:
 
     config = load_config()
     apply_network_policy(config.models.allow_online)
-    encoder = Path(ModelStore(config=config).path(ENCODER_ROLES[args.lang]))
-    run_job(args.domain, args.lang, encoder)
+    store = ModelStore(config=config)
+    run_job(args.domain, args.lang, lambda role: Path(store.path(role)))
     return 0
 
 

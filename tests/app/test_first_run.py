@@ -151,8 +151,8 @@ def test_the_trained_models_serve_at_once_next_time(
     from app.store.domain_training import run_job
     from app.store.store import ModelStore
 
-    encoder = Path(ModelStore().path("nlu-encoder"))
-    run_job(first_run, "en", encoder, wait=True)  # the foreground job (wenda models prepare)
+    store = ModelStore()
+    run_job(first_run, "en", lambda role: Path(store.path(role)), wait=True)  # models prepare
     assert language_training(first_run, "en").ready
     config = config_from_dict(
         {"general": {"domain": str(first_run)}, "generator": {"enabled": False}}

@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 
 from app.store import domain_models
-from app.store.domain_models import DomainKind, DomainModel
+from app.store.domain_models import ENCODER_ROLES, DomainKind, DomainModel, data_fingerprint
 from app.store.domain_progress import language_training
 from app.store.domain_training import run_job
-from dialogue.files import sha256_file
 from tests import REPO
 
 SHOP = REPO / "assets" / "domains" / "shop"
@@ -35,7 +34,7 @@ def _writer(
     go: threading.Event | None = None,
     fail: bool = False,
 ):
-    def train(model: DomainModel, encoder: Path, out: Path, progress) -> Path:
+    def train(model: DomainModel, base: Path, out: Path, progress) -> Path:
         for step in range(1, 5):
             progress(step, 4)
             if step == 2 and started is not None and go is not None:
@@ -44,18 +43,26 @@ def _writer(
         if fail:
             raise ValueError("the examples are unreadable")
         out.mkdir(parents=True, exist_ok=True)
-        record = {"extra": {record_key: sha256_file(model.examples)}}
+        record = {"extra": {record_key: data_fingerprint(model), "base": str(base)}}
         (out / "training.json").write_text(json.dumps(record), encoding="utf-8")
         return out
 
     return train
 
 
+def _bases(tmp_path: Path):
+    return lambda role: tmp_path / "bases" / role
+
+
 @pytest.fixture
 def kinds(monkeypatch: pytest.MonkeyPatch) -> dict[str, DomainKind]:
     table = {
-        "nlu": DomainKind("nlu", "nlu.jsonl", "nlu_sha256", _writer("nlu_sha256"), 0.5, "x"),
-        "kb": DomainKind("kb", "faq.jsonl", "faq_sha256", _writer("faq_sha256"), 0.5, "y"),
+        "nlu": DomainKind(
+            "nlu", ("nlu.jsonl",), "nlu_sha256", ENCODER_ROLES, _writer("nlu_sha256"), 0.5, "x"
+        ),
+        "kb": DomainKind(
+            "kb", ("faq.jsonl",), "faq_sha256", ENCODER_ROLES, _writer("faq_sha256"), 0.5, "y"
+        ),
     }
     monkeypatch.setattr(domain_models, "KINDS", table)
     return table
@@ -68,7 +75,7 @@ def test_states_from_missing_to_ready_to_stale(tmp_path: Path, kinds: dict) -> N
         "kb": "missing",
     }
     updates: list[float] = []
-    run_job(domain, "en", tmp_path / "encoder", root, on_update=lambda f, left: updates.append(f))
+    run_job(domain, "en", _bases(tmp_path), root, on_update=lambda f, left: updates.append(f))
     status = language_training(domain, "en", root)
     assert status.ready and "ready" in status.describe()
     assert updates == sorted(updates) and updates[-1] == 1.0 and 0.4 < updates[3] < 0.6
@@ -76,7 +83,7 @@ def test_states_from_missing_to_ready_to_stale(tmp_path: Path, kinds: dict) -> N
         f.write("\n")  # the user edited the FAQ: only the KB model is stale
     states = language_training(domain, "en", root).states
     assert (states["nlu"].state, states["kb"].state) == ("ready", "stale")
-    assert run_job(domain, "en", tmp_path / "encoder", root) is not None
+    assert run_job(domain, "en", _bases(tmp_path), root) is not None
     assert language_training(domain, "en", root).ready
 
 
@@ -86,7 +93,7 @@ def test_training_state_and_one_job_at_a_time(
     domain, root = _domain(tmp_path), tmp_path / "models"
     started, go = threading.Event(), threading.Event()
     kinds["nlu"] = dataclasses.replace(kinds["nlu"], train=_writer("nlu_sha256", started, go))
-    job = threading.Thread(target=run_job, args=(domain, "en", tmp_path / "enc", root))
+    job = threading.Thread(target=run_job, args=(domain, "en", _bases(tmp_path), root))
     job.start()
     try:
         assert started.wait(10)
@@ -94,7 +101,7 @@ def test_training_state_and_one_job_at_a_time(
         assert status.training and not status.ready
         assert "still training" in status.describe()
         # a second job neither waits nor trains: the first one is doing the work
-        assert run_job(domain, "en", tmp_path / "enc", root) is None
+        assert run_job(domain, "en", _bases(tmp_path), root) is None
     finally:
         go.set()
         job.join(10)
@@ -107,7 +114,7 @@ def test_a_failed_job_is_reported(
     domain, root = _domain(tmp_path), tmp_path / "models"
     kinds["kb"] = dataclasses.replace(kinds["kb"], train=_writer("faq_sha256", fail=True))
     with pytest.raises(Exception, match="unreadable"):
-        run_job(domain, "en", tmp_path / "enc", root)
+        run_job(domain, "en", _bases(tmp_path), root)
     status = language_training(domain, "en", root)
     assert not status.ready and not status.training
     assert status.states["nlu"].state == "ready"  # what finished before the failure stays
@@ -128,3 +135,34 @@ def test_state_reads_no_torch(tmp_path: Path) -> None:
         [sys.executable, "-c", code, str(SHOP)], capture_output=True, text=True, cwd=REPO
     )
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_a_new_kind_is_one_row(tmp_path: Path, kinds: dict) -> None:
+    """A kind trained on another base model from several files (as a LoRA adapter of the chat
+    model would be): listed, trained on its own base by the same job, stale when any of its
+    files changes, and only for the languages it has a base for."""
+    kinds["adapter"] = DomainKind(
+        "adapter",
+        ("faq.jsonl", "dialogues.jsonl"),
+        "chat_sha256",
+        {"en": "generator"},
+        _writer("chat_sha256"),
+        1.0,
+        "the base chat model",
+    )
+    domain, root = _domain(tmp_path), tmp_path / "models"
+    assert [m.kind for m in domain_models.language_models(domain, "zh")] == ["nlu", "kb"]
+    adapter = next(m for m in domain_models.language_models(domain, "en") if m.kind == "adapter")
+    assert adapter.role == "adapter-domain-en" and adapter.base_role == "generator"
+    run_job(domain, "en", _bases(tmp_path), root)
+    assert language_training(domain, "en", root).ready
+    record = json.loads((adapter.folder(root) / "training.json").read_text(encoding="utf-8"))
+    assert record["extra"]["base"] == str(tmp_path / "bases" / "generator")
+    with (domain / "en" / "dialogues.jsonl").open("a", encoding="utf-8") as f:
+        f.write("\n")  # the second file changed: only the adapter is stale
+    states = language_training(domain, "en", root).states
+    assert {k: s.state for k, s in states.items()} == {
+        "nlu": "ready",
+        "kb": "ready",
+        "adapter": "stale",
+    }
