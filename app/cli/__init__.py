@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from app.config import Config, ConfigError, load_config
 from app.conversation import ChatSetupError
@@ -72,10 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _configure_logging(verbose: bool) -> None:
-    """Wenda's own lines on the console; the libraries' chatter in the log file (app/logs.py)."""
+    """Wenda's own lines on the console; the libraries' chatter in the log file (app/logs.py);
+    long steps inside loaders draw a bar on stderr (app/cli/progress.py)."""
     from app.logs import configure_logging
+    from app.store.progress import show_steps_with
 
     configure_logging(verbose)
+    show_steps_with(_delayed_bar)
+
+
+def _delayed_bar(label: str, total: int) -> Any:
+    from app.cli.progress import delayed_bar  # tqdm only when a step is long
+
+    return delayed_bar(label, total)
 
 
 def _launch_default(parser: argparse.ArgumentParser, config: Config) -> int:

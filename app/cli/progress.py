@@ -56,6 +56,31 @@ def model_bar(name: str, enabled: bool | None = None) -> Iterator[StepProgress]:
         bar.close()
 
 
+BAR_DELAY_S = 5.0  # a step shorter than this shows no bar at all
+
+
+@contextmanager
+def delayed_bar(label: str, total: int, enabled: bool | None = None) -> Iterator[ProgressFn]:
+    """A bar with the time left for a step inside a loader, drawn once it has run
+    :data:`BAR_DELAY_S` (on a terminal only)."""
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        yield no_progress
+        return
+    bar = tqdm(
+        total=total, desc=label, file=sys.stderr, leave=False, dynamic_ncols=True, delay=BAR_DELAY_S
+    )
+
+    def update(done: int, total: int) -> None:
+        bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
 def prepare_language_cli(config: Config, language: str) -> list[ModelEntry]:
     """Prepare what ``language`` needs (``app.store.languages``), a bar per model, a line on
     stderr before; nothing is shown when everything is ready."""

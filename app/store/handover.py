@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from app import paths
 from app.store.domain_models import DomainModel, domain_model_state, retrieval_encoder_config
 from app.store.domain_progress import language_training
+from app.store.progress import ShownEncoder
 
 if TYPE_CHECKING:
     from app.config import Config
@@ -178,7 +179,9 @@ def serve_domain(
     from dialogue.kb.encoder import make_encoder
     from dialogue.kb.index import build_kb
 
-    base = make_encoder(retrieval_encoder_config(language, encoder_dir))  # one copy for both
+    base = ShownEncoder(  # one copy for both; a bar while the first start embeds the data
+        make_encoder(retrieval_encoder_config(language, encoder_dir)), "first start: embedding"
+    )
     nlu = (
         load_tuned_nlu(nlu_folder)
         if nlu_folder
