@@ -176,12 +176,9 @@ def serve_domain(
 
         start_background(domain.root, language)
     log.info("%s; answering with models that need no training meanwhile", status.describe())
-    from dialogue.kb.encoder import make_encoder
     from dialogue.kb.index import build_kb
 
-    base = ShownEncoder(  # one copy for both; a bar while the first start embeds the data
-        make_encoder(retrieval_encoder_config(language, encoder_dir)), "first start: embedding"
-    )
+    base = _base_encoder(language, encoder_dir)  # one copy for both
     nlu = (
         load_tuned_nlu(nlu_folder)
         if nlu_folder
@@ -199,6 +196,14 @@ def serve_domain(
         lambda engine: engine.search("hello", k=1),
     )
     return nlu, kb
+
+
+def _base_encoder(language: str, encoder_dir: Path) -> ShownEncoder:
+    """The untuned encoder, drawing a bar while a first start embeds the domain's texts."""
+    from dialogue.kb.encoder import make_encoder
+
+    encoder = make_encoder(retrieval_encoder_config(language, encoder_dir))
+    return ShownEncoder(encoder, "first start: embedding")
 
 
 def _faq_and_documents(domain: Domain, language: str) -> tuple[Any, Any]:
