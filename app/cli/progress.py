@@ -22,15 +22,20 @@ from app.store.progress import ProgressFn, no_progress
 _MIN_BYTES_SHOWN = 1_000_000
 
 
+def _terminal_bar(enabled: bool | None, **options: Any) -> Any:
+    """A tqdm bar on stderr, or None when bars are off (``enabled`` None: only on a terminal)."""
+    if not (sys.stderr.isatty() if enabled is None else enabled):
+        return None
+    return tqdm(file=sys.stderr, leave=False, dynamic_ncols=True, **options)
+
+
 @contextmanager
 def model_bar(name: str, enabled: bool | None = None) -> Iterator[StepProgress]:
     """Yield a StepProgress drawing on a single bar for the model ``name``."""
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    if not enabled:
+    bar = _terminal_bar(enabled, total=1, desc=name)
+    if bar is None:
         yield lambda label: no_progress
         return
-    bar = tqdm(total=1, desc=name, file=sys.stderr, leave=False, dynamic_ncols=True)
 
     def step(label: str) -> ProgressFn:
         started = False
@@ -63,14 +68,10 @@ BAR_DELAY_S = 5.0  # a step shorter than this shows no bar at all
 def delayed_bar(label: str, total: int, enabled: bool | None = None) -> Iterator[ProgressFn]:
     """A bar with the time left for a step inside a loader, drawn once it has run
     :data:`BAR_DELAY_S` (on a terminal only)."""
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    if not enabled:
+    bar = _terminal_bar(enabled, total=total, desc=label, delay=BAR_DELAY_S)
+    if bar is None:
         yield no_progress
         return
-    bar = tqdm(
-        total=total, desc=label, file=sys.stderr, leave=False, dynamic_ncols=True, delay=BAR_DELAY_S
-    )
 
     def update(done: int, total: int) -> None:
         bar.update(done - bar.n)
@@ -99,19 +100,15 @@ def prepare_language_cli(config: Config, language: str) -> list[ModelEntry]:
 def training_bar(name: str, enabled: bool | None = None) -> Iterator[Any]:
     """Yield an ``on_update(fraction, seconds_left)`` callback drawing a bar for a training
     job (percent and time left); on a terminal only, like :func:`model_bar`."""
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    if not enabled:
-        yield None
-        return
-    bar = tqdm(
+    bar = _terminal_bar(
+        enabled,
         total=100,
         desc=f"training {name}",
-        file=sys.stderr,
-        leave=False,
-        dynamic_ncols=True,
         bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}",
     )
+    if bar is None:
+        yield None
+        return
 
     def update(fraction: float, seconds_left: float | None) -> None:
         bar.n = round(fraction * 100, 1)
