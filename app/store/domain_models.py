@@ -15,6 +15,13 @@ A model's state, torch-free so the window can ask too (:func:`domain_model_state
 - ``missing``: never trained (or its folder is damaged).
 The trainers write folders atomically, so a half-written model is never ``ready``.
 
+A new kind (e.g. a LoRA adapter of the chat model) is one :class:`DomainKind` row: its data
+files, the record key its trainer writes, its base model's role per language, a trainer
+``(model, base folder, out, progress) -> out`` and its share of a language's training time.
+The job, the states, ``wenda models list/prepare``, the doctor and the window's note follow
+from the row; what serves until it is ready is the resolver's part (as ``handover`` is for
+the NLU and the retriever).
+
 What a resolver ("which model serves language L now") calls: :func:`domain_model_state` for a
 kind, ``app.store.domain_progress.language_training`` for the whole language (state, percent,
 time left), and ``app.store.handover.serve_domain`` for the engines that serve meanwhile and
