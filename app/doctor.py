@@ -175,7 +175,7 @@ def check_models(config: Config) -> list[Check]:
 def check_domain_models(config: Config) -> list[Check]:
     """One line per language of the domain: tuned models ready, training (percent, time left),
     failed, or not trained yet (models that need no training answer meanwhile)."""
-    from app.conversation import domain_dir
+    from app.domains import domain_dir
     from app.store.domain_models import KINDS, read_domain_meta
     from app.store.domain_progress import language_training
     from app.store.domain_training import log_file

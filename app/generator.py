@@ -1,11 +1,13 @@
-"""The generator the app uses: config, model store and active adapter in, GeneratorOptions out.
+"""The chat model's part of the resolver (``app.serving``): config, model store and active
+adapter in, GeneratorOptions out.
 
-The one place that decides which chat model and which LoRA adapter serve a language: a
-server when ``generator.url`` is set; else the bundled model for the language (or the user's
+Decides which chat model and which LoRA adapter serve a language: a server when
+``generator.url`` is set; else the bundled model for the language (or the user's
 ``models.paths`` override), with the adapter from ``generator.adapters`` or, failing that,
 the one activated in the fine-tuning window. Locally the model is served by CTranslate2 from
 a converted folder with the adapter merged in (``app.store.served``: converted once, seconds),
-unless ``generator.engine`` is transformers or the model cannot be converted.
+unless ``generator.engine`` is transformers or the model cannot be converted. The compose
+mode (whether knowledge answers are worded by the model) is decided here too.
 """
 
 from __future__ import annotations
@@ -15,19 +17,15 @@ import os
 from pathlib import Path
 
 from app.config import Config, ConfigError
+from app.models_active import active_model, slot_name
+from app.store.roles import generator_role
 from app.store.store import ModelStore
 from dialogue.generator.errors import ModelLoadError
 from dialogue.generator.options import GeneratorOptions
 
 log = logging.getLogger(__name__)
 
-ROLES = {"en": "generator", "zh": "generator-zh"}  # model store role per language
 API_KEY_VARIABLE = "WENDA_GENERATOR_API_KEY"  # kept out of the settings file on purpose
-
-
-def generator_role(language: str) -> str:
-    """The model store role of the chat model for ``language`` (English model otherwise)."""
-    return ROLES.get(language, ROLES["en"])
 
 
 NO_ADAPTER = "none"  # as generator.adapters.<lang>: serve the base model, whatever is activated
@@ -40,9 +38,7 @@ def active_adapter(config: Config, language: str) -> str:
         return ""
     if configured:
         return configured
-    from app.models_active import active_model
-
-    folder = active_model(f"generator-{language}")
+    folder = active_model(slot_name("generator", language))
     return str(folder) if folder else ""
 
 

@@ -22,6 +22,7 @@ from types import ModuleType
 from typing import Any
 
 from app import paths
+from app.log_privacy import protect_handlers
 
 OWN_LOGGERS = ("app", "dialogue", "speech", "training", "__main__")
 FILE_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
@@ -86,19 +87,22 @@ def _route_transformers() -> None:
 
 
 def configure_logging(
-    verbose: bool = False, console_format: str = "%(levelname)s %(name)s: %(message)s"
+    verbose: bool = False,
+    console_format: str = "%(levelname)s %(name)s: %(message)s",
+    debug: bool = False,
 ) -> Path | None:
     """Console: Wenda's own records (WARNING and up; INFO with ``verbose``). File: all records
-    at INFO and up, Python warnings included. Returns the file, or None if it cannot be
-    written (then the console gets nothing more than before)."""
+    at INFO and up, Python warnings included. Both mask private data (``app.log_privacy``);
+    ``debug``: everything, DEBUG included, unmasked. Returns the file, or None if it cannot
+    be written (then the console gets nothing more than before)."""
     for key, value in QUIET_ENVIRONMENT.items():
         os.environ.setdefault(key, value)
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
-    root.setLevel(logging.INFO)
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
     console = logging.StreamHandler(sys.stderr)
-    console.setLevel(logging.INFO if verbose else logging.WARNING)
+    console.setLevel(logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING)
     console.addFilter(_OwnLines())
     console.setFormatter(logging.Formatter(console_format))
     root.addHandler(console)
@@ -109,9 +113,11 @@ def configure_logging(
             path, maxBytes=5_000_000, backupCount=2, encoding="utf-8", delay=True
         )
     except OSError:
+        protect_handlers(debug)
         return None
     handler.setFormatter(logging.Formatter(FILE_FORMAT))
     root.addHandler(handler)
+    protect_handlers(debug)
     logging.captureWarnings(True)
     _route_transformers()
     return path

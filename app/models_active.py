@@ -13,9 +13,10 @@ version keeps the one it replaces as ``previous``; :func:`rollback` swaps them b
 that are neither active nor previous are removed by :func:`prune` (the wizard calls it after
 each switch), so disk use stays at two models per slot plus any run in progress.
 
-How the app picks its model: the code that loads the NLU model or the generator asks
-:func:`active_model` for its slot first and falls back to the bundled model when it returns
-None. Nothing here imports a model library.
+How the app picks its model: the resolver (``app.serving``, and ``app.generator`` for the
+adapter) asks :func:`active_model` for the slot and falls back to the domain's or the bundled
+model when it returns None; every front end loads what the resolver names. Nothing here
+imports a model library.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app import paths
-from dialogue.atomic import write_text_atomic
+from dialogue.atomic import remove_orphans_in, write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -167,10 +168,13 @@ def discard(slot: str, folder: Path) -> None:
 
 
 def prune(slot: str) -> list[Path]:
-    """Remove versions that are neither active nor previous; returns what was removed."""
+    """Remove versions that are neither active nor previous, and the half-written folders
+    of killed runs; returns what was removed."""
     pointer = read_pointer(slot)
     keep = {pointer.active, pointer.previous}
     removed = [p for p in versions(slot) if p.name not in keep]
     for folder in removed:
         shutil.rmtree(folder, ignore_errors=True)
+    if slot_dir(slot).is_dir():  # and what a killed training run left half-written
+        removed += remove_orphans_in(slot_dir(slot))
     return removed

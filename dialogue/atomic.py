@@ -8,18 +8,68 @@ one package both ``app`` and ``training`` may import.
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+# What follows ".<name>." in a temporary name: "<pid>.<random>.tmp" (a file),
+# "tmp-<pid>-<random>" or "old-<pid>-<random>" (a folder).
+_ORPHAN = re.compile(r"(?:(\d+)\.[^.]+\.tmp|(?:tmp|old)-(\d+)-[^.]+)")
+_ORPHAN_OF = re.compile(r"\.(.+?)\." + _ORPHAN.pattern)  # the target's name, then the above
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process: alive
+        return True
+    return True
+
+
+def remove_orphans(path: Path) -> list[Path]:
+    """Delete the temporary files and folders a killed writer of ``path`` left beside it
+    (their names carry the writer's process id; a live writer's are left alone)."""
+    removed = []
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*"):
+        match = _ORPHAN.fullmatch(leftover.name[len(path.name) + 2 :])
+        if match is None or _alive(int(match.group(1) or match.group(2))):
+            continue
+        kept = leftover / path.name  # killed between moving the old folder aside and the new in
+        if kept.exists() and not path.exists():
+            os.replace(kept, path)
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+        removed.append(leftover)
+    return removed
+
+
+def remove_orphans_in(folder: Path) -> list[Path]:
+    """:func:`remove_orphans` for every target in ``folder`` (a slot of trained versions,
+    where a killed training run's folder has no later writer of the same name)."""
+    removed: list[Path] = []
+    names = {m.group(1) for p in folder.glob(".*") if (m := _ORPHAN_OF.fullmatch(p.name))}
+    for name in sorted(names):
+        removed += remove_orphans(folder / name)
+    return removed
+
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically, creating parent folders as needed."""
+    """Replace ``path`` with ``data`` atomically, creating parent folders as needed; what an
+    earlier writer killed mid-write (kill -9, power loss) left beside it is removed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    remove_orphans(path)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+    )
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -46,12 +96,13 @@ def atomic_folder(out: Path) -> Iterator[Path]:
     """
     out = Path(out).absolute()
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    remove_orphans(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
     try:
         yield tmp
         old = None
         if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-{os.getpid()}-", dir=out.parent))
             os.replace(out, old / out.name)
         os.replace(tmp, out)
         fsync_dir(out.parent)

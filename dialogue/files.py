@@ -31,25 +31,47 @@ class JsonlError(ValueError):
         super().__init__("\n".join(f"{i.where}: {i.message}" for i in self.issues))
 
 
+def utf8_problem(raw: bytes, line: int = 1) -> tuple[int, str] | None:
+    """``(line, message)`` saying where ``raw`` (starting at line ``line``) stops being UTF-8
+    text, or None when it is all UTF-8."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        start = raw.rfind(b"\n", 0, e.start) + 1
+        line += raw.count(b"\n", 0, e.start)
+        where = f"column {e.start - start + 1}: byte 0x{raw[e.start]:02x}, {e.reason}"
+        return line, f"not UTF-8 text ({where})"
+    return None
+
+
 def read_lines(path: Path, issues: list[Issue], source: str | None = None) -> list[str] | None:
     """The lines of a UTF-8 text file (without their ``\\n`` or ``\\r\\n``), or None after
-    adding why it cannot be read to ``issues`` (``source`` names the file there)."""
+    adding why it cannot be read to ``issues`` (``source`` names the file there). A line that
+    is not UTF-8 adds an issue with its line and column and reads as an empty line, so the
+    other lines are still checked."""
     source = str(path) if source is None else source
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         issues.append(Issue(source, 0, "", "file not found"))
         return None
-    except UnicodeDecodeError as e:
-        issues.append(Issue(source, 0, "", f"not UTF-8 text ({e.reason})"))
-        return None
     except OSError as e:
-        issues.append(Issue(source, 0, "", f"cannot read the file: {e}"))
+        issues.append(Issue(source, 0, "", f"cannot read the file: {e.strerror or e}"))
         return None
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()  # the newline that ends the last line
-    return [line.removesuffix("\r") for line in lines]
+    raw_lines = data.split(b"\n")
+    if raw_lines and raw_lines[-1] == b"":
+        raw_lines.pop()  # the newline that ends the last line
+    lines = []
+    for number, raw in enumerate(raw_lines, start=1):
+        try:
+            lines.append(raw.decode("utf-8").removesuffix("\r"))
+        except UnicodeDecodeError:
+            _, problem = utf8_problem(raw, number) or (number, "not UTF-8 text")
+            issues.append(Issue(source, number, "", problem))
+            lines.append("")
+    if lines and lines[0].startswith("\ufeff"):
+        lines[0] = lines[0][1:]  # a byte-order mark some editors write
+    return lines
 
 
 def parse_json_line(line: str, number: int, source: str) -> dict[str, Any] | Issue:

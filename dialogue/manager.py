@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from dialogue.domain.model import Domain
@@ -27,10 +28,11 @@ from dialogue.memory import Memory, TurnRecord
 from dialogue.nlu import Understanding
 from dialogue.policy import PolicyContext, decide
 from dialogue.reply import join_pieces, spaced
-from dialogue.responses import Responses
+from dialogue.responses import GLOBAL, Responses
 from dialogue.state import DialogueState, Profile
 from dialogue.tracker import Reading, TrackContext, track
 from dialogue.turn import TurnContext, TurnRenderer
+from dialogue.user_text import readable, written_language
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,7 @@ class TurnResult:
             "nlu_intent": self.nlu_intent,
             "language": self.language,
             "turn": self.turn,
+            **{k: self.extra[k] for k in ("written_language",) if k in self.extra},
         }
 
 
@@ -145,6 +148,11 @@ class DialogueManager:
             return {"user": self.user, "profile": {}, "history": []}
         return self.memory.export(self.user)
 
+    def wrote_file(self, path: Path, kind: str = "export") -> None:
+        """Note a file written with this user's data (an export), for "forget me"."""
+        if self.memory is not None:
+            self.memory.remember_file(self.user, path, kind)
+
     def heard(self, text: str) -> None:
         """Keep only the part of the last reply the user heard (the voice loop calls this
         after a barge-in): the history the generator sees and the stored turn both say
@@ -168,8 +176,14 @@ class DialogueManager:
     def stream(
         self, text: str, stop: threading.Event | None = None
     ) -> Iterator[ReplyChunk | TurnResult]:
-        """Yield reply pieces as they are ready, then the :class:`TurnResult`."""
+        """Yield reply pieces as they are ready, then the :class:`TurnResult`. Any text is
+        taken (:func:`dialogue.user_text.readable`); text in another language is answered
+        with a word about the language, not understood as this one."""
         started = time.perf_counter()
+        text = readable(text)
+        if (written := written_language(text)) and written != self.language:
+            yield from self._other_language(text, written, started)
+            return
         now = self.clock()
         understanding = self.nlu.predict([text], now=now)[0]
         emotion = detect_emotion(text, self.language)
@@ -185,13 +199,9 @@ class DialogueManager:
         for piece in spaced(turn.pieces(stop), self.language):
             pieces.append(piece)
             yield ReplyChunk(piece)
-        reply = join_pieces(pieces, self.language)
-        state.remember("user", text)
-        state.remember("assistant", reply)
-        self.state = state
         result = TurnResult(
             user_text=text,
-            reply=reply,
+            reply=join_pieces(pieces, self.language),
             intent=reading.intent
             or ("oos" if understanding.out_of_scope else understanding.intent),
             confidence=understanding.confidence,
@@ -207,8 +217,29 @@ class DialogueManager:
             turn=state.turn,
             extra={"compose": asdict(turn.composed)} if turn.composed is not None else {},
         )
+        yield self._finish(state, result)
+
+    def _other_language(
+        self, text: str, written: str, started: float
+    ) -> Iterator[ReplyChunk | TurnResult]:
+        """The turn of a message written in another language: say so, understand nothing."""
+        state = self.state.copy()
+        state.turn += 1
+        reply = self.responses.render(GLOBAL, "other_language", {}, state.turn) or ""
+        yield ReplyChunk(reply)
+        latency_ms = (time.perf_counter() - started) * 1000
+        result = TurnResult(text, reply, "other_language", 1.0, True, {}, "", "neutral", [],
+                            latency_ms, "other_language", "", self.language, state.turn,
+                            {"written_language": written})  # fmt: skip
+        yield self._finish(state, result)
+
+    def _finish(self, state: DialogueState, result: TurnResult) -> TurnResult:
+        """The turn is over: it joins the state's history and the memory database."""
+        state.remember("user", result.user_text)
+        state.remember("assistant", result.reply)
+        self.state = state
         self._store(result)
-        yield result
+        return result
 
     def _context(self, now: dt.datetime) -> TurnContext:
         return TurnContext(

@@ -4,8 +4,9 @@ Per user: a profile (name, preferences, orders asked about) and the conversation
 Every turn is written in one transaction with WAL and ``synchronous=FULL``: after a crash
 (power loss, kill -9) the file holds every completed turn and nothing of a half-written one.
 Privacy: with history off nothing at all is stored; ``forget`` deletes everything of a user
-(with ``secure_delete`` so the bytes are overwritten, and the WAL truncated); ``export``
-returns all of it as JSON-ready data.
+(with ``secure_delete`` so the bytes are overwritten, and the WAL truncated) and the files
+Wenda wrote for them (exports, audio: :meth:`Memory.remember_file`) while they still hold
+what Wenda wrote; ``export`` returns all of it as JSON-ready data.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dialogue.files import sha256_file
 from dialogue.state import Profile
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,14 @@ CREATE TABLE IF NOT EXISTS turns (
     slots      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS idx_turns_user ON turns (user_id, id);
+CREATE TABLE IF NOT EXISTS user_files (
+    user_id TEXT NOT NULL,
+    path    TEXT NOT NULL,
+    kind    TEXT NOT NULL,
+    sha256  TEXT NOT NULL,
+    at      TEXT NOT NULL,
+    PRIMARY KEY (user_id, path)
+);
 """
 
 
@@ -208,20 +218,53 @@ class Memory:
             "history": self.history_of(user),
         }
 
-    def forget(self, user: str) -> int:
-        """Delete every row of ``user``; returns how many turns were deleted."""
+    def remember_file(self, user: str, path: Path, kind: str = "export") -> None:
+        """Note a file Wenda wrote with ``user``'s data, so forgetting them deletes it too."""
+        if not self.history:
+            return
+        digest = sha256_file(path)
         with self._lock:
+            self.db.execute(
+                "INSERT OR REPLACE INTO user_files (user_id, path, kind, sha256, at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (user, str(Path(path).absolute()), kind, digest, _now()),
+            )
+
+    def _delete_files(self, user: str) -> int:
+        """Delete the files Wenda wrote for ``user`` that still hold what it wrote (a file
+        changed since is the user's own now); returns how many were deleted."""
+        rows = self.db.execute(
+            "SELECT path, sha256 FROM user_files WHERE user_id = ?", (user,)
+        ).fetchall()
+        deleted = 0
+        for name, digest in rows:
+            path = Path(name)
+            try:
+                if path.is_file() and sha256_file(path) == digest:
+                    path.unlink()
+                    deleted += 1
+                elif path.exists():
+                    log.warning("kept a file written for a forgotten user: it was changed since")
+            except OSError as e:
+                log.warning("could not delete a file written for a forgotten user: %s", e.strerror)
+        return deleted
+
+    def forget(self, user: str) -> int:
+        """Delete every row of ``user`` and the files Wenda wrote for them; returns how many
+        turns were deleted."""
+        with self._lock:
+            files = self._delete_files(user)
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 deleted = self.db.execute("DELETE FROM turns WHERE user_id = ?", (user,)).rowcount
-                for table in ("users", "preferences", "orders_asked"):
+                for table in ("users", "preferences", "orders_asked", "user_files"):
                     self.db.execute(f"DELETE FROM {table} WHERE user_id = ?", (user,))
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # no copy left in the WAL
-        log.info("forgot a user (%d turns deleted)", deleted)
+        log.info("forgot a user (%d turns, %d files deleted)", deleted, files)
         return deleted
 
     def users(self) -> list[str]:

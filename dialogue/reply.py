@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from dialogue.dates import format_date
 from dialogue.domain.model import Domain, LanguagePack
+from dialogue.nlu.values import format_date
 from dialogue.responses import GLOBAL, Responses
 from dialogue.slots import display
 from dialogue.state import DialogueState, SlotValue

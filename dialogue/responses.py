@@ -47,6 +47,10 @@ DEFAULTS: dict[str, dict[str, tuple[str, ...]]] = {
         "unknown_name": ("I don't know your name yet. What should I call you?",),
         "greet_name": ("Hello again, {name}! How can I help?",),
         "error": ("Sorry, something went wrong on my side. Please try again.",),
+        "other_language": (
+            "This conversation is in English, and that looked like Chinese. Could you say it "
+            "in English? 这段对话使用英文。",
+        ),
     },
     "zh": {
         "clarify": ("您是想{option}吗？",),
@@ -70,6 +74,10 @@ DEFAULTS: dict[str, dict[str, tuple[str, ...]]] = {
         "unknown_name": ("我还不知道您的名字。请问怎么称呼您？",),
         "greet_name": ("{name}，欢迎回来！有什么可以帮您？",),
         "error": ("抱歉，我这边出了点问题，请再试一次。",),
+        "other_language": (
+            "这段对话使用中文，刚才那句好像是英文。能用中文再说一遍吗？"
+            "This conversation is in Chinese.",
+        ),
     },
 }
 

@@ -9,23 +9,17 @@ import datetime as dt
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from dialogue.dates import format_date, parse_date
 from dialogue.domain.model import SlotType
-from dialogue.nlu.values import (
-    NUMBER_WORDS,
-    ZH_NUMERALS,
-    parse_chinese_number,
-    parse_english_number,
-)
+from dialogue.nlu.numbers import find_number
+from dialogue.nlu.values import format_date, parse_date
 
 log = logging.getLogger(__name__)
 
-_QUANTITY_PHRASES = {"a couple": 2, "a pair": 2}  # counts that are not number words
-_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
-_NUMBER_WORDS = re.compile(rf"\b(?:{_WORD})(?:[\s-]+(?:and[\s-]+)?(?:{_WORD}))*\b")
-_ZH_NUMERAL_RUN = re.compile(f"[{ZH_NUMERALS}]+")
+Lexicon = dict[str, tuple[str, ...]]  # canonical value -> the surface forms that say it
+
 # A negation cue right before a value, with nothing but an article or "one of" in between.
 _NEGATION_EN = re.compile(
     r"(?:\b(?:not|never|don't|dont|do not|doesn't|isn't|wasn't|without|except|rather than|"
@@ -47,9 +41,7 @@ def _clean(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().strip(".,!?;:。，！？；：\"'“”‘’")
 
 
-def _lexicon_matches(
-    text: str, lexicon: dict[str, tuple[str, ...]], language: str
-) -> list[tuple[int, int, str]]:
+def _lexicon_matches(text: str, lexicon: Lexicon, language: str) -> list[tuple[int, int, str]]:
     """(start, end, canonical) of every lexicon surface form (or canonical value) in ``text``."""
     lowered = text.lower()
     found = []
@@ -70,81 +62,95 @@ def _lexicon_matches(
     return kept
 
 
-def parse_number(text: str, language: str) -> int | None:
-    """The first count in ``text``: digits, Chinese numerals, English number words or "a
-    couple"; the parsing itself is :mod:`dialogue.nlu.values`'."""
-    t = _clean(text).lower()
-    if match := re.search(r"\d+", t):
-        return int(match.group())
-    if language == "zh":
-        run = _ZH_NUMERAL_RUN.search(t)
-        return parse_chinese_number(run.group()) if run else None
-    for phrase, number in _QUANTITY_PHRASES.items():
-        if re.search(rf"\b{phrase}\b", t):
-            return number
-    run = _NUMBER_WORDS.search(t)
-    return parse_english_number(run.group()) if run else None
+@dataclass(frozen=True)
+class _Said:
+    """What a normaliser gets: the slot, the cleaned text and its surroundings."""
+
+    slot: SlotType
+    text: str
+    lexicon: Lexicon
+    language: str
+    today: dt.date
+    hint: object  # the NLU's own normalised value (an int, a float or an ISO date), or None
+
+
+def _text(said: _Said) -> str | None:
+    return said.text
+
+
+def _pattern(said: _Said) -> str | None:
+    """The value with spaces and "#" gone, upper-cased where only that matches ("ab12")."""
+    compact = re.sub(r"[\s#]", "", said.text)
+    return next((v for v in (compact, compact.upper()) if re.fullmatch(said.slot.pattern, v)), None)
+
+
+def _choice(said: _Said) -> str | None:
+    """The canonical value of the first lexicon form said, or a canonical value itself."""
+    matches = _lexicon_matches(said.text, said.lexicon, said.language)
+    if matches:
+        return matches[0][2]
+    lowered = said.text.lower()
+    return lowered if lowered in said.slot.values else None
+
+
+def _number(said: _Said) -> str | None:
+    """The NLU's number, else the first number in the text; within the slot's min and max."""
+    hint = said.hint
+    valid_hint = isinstance(hint, int | float) and not isinstance(hint, bool)
+    number = hint if valid_hint else find_number(said.text, said.language)
+    if not isinstance(number, int | float):
+        return None
+    slot = said.slot
+    if (slot.min is not None and number < slot.min) or (slot.max is not None and number > slot.max):
+        return None
+    return str(number)
+
+
+def _date(said: _Said) -> str | None:
+    """The NLU's ISO date, else the first date in the text (:mod:`dialogue.nlu.values`)."""
+    if isinstance(said.hint, str):
+        try:
+            return dt.date.fromisoformat(said.hint[:10]).isoformat()
+        except ValueError:
+            pass  # a time only ("17:00"): read the text
+    date = parse_date(said.text, said.language, said.today)
+    return date.isoformat() if date else None
+
+
+NORMALISERS: dict[str, Callable[[_Said], str | None]] = {
+    "text": _text,
+    "pattern": _pattern,  # order ids, e-mail addresses
+    "choice": _choice,  # colours, sizes, products, countries (through the lexicon)
+    "number": _number,  # quantities
+    "date": _date,
+}
 
 
 def normalise(
     slot: SlotType,
     text: str,
-    lexicon: dict[str, tuple[str, ...]],
+    lexicon: Lexicon,
     language: str,
     today: dt.date,
     hint: object = None,
 ) -> Value | None:
     """The canonical value of ``text`` for ``slot``, or None when it is not a valid value.
 
-    ``hint`` is the NLU's own normalised value (an int or ISO date) and is used when valid.
+    ``hint`` is the NLU's own normalised value (a number or ISO date) and is used when valid;
+    the normaliser is looked up by the slot's type in :data:`NORMALISERS`.
     """
     cleaned = _clean(text)
-    if not cleaned:
+    normaliser = NORMALISERS.get(slot.type)
+    if not cleaned or normaliser is None:
         return None
-    if slot.type == "text":
-        return Value(cleaned, cleaned)
-    if slot.type == "pattern":
-        compact = re.sub(r"[\s#]", "", cleaned)
-        if re.fullmatch(slot.pattern, compact):
-            return Value(compact, cleaned)
-        if re.fullmatch(slot.pattern, compact.upper()):
-            return Value(compact.upper(), cleaned)
-        return None
-    if slot.type == "choice":
-        matches = _lexicon_matches(cleaned, lexicon, language)
-        if matches:
-            return Value(matches[0][2], cleaned)
-        lowered = cleaned.lower()
-        return Value(lowered, cleaned) if lowered in slot.values else None
-    if slot.type == "number":
-        number = (
-            hint
-            if isinstance(hint, int) and not isinstance(hint, bool)
-            else parse_number(cleaned, language)
-        )
-        if number is None:
-            return None
-        if (slot.min is not None and number < slot.min) or (
-            slot.max is not None and number > slot.max
-        ):
-            return None
-        return Value(str(number), cleaned)
-    if slot.type == "date":
-        date = None
-        if isinstance(hint, str):
-            try:
-                date = dt.date.fromisoformat(hint[:10])
-            except ValueError:
-                date = None
-        date = date or parse_date(cleaned, language, today)
-        return Value(date.isoformat(), cleaned) if date else None
-    return None
+    value = normaliser(_Said(slot, cleaned, lexicon, language, today, hint))
+    return Value(value, cleaned) if value is not None else None
 
 
 def extract(
     slot: SlotType,
     text: str,
-    lexicon: dict[str, tuple[str, ...]],
+    lexicon: Lexicon,
     language: str,
     today: dt.date,
 ) -> tuple[Value, int, int] | None:
@@ -182,7 +188,7 @@ def is_negated(text: str, start: int, language: str) -> bool:
     return bool(_NEGATION_EN.search(before))
 
 
-def display(slot: SlotType, value: str, lexicon: dict[str, tuple[str, ...]], language: str) -> str:
+def display(slot: SlotType, value: str, lexicon: Lexicon, language: str) -> str:
     """How a reply says a canonical value: the lexicon's first form, a spoken date, as is."""
     if slot.type == "date":
         try:

@@ -136,7 +136,11 @@ class TurnRenderer:
     def _profile_prefix(self) -> list[str | None]:
         """Remember a name the user states ("my name is Anna") and acknowledge it once."""
         text = self.understanding.text
-        name = stated_name(text, self.ctx.language, self._slot_text("person_name"))
+        tagged = self._slot_text("person_name")
+        name = stated_name(text, self.ctx.language, tagged)
+        if tagged and not name:  # "You are now DAN": not a name to greet the user by either
+            for key in ("person_name", "person_name_name"):
+                self.values.pop(key, None)
         if not name or asks_name(text, self.ctx.language) or name == self.state.profile.name:
             return []
         self.state.profile.name = name

@@ -1,4 +1,5 @@
-"""Wenda's speech layer: microphone, voice activity, recognition, synthesis and playback.
+"""Wenda's speech layer: microphone, listening (voice activity, endpointing, the echo gate),
+recognition, synthesis and playback: everything that touches audio.
 
 Engines are small protocols with ``make_<engine>(config)`` factories that import their heavy
 library only when called, so ``import speech`` stays cheap. Nothing here knows about the app,

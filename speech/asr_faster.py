@@ -13,16 +13,17 @@ from typing import Any
 
 import numpy as np
 
-from speech.asr import (
+from speech.audio import DTYPE, seconds
+from speech.errors import ModelLoadError
+from speech.expectation import Expectation
+from speech.hallucination import ScoredText
+from speech.recognition import (
     RecognizerConfig,
-    Transcript,
     build_transcript,
     pick_language,
     resolve_language,
 )
-from speech.audio import DTYPE, seconds
-from speech.errors import ModelLoadError
-from speech.hallucination import ScoredText
+from speech.transcript import Transcript
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,9 @@ class FasterWhisperRecognizer:
             time.perf_counter() - started,
         )
 
-    def _run(self, audio: np.ndarray, language: str | None) -> tuple[list[Any], Any]:
+    def _run(
+        self, audio: np.ndarray, language: str | None, hotwords: str | None = None
+    ) -> tuple[list[Any], Any]:
         guard = self.config.guard
         segments, info = self.model.transcribe(
             audio,
@@ -94,13 +97,17 @@ class FasterWhisperRecognizer:
             condition_on_previous_text=False,  # one invented line must not seed the next
             initial_prompt=self.config.prompt(language) if language else None,
             vad_filter=False,  # the gate in front of us has already run Silero
+            hotwords=hotwords,
         )
         return segments, info
 
-    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Transcript:
+    def transcribe(
+        self, audio: np.ndarray, language: str | None = None, expect: Expectation | None = None
+    ) -> Transcript:
         audio = np.ascontiguousarray(audio, dtype=DTYPE)
         wanted = resolve_language(language or self.config.language, self.multilingual)
-        segments, info = self._run(audio, wanted)
+        hotwords = expect.hint() if expect is not None else None
+        segments, info = self._run(audio, wanted, hotwords)
         chosen, probability = info.language, float(info.language_probability)
         if wanted is None and self.config.languages and chosen not in self.config.languages:
             # Detection picked a language the app does not speak: decode again in the likeliest
@@ -109,9 +116,9 @@ class FasterWhisperRecognizer:
                 dict(info.all_language_probs or []), self.config.languages
             )
             log.info("detected %s, not allowed; decoding as %s", info.language, chosen)
-            segments, _ = self._run(audio, chosen)
+            segments, _ = self._run(audio, chosen, hotwords)
         elif wanted is None and self.config.prompt(chosen):
-            segments, _ = self._run(audio, chosen)  # with the prompt for that language
+            segments, _ = self._run(audio, chosen, hotwords)  # with that language's prompt
         decoded = [
             (
                 s.start,

@@ -17,16 +17,17 @@ from typing import Any
 
 import numpy as np
 
-from speech.asr import (
+from speech.audio import DTYPE, seconds
+from speech.errors import ModelLoadError
+from speech.expectation import Expectation
+from speech.hallucination import ScoredText
+from speech.recognition import (
     RecognizerConfig,
-    Transcript,
     build_transcript,
     pick_language,
     resolve_language,
 )
-from speech.audio import DTYPE, seconds
-from speech.errors import ModelLoadError
-from speech.hallucination import ScoredText
+from speech.transcript import Transcript
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,13 @@ def _set_alignment_heads(model: Any, heads_path: Path) -> None:
         log.warning("ignoring %s (%s); word timestamps use the default heads", heads_path, e)
         return
     model.register_buffer("alignment_heads", mask.to_sparse(), persistent=False)
+
+
+def _prompt(language_prompt: str | None, expect: Expectation | None) -> str | None:
+    """openai-whisper has no hotwords: the expected words go first in the initial prompt,
+    which is what faster-whisper's hotwords become too."""
+    hint = expect.hint() if expect is not None else None
+    return " ".join(p for p in (hint, language_prompt) if p) or None
 
 
 class OpenAIWhisperRecognizer:
@@ -102,7 +110,9 @@ class OpenAIWhisperRecognizer:
         _, probabilities = self.model.detect_language(mel.to(self.model.device))
         return pick_language(dict(probabilities), self.config.languages)
 
-    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Transcript:
+    def transcribe(
+        self, audio: np.ndarray, language: str | None = None, expect: Expectation | None = None
+    ) -> Transcript:
         import whisper
 
         audio = np.ascontiguousarray(audio, dtype=DTYPE)
@@ -120,7 +130,7 @@ class OpenAIWhisperRecognizer:
             logprob_threshold=guard.logprob_threshold,
             no_speech_threshold=guard.no_speech_threshold,
             condition_on_previous_text=False,  # one invented line must not seed the next
-            initial_prompt=self.config.prompt(chosen),
+            initial_prompt=_prompt(self.config.prompt(chosen), expect),
             fp16=self.device == "cuda",
             verbose=None,  # no printing, no progress bar
             # beam_size 1 through whisper's beam search is slower than its greedy decoder

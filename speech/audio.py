@@ -123,20 +123,28 @@ class StreamResampler:
         return out.astype(DTYPE)
 
 
-class FrameChunker:
-    """Cut blocks of any length into exact ``FRAME_SAMPLES`` frames, keeping the remainder."""
+class FrameClock:
+    """Cut blocks of any length into exact ``FRAME_SAMPLES`` frames, each with the time it
+    began: a block's own start time when nothing was left over from the block before, else
+    counted on in samples from the leftover's (a microphone block of 32 ms at 16 kHz is one
+    frame, so live frames keep the capture times the microphone gave them)."""
 
     def __init__(self, frame_samples: int = FRAME_SAMPLES) -> None:
         self.frame_samples = frame_samples
         self._rest = np.zeros(0, dtype=DTYPE)
+        self._rest_start_s = 0.0
 
-    def push(self, block: np.ndarray) -> Iterator[np.ndarray]:
-        """Yield every whole frame now available (copies, safe to keep)."""
+    def push(self, block: np.ndarray, start_s: float = 0.0) -> Iterator[tuple[np.ndarray, float]]:
+        """Yield ``(frame, start_s)`` for every whole frame now available (copies)."""
+        if len(self._rest) == 0:
+            self._rest_start_s = start_s
         data = np.concatenate([self._rest, np.asarray(block, dtype=DTYPE)])
         whole = len(data) // self.frame_samples * self.frame_samples
-        for start in range(0, whole, self.frame_samples):
-            yield data[start : start + self.frame_samples].copy()
+        for at in range(0, whole, self.frame_samples):
+            frame = data[at : at + self.frame_samples].copy()
+            yield frame, self._rest_start_s + at / SAMPLE_RATE
         self._rest = data[whole:]
+        self._rest_start_s += whole / SAMPLE_RATE
 
 
 def frames_of(audio: np.ndarray, frame_samples: int = FRAME_SAMPLES) -> np.ndarray:

@@ -1,8 +1,10 @@
 """The endpointer: a pure state machine that turns per-frame speech probabilities into turns.
 
-It sees only numbers (one VAD probability per 32 ms frame) and emits events with frame
-indices, so every timing rule is unit-testable without audio or a model. The listener
-(``speech.listen``) cuts the audio by those indices.
+It sees only numbers (one VAD probability per 32 ms frame, and when the frame began) and
+emits events, so every timing rule is unit-testable without audio or a model. The start of
+speech is a :class:`SpeechStarted` with times, the one type that fact has on its way to the
+window; the end is a :class:`SpeechEnded` with frame indices, by which the listener
+(``speech.listen``) cuts the audio.
 
 Rules: a turn starts after ``start_ms`` of consecutive speech; it ends after
 ``end_silence_ms`` of silence (low latency: a reply can start about half a second after the
@@ -19,11 +21,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from speech.audio import FRAME_MS
+from speech.audio import FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE
 
 log = logging.getLogger(__name__)
 
 EndReason = Literal["silence", "max_length", "end_of_stream"]
+FRAME_S = FRAME_SAMPLES / SAMPLE_RATE
 
 
 @dataclass(frozen=True)
@@ -64,10 +67,21 @@ class EndpointConfig:
 
 @dataclass(frozen=True)
 class SpeechStarted:
-    """Speech began at frame ``frame`` (found ``start_ms`` later, at frame ``detected``)."""
+    """The user started talking at ``at_s`` (when the first speech frame began); the
+    endpointer was sure at ``noticed_s`` (``start_ms`` later, when the frame that made it
+    sure ended). Times are the caller's clock: monotonic seconds live, seconds from the
+    start of a recording offline.
 
-    frame: int
-    detected: int
+    One type from here to the window: the voice pipeline sets ``turn_id`` (the turn this
+    starts) and ``barge_in`` (it interrupted Wenda) and passes this same object on as its
+    control frame and its event, pickled across the process pipe (so this module imports
+    nothing heavy).
+    """
+
+    at_s: float
+    noticed_s: float = 0.0
+    turn_id: int = 0
+    barge_in: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,12 +100,17 @@ EndpointEvent = SpeechStarted | SpeechEnded
 
 
 class Endpointer:
-    """Feed one probability per frame with :meth:`push`; read events as they come."""
+    """Feed one probability per frame with :meth:`push`; read events as they come.
+
+    Later (issue 17) a turn-completion model may end a turn sooner than the silence rule:
+    the listener's ``end`` is where it does.
+    """
 
     def __init__(self, config: EndpointConfig | None = None) -> None:
         self.config = config or EndpointConfig()
         self.frame = 0  # index of the next frame to be pushed
         self._run = 0  # consecutive speech frames while idle
+        self._run_start_s = 0.0  # when the first of them began
         self._speaking = False
         self._speech_start = 0
         self._last_speech = 0  # index of the last frame above release_threshold
@@ -101,18 +120,27 @@ class Endpointer:
     def speaking(self) -> bool:
         return self._speaking
 
-    def push(self, probability: float) -> EndpointEvent | None:
-        """Advance one frame; returns the event it caused, if any."""
+    @property
+    def speech_start(self) -> int:
+        """Index of the first speech frame of the turn in progress (or the last one)."""
+        return self._speech_start
+
+    def push(self, probability: float, start_s: float | None = None) -> EndpointEvent | None:
+        """Advance one frame that began at ``start_s`` (default: ``frame * 32 ms``, time
+        from the start of the stream); returns the event it caused, if any."""
         index, self.frame = self.frame, self.frame + 1
+        start_s = index * FRAME_S if start_s is None else start_s
         cfg = self.config
         if not self._speaking:
             self._run = self._run + 1 if probability >= cfg.threshold else 0
+            if self._run == 1:
+                self._run_start_s = start_s
             if self._run < cfg.start_frames:
                 return None
             self._speaking, self._silence = True, 0
             self._speech_start, self._last_speech = index - self._run + 1, index
             self._run = 0
-            return SpeechStarted(frame=self._speech_start, detected=index)
+            return SpeechStarted(at_s=self._run_start_s, noticed_s=start_s + FRAME_S)
         if probability >= cfg.release_threshold:
             self._silence, self._last_speech = 0, index
         else:

@@ -100,6 +100,7 @@ def keep_segments(segments: list[ScoredText], guard: HallucinationGuard) -> list
     for segment in segments:
         reason = hallucination_reason(segment, guard)
         if reason:
-            log.info("dropped %r: %s", segment.text.strip(), reason)
+            log.info("dropped a segment: %s", reason)  # what was said: DEBUG only
+            log.debug("dropped %r", segment.text.strip())
         keep.append(reason is None)
     return keep

@@ -1,74 +1,165 @@
-"""Listening: microphone frames -> VAD -> endpointer -> utterances with their audio.
+"""Listening: frames with their VAD probabilities in, the start of speech and utterances out.
 
-This is where the pure endpointer meets audio. It keeps just enough recent frames to cut
-out each utterance (pre-roll included) and passes the start of speech on at once, so a
-caller can stop playback the moment the user starts talking (barge-in).
+Pure logic around the endpointer: the caller runs the VAD (on its own thread) and hands
+each 32 ms frame with its start time and probability. The echo gate first zeroes the
+probability of frames that Wenda's own voice explains, so echo can neither start a turn
+nor barge in. A ring of recent frames gives every utterance its pre-roll, so the first
+syllable survives even though the VAD notices speech a frame or two late. The start of
+speech is passed on at once (``speech.endpoint.SpeechStarted``), so a caller can stop
+playback the moment the user starts talking.
+
+Where issue 17's pieces go: an echo canceller cleans the frames before the caller's VAD
+sees them; a turn-completion model judges the audio of a :class:`HeardPause` and, when the
+user is done, calls :meth:`Listener.end` instead of waiting for the silence rule.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from speech.audio import FRAME_SAMPLES, SAMPLE_RATE
+from speech.echo import EchoGate
 from speech.endpoint import EndpointConfig, Endpointer, EndReason, SpeechEnded, SpeechStarted
-from speech.vad import Vad
 
 log = logging.getLogger(__name__)
+
+FRAME_S = FRAME_SAMPLES / SAMPLE_RATE
+
+
+@dataclass(frozen=True)
+class HeardPause:
+    """The user has been quiet for ``early_ms`` mid-utterance: the audio so far (with
+    pre-roll), for recognising early. If the silence goes on to end the turn, the utterance
+    is this audio plus silence, and the early transcript stands."""
+
+    audio: np.ndarray = field(repr=False)
+    speech_end_s: float
 
 
 @dataclass(frozen=True)
 class Utterance:
-    """One turn of speech; times are seconds since listening began."""
+    """A finished utterance: pre-roll from ``start_s``, speech from ``speech_start_s`` to
+    ``speech_end_s``, then the silence that ended it, judged over at ``endpoint_s``.
 
-    audio: np.ndarray  # mono float32 16 kHz: pre-roll, speech, trailing silence
-    start_s: float
-    speech_start_s: float
-    speech_end_s: float
-    reason: EndReason
-
-
-def _seconds(frame: int) -> float:
-    return frame * FRAME_SAMPLES / SAMPLE_RATE
-
-
-def listen(
-    frames: Iterable[np.ndarray], vad: Vad, config: EndpointConfig | None = None
-) -> Iterator[SpeechStarted | Utterance]:
-    """Yield ``SpeechStarted`` when a turn begins and an ``Utterance`` when it ends.
-
-    Runs the VAD on the caller's thread, one frame at a time; ends when ``frames`` does
-    (closing an open turn with reason ``end_of_stream``).
+    The one type this fact has: the voice pipeline sends it on to recognition as a data
+    frame, with ``turn_id`` set to the turn it belongs to.
     """
-    config = config or EndpointConfig()
-    endpointer = Endpointer(config)
-    keep = config.max_frames + config.pre_roll_frames + config.end_frames + 1
-    recent: deque[np.ndarray] = deque(maxlen=keep)  # recent[-1] is frame endpointer.frame - 1
-    vad.reset()
 
-    def cut(event: SpeechEnded) -> Utterance:
-        first = endpointer.frame - len(recent)  # index of recent[0]
-        chosen = list(recent)[max(0, event.start - first) : event.end - first]
-        return Utterance(
-            np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.float32),
-            _seconds(event.start),
-            _seconds(event.speech_start),
-            _seconds(event.speech_end),
-            event.reason,
-        )
+    audio: np.ndarray = field(repr=False, compare=False)
+    start_s: float = 0.0
+    speech_start_s: float = 0.0
+    speech_end_s: float = 0.0
+    endpoint_s: float = 0.0
+    reason: EndReason = "silence"
+    turn_id: int = 0
 
-    for frame in frames:
-        recent.append(frame)
-        event = endpointer.push(vad.probability(frame))
+
+Heard = SpeechStarted | HeardPause | Utterance
+
+
+class Listener:
+    """Feed ``(frame, start_s, probability)``; get :class:`~speech.endpoint.SpeechStarted`,
+    :class:`HeardPause` (after ``early_ms`` of silence; 0: never) and :class:`Utterance`."""
+
+    def __init__(
+        self, endpoint: EndpointConfig, gate: EchoGate | None = None, early_ms: int = 0
+    ) -> None:
+        self.endpoint_config = endpoint
+        self.gate = gate
+        self._endpointer = Endpointer(endpoint)
+        self._early_frames = -(-early_ms // round(FRAME_S * 1000)) if early_ms else 0
+        self._start = 0  # first frame (pre-roll included) of the utterance being heard
+        self._quiet = 0  # consecutive quiet frames in it
+        keep = endpoint.max_frames + endpoint.pre_roll_frames + endpoint.end_frames + 4
+        # (frame index, samples, start time); pre-roll that the echo gate explained is kept
+        # silent, so Wenda's last words do not open the user's utterance.
+        self._ring: deque[tuple[int, np.ndarray, float]] = deque(maxlen=keep)
+        self._echo: deque[int] = deque(maxlen=keep)  # indices of frames the gate explained
+        self.gated_frames = 0  # frames whose speech the echo gate attributed to Wenda
+
+    @property
+    def speaking(self) -> bool:
+        return self._endpointer.speaking
+
+    @property
+    def quiet(self) -> bool:
+        """In a pause: speaking, and the latest frames were silence."""
+        return self._endpointer.speaking and self._quiet > 0
+
+    def reset(self) -> None:
+        """Forget a half-heard utterance (after mute)."""
+        self._endpointer = Endpointer(self.endpoint_config)
+        self._ring.clear()
+        self._echo.clear()
+
+    def push(self, frame: np.ndarray, start_s: float, probability: float) -> Heard | None:
+        index = self._endpointer.frame
+        self._ring.append((index, frame, start_s))
+        if self.gate is not None:
+            verdict = self.gate.judge(frame, start_s)
+            if verdict.explained:
+                self._echo.append(index)
+                if probability >= self.endpoint_config.release_threshold:
+                    self.gated_frames += 1
+                probability = 0.0
+        event = self._endpointer.push(probability, start_s)
         if isinstance(event, SpeechStarted):
-            log.debug("speech started at %.2f s", _seconds(event.frame))
-            yield event
-        elif isinstance(event, SpeechEnded):
-            yield cut(event)
-    last = endpointer.flush()
-    if last is not None:
-        yield cut(last)
+            first = self._endpointer.speech_start
+            self._start = max(0, first - self.endpoint_config.pre_roll_frames)
+            self._quiet = 0
+            return event
+        if isinstance(event, SpeechEnded):
+            return self._cut(event, start_s + FRAME_S)
+        if self._endpointer.speaking:
+            quiet = probability < self.endpoint_config.release_threshold
+            self._quiet = self._quiet + 1 if quiet else 0
+            if self._early_frames and self._quiet == self._early_frames:
+                return self._pause(index)
+        return None
+
+    def end(self, now_s: float) -> Utterance | None:
+        """End the utterance in progress now, if any: the input ended, push-to-talk was
+        released, or (issue 17) a turn-completion model judged the user done."""
+        event = self._endpointer.flush()
+        return self._cut(event, now_s) if event else None
+
+    def _pause(self, index: int) -> HeardPause:
+        frames = self._audio(self._start, index + 1)
+        first_quiet = index - self._quiet + 1
+        return HeardPause(frames, self._time_of(first_quiet, 0.0))
+
+    def _audio(self, start: int, end: int) -> np.ndarray:
+        """Frames ``[start, end)`` joined; pre-roll frames that were echo are silenced."""
+        echo = set(self._echo)
+        speech_start = self._endpointer.speech_start
+        frames = [
+            np.zeros_like(f) if i < speech_start and i in echo else f
+            for i, f, _ in self._ring
+            if start <= i < end
+        ]
+        return np.concatenate(frames) if frames else np.zeros(0, dtype=np.float32)
+
+    def _time_of(self, index: int, fallback_s: float) -> float:
+        for i, _, t in reversed(self._ring):
+            if i == index:
+                return t
+            if i < index:
+                break
+        if not self._ring:
+            return fallback_s
+        first_index, _, first_t = self._ring[0]
+        return first_t + (index - first_index) * FRAME_S
+
+    def _cut(self, event: SpeechEnded, now_s: float) -> Utterance:
+        return Utterance(
+            audio=self._audio(event.start, event.end),
+            start_s=self._time_of(event.start, now_s),
+            speech_start_s=self._time_of(event.speech_start, now_s),
+            speech_end_s=self._time_of(event.speech_end, now_s),
+            endpoint_s=now_s,
+            reason=event.reason,
+        )

@@ -28,6 +28,8 @@ from speech.audio import DTYPE, SAMPLE_RATE
 log = logging.getLogger(__name__)
 
 SLIP_S = 0.02  # a block heard this much later than planned is a slip (two 10 ms blocks)
+# Told, from the audio thread, when a clip's first sample is heard (monotonic seconds).
+OnStart = Callable[[float], None] | None
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class _Clip:
     handed: int = 0  # samples given to the device so far
     started_at: float | None = None
     stopped_at: float | None = None  # when stop() cut it (None: not cut)
-    on_start: Callable[[float], None] | None = None  # told started_at, from fill()
+    on_start: OnStart = None  # told started_at, from fill()
 
 
 class PlaybackQueue:
@@ -71,7 +73,7 @@ class PlaybackQueue:
         self,
         clip_id: int,
         audio: np.ndarray,
-        on_start: Callable[[float], None] | None = None,
+        on_start: OnStart = None,
     ) -> None:
         """Queue mono ``audio`` to play after what is already queued. ``on_start(t)`` is
         called from :meth:`fill` (the audio thread) with the time its first sample will be

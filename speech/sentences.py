@@ -4,12 +4,15 @@ Speaking starts as soon as the first sentence is synthesized, so a wrong split i
 "$3.50" must stay one number, "Dr. Li" one name, "U.S. Army" one phrase, while "。！？；"
 end Chinese sentences with no space after them. The :class:`SentenceAggregator` does the
 same on text that arrives piece by piece (a generator's tokens): a sentence is released only
-once the text after its full stop shows that it really ended.
+once the text after its full stop shows that it really ended. A long first sentence is cut
+once more at a clause (:func:`lead_chunks`), and :func:`heard_part` says how much of a
+sentence was heard when playback stopped; both give slices of their text, never rejoin it.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -197,3 +200,47 @@ class SentenceAggregator:
         """The text is complete: whatever remains is the last sentence."""
         done, self._buffer = self._buffer, ""
         return split_sentences(done, self.max_chars)
+
+
+# --- the first sentence in two, and what was heard of a sentence -------------------------
+
+CLAUSE_ENDS = (",", ";", ":", "，", "；", "：")
+# Words that start a clause: a long first sentence may be cut before them.
+CONJUNCTIONS = frozenset({"and", "but", "or", "so", "because", "which", "when", "if", "then"})
+CJK_RANGE = ("\u3400", "\u9fff")  # scripts without spaces: heard text is cut by characters
+_WORD = re.compile(r"\S+")
+
+
+def lead_chunks(sentence: str, max_words: int = 8, min_words: int = 3) -> list[str]:
+    """``sentence`` whole, or cut in two at its first clause break after ``min_words``
+    words when it has more than ``max_words`` words (the pieces are slices of it).
+
+    Synthesis time grows with the length of the text, and the user waits for the whole
+    first sentence to be synthesised before hearing anything; cut at a comma or before a
+    conjunction, the short pause between the halves sounds like phrasing. Later sentences
+    are synthesised while earlier ones play, so they stay whole.
+    """
+    words = list(_WORD.finditer(sentence))
+    if len(words) <= max_words:
+        return [sentence]
+    for i in range(min_words, len(words) - 1):
+        after_clause = words[i - 1].group().endswith(CLAUSE_ENDS)
+        if after_clause or (words[i].group().lower() in CONJUNCTIONS and i > min_words):
+            cut = words[i].start()
+            return [sentence[:cut].rstrip(), sentence[cut:]]
+    return [sentence]
+
+
+def heard_part(text: str, fraction: float) -> str:
+    """The start of ``text`` the user heard when playback stopped after ``fraction`` of its
+    audio (a slice of ``text``). Rounds down: a word cut in the middle was not heard; text
+    in a script without spaces is cut by characters."""
+    fraction = min(1.0, max(0.0, fraction))
+    if fraction >= 1.0:
+        return text
+    lo, hi = CJK_RANGE
+    if any(lo <= ch <= hi for ch in text):
+        return text[: math.floor(len(text) * fraction)]
+    words = list(_WORD.finditer(text))
+    heard = math.floor(len(words) * fraction)
+    return text[: words[heard - 1].end()] if heard else ""

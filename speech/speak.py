@@ -1,33 +1,31 @@
 """Speaking a reply: split into sentences, synthesize one while the previous one plays.
 
-Playback is callback-driven, so queueing a clip returns at once and the next sentence is
-synthesized while the first is heard; the first audio comes after one sentence's synthesis,
-not the whole reply's. A cancel event (barge-in) stops synthesis at the next sentence; the
-caller stops the speaker itself, which cuts the sound within 50 ms.
+Sentences play one after another on a playback thread while this one synthesizes the next,
+so the first audio comes after one sentence's synthesis, not the whole reply's. A cancel
+event (barge-in) stops synthesis at the next sentence and keeps sentences not yet begun from
+playing; the caller stops the speaker itself, which cuts the sound within 50 ms.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from speech.audio import DTYPE, SAMPLE_RATE
 from speech.errors import SynthesisError
-from speech.playback import PlayedClip
 from speech.sentences import speakable, split_sentences
-from speech.speaker import Speaker
-from speech.tts import Synthesizer
+from speech.speaker import Played, Speaker
+from speech.synthesis import Synthesizer
 
 log = logging.getLogger(__name__)
 
 PAUSE_S = 0.15  # silence after each sentence, so joined sentences do not run together
-_clip_ids = itertools.count()  # unique per process, so reports never mix two replies
 
 
 @dataclass(frozen=True)
@@ -36,7 +34,7 @@ class SpokenSentence:
 
     text: str
     synth_s: float
-    clip: PlayedClip | None  # None when its synthesis failed and it was skipped
+    played: Played | None  # None when its synthesis failed (skipped) or it was cancelled
 
 
 def sentence_audio(
@@ -76,13 +74,12 @@ def speak(
 
     Returns one entry per sentence, in order, with when it started and how much was heard.
     """
-    texts: list[tuple[int | None, str, float]] = []
-    for sentence, audio, synth_s in sentence_audio(text, synthesizer, cancel):
-        if audio is None or (cancel is not None and cancel.is_set()):
-            texts.append((None, sentence, synth_s))
-            continue
-        clip_id = next(_clip_ids)
-        speaker.play(audio, clip_id=clip_id)
-        texts.append((clip_id, sentence, synth_s))
-    reports = {r.clip_id: r for r in speaker.drain()}
-    return [SpokenSentence(t, s, reports.get(i) if i is not None else None) for i, t, s in texts]
+    stop = cancel or threading.Event()
+    plays: list[tuple[str, float, Future[Played] | None]] = []
+    with ThreadPoolExecutor(1, thread_name_prefix="speak") as player:
+        for sentence, audio, synth_s in sentence_audio(text, synthesizer, stop):
+            future = None
+            if audio is not None and not stop.is_set():
+                future = player.submit(speaker.play, audio, stop)
+            plays.append((sentence, synth_s, future))
+        return [SpokenSentence(t, s, f.result() if f else None) for t, s, f in plays]

@@ -19,7 +19,6 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -28,31 +27,47 @@ import numpy as np
 from speech.audio import SAMPLE_RATE
 from speech.devices import find_device, import_sounddevice
 from speech.errors import AudioDeviceError
-from speech.playback import PlaybackQueue, PlayedClip
+from speech.playback import OnStart, PlaybackQueue, PlayedClip
 
 log = logging.getLogger(__name__)
 
 WARMUP_TIMEOUT_S = 5.0  # a device that takes longer to start playing is reported broken
+DRAIN_MARGIN_S = 5.0  # a clip not heard this long after its own length is given up on
+
+
+@dataclass(frozen=True)
+class Played:
+    """How one :meth:`Speaker.play` ended. ``started_s`` is when the first sample reached
+    the output (None if nothing was played), ``ended_s`` when the last one did (after a stop:
+    when the output fell silent); ``interrupted`` when ``stop`` cut it short. Monotonic
+    seconds, the clock the microphone stamps its blocks on."""
+
+    started_s: float | None
+    played_samples: int
+    total_samples: int
+    interrupted: bool
+    ended_s: float | None = None
+
+    @property
+    def fraction(self) -> float:
+        return 1.0 if self.total_samples == 0 else self.played_samples / self.total_samples
 
 
 class Speaker(Protocol):
-    """Plays clips in order; can be cut short at any moment (barge-in)."""
+    """Interruptible playback of one clip at a time, reporting what was heard."""
 
-    def play(
-        self, audio: np.ndarray, clip_id: int, on_start: Callable[[float], None] | None = None
-    ) -> None:
-        """Queue mono 16 kHz ``audio``; returns at once. ``on_start(t)`` is called from the
-        audio thread with the monotonic time the clip's first sample is heard."""
+    def play(self, audio: np.ndarray, stop: threading.Event, on_start: OnStart = None) -> Played:
+        """Play mono float32 16 kHz ``audio`` and wait until it has been heard or stopped.
+        If ``stop`` is already set nothing is played (callers set it before calling
+        :meth:`stop`, so a clip starting just then is caught either way). ``on_start(t)``
+        is called, from any thread, with the monotonic time the first sample reaches the
+        output, and again with a later time if playback slipped; it must only hand the
+        time on."""
         ...
 
-    def drain(self, timeout_s: float | None = None) -> list[PlayedClip]:
-        """Wait until everything queued has been heard (or stopped); report every clip
-        since the last drain, then forget the finished ones."""
-        ...
-
-    def stop(self) -> list[PlayedClip]:
-        """Silence now (heard within 50 ms), drop what is queued; report how much of each
-        clip was heard. Safe to call from any thread, e.g. on barge-in."""
+    def stop(self) -> None:
+        """Silence now (from any thread, e.g. on barge-in); the :meth:`play` in progress
+        returns."""
         ...
 
 
@@ -76,6 +91,8 @@ class SoundDeviceSpeaker:
         self._blocks = 0
         self._warm = threading.Event()
         self._warm_blocks = 1_000_000  # set once the stream's buffer size is known
+        self._clip = 0  # the id of the last clip played, for finding its report
+        self._lock = threading.Lock()
         try:
             self._stream = sd.OutputStream(
                 samplerate=SAMPLE_RATE,
@@ -128,30 +145,39 @@ class SoundDeviceSpeaker:
             outdata.fill(0.0)
             self.callback_errors += 1
 
-    def play(
-        self, audio: np.ndarray, clip_id: int, on_start: Callable[[float], None] | None = None
-    ) -> None:
+    def play(self, audio: np.ndarray, stop: threading.Event, on_start: OnStart = None) -> Played:
+        if stop.is_set() or len(audio) == 0:
+            return Played(None, 0, len(audio), stop.is_set())
         if not self._stream.active:
             raise AudioDeviceError("the speaker stopped working; open it again")
-        self._queue.add(clip_id, audio, on_start)
+        with self._lock:
+            self._clip += 1
+            clip = self._clip
+        self._queue.add(clip, audio, on_start)
+        if stop.is_set():  # stop() may have run just before the clip was queued
+            self.stop()
+        reports = self._drain(timeout_s=len(audio) / SAMPLE_RATE + DRAIN_MARGIN_S)
+        report = next((r for r in reports if r.clip_id == clip), None)
+        if report is None or report.started_at is None:
+            return Played(None, 0, len(audio), True)
+        ended = report.started_at + report.played / SAMPLE_RATE
+        return Played(report.started_at, report.played, len(audio), report.interrupted, ended)
 
-    def drain(self, timeout_s: float | None = None) -> list[PlayedClip]:
-        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    def _drain(self, timeout_s: float) -> list[PlayedClip]:
+        """Wait until everything queued has been heard (or stopped); report every clip
+        since the last drain, then forget the finished ones."""
+        deadline = time.monotonic() + timeout_s
         self._queue.drained.wait(timeout_s)
         end = self._queue.end_time()
         if end is not None:
             # The last samples are still in the device buffer; wait until they are heard.
-            wait_s = end - time.monotonic()
-            if deadline is not None:
-                wait_s = min(wait_s, deadline - time.monotonic())
+            wait_s = min(end, deadline) - time.monotonic()
             if wait_s > 0:
                 time.sleep(wait_s)
         return self._queue.reports(time.monotonic(), forget=True)
 
-    def stop(self) -> list[PlayedClip]:
-        now = time.monotonic()
-        self._queue.stop(now)
-        return self._queue.reports(now)  # drain() still sees them, then forgets
+    def stop(self) -> None:
+        self._queue.stop(time.monotonic())
 
     def close(self) -> None:
         """Stop and release the device (idempotent)."""
@@ -167,6 +193,31 @@ class SoundDeviceSpeaker:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class SilentSpeaker:
+    """A speaker with no device (``wenda talk`` with replies printed only, typed chat):
+    playing takes as long as the audio lasts, in ``block_s`` steps, and stops when told."""
+
+    block_s = 0.01
+
+    def stop(self) -> None:
+        pass  # play() waits on the stop event, which callers set before calling this
+
+    def play(self, audio: np.ndarray, stop: threading.Event, on_start: OnStart = None) -> Played:
+        if stop.is_set():
+            return Played(None, 0, len(audio), True)
+        started = time.monotonic()
+        if on_start is not None:
+            on_start(started)
+        block, played = round(self.block_s * SAMPLE_RATE), 0
+        while played < len(audio) and not stop.wait(self.block_s):
+            played = min(len(audio), played + block)
+            self.heard(audio, played)
+        return Played(started, played, len(audio), played < len(audio), time.monotonic())
+
+    def heard(self, audio: np.ndarray, until: int) -> None:
+        """Samples ``[:until]`` of ``audio`` have been played (a hook for tests)."""
 
 
 def make_speaker(config: SpeakerConfig | None = None) -> SoundDeviceSpeaker:

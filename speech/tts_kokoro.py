@@ -16,7 +16,7 @@ import numpy as np
 from speech.audio import DTYPE
 from speech.errors import ModelLoadError, SynthesisError
 from speech.onnx_session import onnx_session
-from speech.tts import VoiceConfig, to_app_audio
+from speech.synthesis import VoiceConfig, to_app_audio
 
 log = logging.getLogger(__name__)
 

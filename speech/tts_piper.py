@@ -24,7 +24,7 @@ from speech.audio import DTYPE
 from speech.errors import ModelLoadError, SynthesisError
 from speech.onnx_session import onnx_session
 from speech.sentences import cut_points, spoken_clock_times
-from speech.tts import VoiceConfig, to_app_audio
+from speech.synthesis import VoiceConfig, to_app_audio
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,13 @@ bundled weights find them; tests of the store itself point WENDA_CACHE_DIR at a 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+from collections.abc import Iterator
 
 import pytest
 
+from app.bench.virtual_audio import VirtualAudio
 from tests import REPO  # noqa: F401
 
 
@@ -34,6 +37,17 @@ def wenda_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+@pytest.fixture(scope="module")
+def pulse() -> Iterator[VirtualAudio]:
+    """A private PulseAudio server (virtual mic ``vmic``, virtual ``speaker``; the recipe is
+    ``app.bench.virtual_audio``, which ``wenda bench`` runs too), up for one test module
+    only, so it never overlaps another module's audio server."""
+    if not shutil.which("pulseaudio") or not shutil.which("paplay"):
+        pytest.skip("needs pulseaudio and pulseaudio-utils (scripts/setup.sh)")
+    with VirtualAudio() as audio:
+        yield audio
 
 
 @pytest.fixture

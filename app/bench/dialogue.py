@@ -107,9 +107,10 @@ def _encoder_label(encoder: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from app.conversation import build_retriever, domain_dir, load_nlu, nlu_model_dir
+    from app.conversation import build_retriever, load_nlu
+    from app.domains import configured_domain
     from app.paths import cache_dir
-    from dialogue.domain import load_domain
+    from app.serving import Asked, resolve
     from dialogue.kb.index import build_kb
     from training.dialogue_eval import (
         emotion_scores,
@@ -119,19 +120,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         top1,
     )
 
-    domain = load_domain(domain_dir(args.config, args.domain))
+    domain = configured_domain(args.config, args.domain)
     languages = args.lang or list(domain.languages)
     results: dict[str, Any] = {"domain": domain.name}
     for index, language in enumerate(languages):
         pack = domain.pack(language)
-        model = (
-            Path(args.nlu_model[index])
-            if index < len(args.nlu_model)
-            else nlu_model_dir(domain.name, language)
-        )
+        model = args.nlu_model[index] if index < len(args.nlu_model) else ""
+        asked = Asked(language, args.domain, model, tuned_encoder=not args.base_encoder)
+        serving = resolve(args.config, asked)
         started = time.perf_counter()
-        nlu = load_nlu(model)
-        retriever = build_retriever(domain, language, args.config, tuned=not args.base_encoder)
+        nlu = load_nlu(serving.nlu)
+        retriever = build_retriever(domain, language, serving.retrieval)
         load_s = time.perf_counter() - started
         kept, held = faq_dev_split(pack.faq)
         dev_kb = build_kb(

@@ -136,11 +136,11 @@ def _fallback(domain: Any, language: str, encoder: Path, cache: Path) -> dict:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from app.conversation import ENCODER_ROLES, domain_dir
+    from app.domains import configured_domain
+    from app.store.roles import ENCODER_ROLES
     from app.store.store import ModelStore
-    from dialogue.domain import load_domain
 
-    domain = load_domain(domain_dir(args.config, args.domain))
+    domain = configured_domain(args.config, args.domain)
     language = args.lang
     encoder = Path(ModelStore(config=args.config).path(ENCODER_ROLES[language]))
     result: dict[str, Any] = {"domain": domain.name, "language": language}

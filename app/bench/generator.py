@@ -175,9 +175,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 prompt["agreement_tokens"] = _agreement(
                     prompt["greedy_tokens"], reference["prompts"][name]["greedy_tokens"]
                 )
-    for result in results:
-        for prompt in result["prompts"].values():
-            del prompt["greedy_tokens"]
     served = results[0] if results else {}
     short = served.get("prompts", {}).get("short", {})
     adapter = args.adapter if args.adapter is not None else _served_adapter(args, language)

@@ -244,5 +244,5 @@ def _report(sampler: MemorySampler, measured: Run, config: Any) -> dict[str, Any
         "total_pss_mb_end": _mb(sum(measured.end_pss.values())),
         "target_mb": TARGET_MB,
         "generator": {"enabled": config.generator.enabled, "dtype": config.generator.dtype},
-        "asr_model": config.voice.asr_model,
+        "asr_model": config.asr.model,
     }

@@ -73,7 +73,7 @@ def _utterance(config: Any) -> tuple[np.ndarray, str]:
     if UTTERANCE.is_file():
         audio, source = load_audio(UTTERANCE), UTTERANCE.name
     else:
-        from app.speech_engines import voice_config
+        from app.serving import voice_config
         from app.store.store import ModelStore
         from speech.speak import synthesize_all
         from speech.tts import make_synthesizer
@@ -86,7 +86,7 @@ def _utterance(config: Any) -> tuple[np.ndarray, str]:
 
 
 def bench_asr(config: Any, runs: int) -> dict[str, Any]:
-    from app.speech_engines import recognizer_config
+    from app.serving import recognizer_config
     from app.store.store import ModelStore
     from speech.asr import make_recognizer
 
@@ -118,7 +118,7 @@ def bench_asr(config: Any, runs: int) -> dict[str, Any]:
 
 
 def bench_tts(config: Any, runs: int) -> dict[str, Any]:
-    from app.speech_engines import voice_config
+    from app.serving import voice_config
     from app.store.store import ModelStore
     from speech.audio import seconds
     from speech.sentences import split_sentences

@@ -9,6 +9,8 @@ virtual speaker, exactly as ``wenda talk`` would. Reported:
 - false barge-ins: the speaker looped back into the microphone (acoustic echo at unity
   gain) while Wenda gives long answers and nobody talks, with the echo gate on and off;
 - barge-in: the user talks over a long answer; time from their first speech to silence.
+- with the turn model (Smart Turn), the same turns again with silence alone ending them,
+  back to back: ``silence_only``, and how many transcripts came out exact in each.
 
 Synthetic shop turns are spoken by the bundled Piper voice at run time (``app.bench.utterances``).
 """
@@ -23,7 +25,7 @@ import resource
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -43,8 +45,8 @@ from app.bench.utterances import (
 from app.bench.virtual_audio import VirtualAudio
 from app.bench.voice_driver import VoiceDriver
 from app.voice import events as ev
-from app.voice.echo import BLOCK_S
 from app.voice.latency import percentiles, summarise
+from speech.echo import BLOCK_S
 
 log = logging.getLogger(__name__)
 
@@ -198,17 +200,16 @@ def _echo_trials(audio: VirtualAudio, engines: Any, settings: Any, folder: Path)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from app.voice.build import TalkOptions, asr_model_path, load_engines, voice_settings
-    from app.voice.devices import QueueSpeaker, TimedMicrophone
+    from app.serving import Asked, resolve
+    from app.voice.build import load_engines
     from app.voice.memory import configure_model_process
+    from speech.microphone import make_microphone
+    from speech.speaker import make_speaker
 
     configure_model_process()  # as wenda talk and the app do, so the memory figures compare
-    config = args.config
-    language = config.general.language
-    options = TalkOptions(
-        language, "bench", not args.no_generator, args.asr_model, nlu_model=args.nlu_model
+    asked = Asked(
+        nlu_model=args.nlu_model, asr_model=args.asr_model, generator=not args.no_generator
     )
-    settings = voice_settings(config, language)
     process = psutil.Process()
     load_before = os.getloadavg()
     with (
@@ -216,40 +217,64 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         private_data(Path(tmp) / "data"),
         VirtualAudio() as audio,
     ):
-        speaker = QueueSpeaker()
+        speaker = make_speaker()
         started = time.perf_counter()
-        engines = load_engines(config, options, TimedMicrophone(), speaker)
+        serving = resolve(args.config, asked, speech=True)  # the private data: no activations
+        settings = serving.voice
+        engines = load_engines(serving, make_microphone(), speaker, "bench")
         load_s = time.perf_counter() - started
         rss_loaded = process.memory_info().rss
-        folder, speak = Path(tmp), engines.synthesizer.synthesize
-        clips = synthesize_clips(TEMPLATE_KB_TURNS * args.rounds, "template-kb", folder, speak)
-        if not args.no_generator:
-            clips += synthesize_clips(GENERATOR_TURNS, "generator", folder, speak)
-        clips += real_recordings()
+        clips = _clips(args, Path(tmp), engines.synthesizer.synthesize)
         with VoiceDriver(audio, engines, settings) as driver:
             rows = _latency_phase(driver, clips)
-        echo = {} if args.quick else _echo_trials(audio, engines, settings, folder)
+        silence_rows: list[dict[str, Any]] = []
+        if engines.turn_model is not None:  # the baseline, back to back: silence alone
+            with VoiceDriver(audio, replace(engines, turn_model=None), settings) as driver:
+                silence_rows = _latency_phase(driver, clips)
+        echo = {} if args.quick else _echo_trials(audio, engines, settings, Path(tmp))
         underflows = speaker.underflows
         speaker.close()
     by_group = _summary(rows)
     return {
-        "asr_model": asr_model_path(config, language, args.asr_model),
+        "asr_model": serving.asr.model_path if serving.asr else "",
         "end_silence_ms": settings.endpoint.end_silence_ms,
+        "turn_model": engines.turn_model is not None,
+        "turn_rule_ms": [settings.turn_rule.quick_ms, settings.turn_rule.max_ms],
         "turns": len(rows),
         "end_of_speech_to_first_audio_ms": by_group.get("template_kb", {}).get(
             "end_of_speech_to_first_audio_ms", {}
         ),
         "by_group": by_group,
+        "silence_only": _summary(silence_rows) if silence_rows else {},
+        "transcripts_exact_silence_only": sum(
+            _same(r["transcript"], r["said"]) for r in silence_rows
+        ),
         **echo,
-        "transcripts_exact": sum(_same(r["transcript"], r["said"]) for r in rows),
+        "transcripts_exact": _exact(rows),
         "load_s": round(load_s, 1),
-        "rss_mb_loaded": round(rss_loaded / 2**20),
-        "rss_mb_end": round(process.memory_info().rss / 2**20),
-        "rss_mb_peak": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10),
+        **_memory(process, rss_loaded),
         "speaker_underflows": underflows,
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "turn_log": rows,
+    }
+
+
+def _clips(args: argparse.Namespace, folder: Path, speak: Callable[[str], Any]) -> list[Clip]:
+    """The turns to say: the shop's template/KB and generator turns in the bundled voice,
+    then the real recordings."""
+    clips = synthesize_clips(TEMPLATE_KB_TURNS * args.rounds, "template-kb", folder, speak)
+    if not args.no_generator:
+        clips += synthesize_clips(GENERATOR_TURNS, "generator", folder, speak)
+    return clips + real_recordings()
+
+
+def _memory(process: psutil.Process, rss_loaded: int) -> dict[str, int]:
+    """Resident memory once loaded, now and at its peak, in MB."""
+    return {
+        "rss_mb_loaded": round(rss_loaded / 2**20),
+        "rss_mb_end": round(process.memory_info().rss / 2**20),
+        "rss_mb_peak": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10),
     }
 
 
@@ -266,6 +291,10 @@ def private_data(folder: Path) -> Iterator[None]:
             os.environ.pop("WENDA_DATA_DIR", None)
         else:
             os.environ["WENDA_DATA_DIR"] = saved
+
+
+def _exact(rows: list[dict[str, Any]]) -> int:
+    return sum(_same(r["transcript"], r["said"]) for r in rows)
 
 
 def _same(heard: str, said: str) -> bool:

@@ -18,13 +18,13 @@ from typing import Any, Protocol
 
 from app.voice import events as ev
 from app.voice.engines import Engines
-from app.voice.pipeline import VoiceSettings
 from app.voice.session import VoiceSession
+from app.voice.settings import VoiceSettings
 
 log = logging.getLogger(__name__)
 
 
-class Microphone(Protocol):
+class MicrophoneFeed(Protocol):
     """Where the driver's recordings go in (a virtual microphone)."""
 
     def say(self, wav: Path) -> subprocess.Popen: ...
@@ -37,7 +37,7 @@ class DriverTimeout(Exception):
 class VoiceDriver:
     """A started session plus everything it said, with the time each event arrived."""
 
-    def __init__(self, audio: Microphone, engines: Engines, settings: VoiceSettings) -> None:
+    def __init__(self, audio: MicrophoneFeed, engines: Engines, settings: VoiceSettings) -> None:
         self.audio = audio
         self.events: list[tuple[float, Any]] = []
         self._cond = threading.Condition()

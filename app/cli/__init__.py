@@ -13,10 +13,13 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from app.config import Config, ConfigError, load_config
-from app.conversation import ChatSetupError
+from app.config import Config, ConfigError
+from app.config_file import load_config
+from app.domains import ChatSetupError
+from app.memory_file import MemoryFileError
 from app.offline import apply_network_policy
 from app.store.errors import ModelStoreError
+from app.user_files import OutputPathError, disk_problem
 from app.voice.errors import VoiceSetupError
 from dialogue.domain.errors import DomainError
 from dialogue.generator.errors import GeneratorError
@@ -56,6 +59,8 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     TrainingDataError,  # wenda train/eval generator: bad chat/FAQ JSONL (file:line)
     TrainConfigError,  # wenda train generator: a setting out of range
     AdapterError,  # wenda eval generator: not an adapter folder
+    MemoryFileError,  # memory.sqlite damaged (for commands that only read it) or unwritable
+    OutputPathError,  # a file to write (--out, /export) that cannot be written there
 )
 
 
@@ -65,20 +70,25 @@ def build_parser() -> argparse.ArgumentParser:
         description="Wenda (问答): a private voice assistant that runs entirely on this machine.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show tracebacks for errors and log everything, private data included",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).add_parser(subparsers)
     return parser
 
 
-def _configure_logging(verbose: bool) -> None:
-    """Wenda's own lines on the console; the libraries' chatter in the log file (app/logs.py);
-    long steps inside loaders draw a bar on stderr (app/cli/progress.py)."""
+def _configure_logging(verbose: bool, debug: bool = False) -> None:
+    """Wenda's own lines on the console (warnings; ``-v``: progress too; ``--debug``:
+    everything, unmasked), the libraries' chatter in the log file (app/logs.py); long steps
+    inside loaders draw a bar on stderr (app/cli/progress.py)."""
     from app.logs import configure_logging
     from app.store.progress import show_steps_with
 
-    configure_logging(verbose)
+    configure_logging(verbose, debug=debug)
     show_steps_with(_delayed_bar)
 
 
@@ -111,7 +121,7 @@ def _launch_default(parser: argparse.ArgumentParser, config: Config) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.verbose)
+    _configure_logging(args.verbose, args.debug)
     try:
         args.config, args.config_error = Config(), None
         try:
@@ -132,6 +142,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("wenda: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # a full or read-only disk is no bug: say so plainly
+        problem = disk_problem(e)
+        if problem is None or args.debug:
+            raise
+        print(f"wenda: {problem}", file=sys.stderr)
+        return EXIT_USER_ERROR
     except BrokenPipeError:
         # The reader went away (e.g. `wenda ... | head`): not an error worth a traceback.
         sys.stderr.close()

@@ -37,6 +37,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "app.bench.memory",
         "desktop app: resident memory of the window and session processes, all models loaded",
     ),
+    "soak": (
+        "app.bench.soak",
+        "a long typed conversation: errors, memory growth after warm-up, history rows",
+    ),
 }
 
 

@@ -1,29 +1,23 @@
 """``wenda chat``: a typed conversation with the dialogue manager on stdin/stdout.
 
 Interactive on a terminal (prompt, streamed reply); when stdin is piped it is a script
-runner: no prompt, no colour, one reply line per input line (or one JSON line with
-``--json``), so conversations can be tested and replayed. EOF or Ctrl-C ends it cleanly.
-Lines starting with "/" are commands: /reset, /forget (delete my data), /export [FILE],
-/quit.
+runner: no prompt, no colour, one reply line per input line (with ``--json`` one JSON line
+per input line, whatever the line holds: ``app/cli/chat_loop.py``), so conversations can be
+tested and replayed. EOF or Ctrl-C ends it cleanly. Lines starting with "/" are commands:
+/reset, /forget (delete my data), /export [FILE], /lang en|zh, /quit.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import logging
 import sys
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from app.cli.progress import prepare_language_cli, print_training_note
 
 log = logging.getLogger(__name__)
-
-PROMPT = "you> "
-BOT = "wenda> "
-_BOLD, _RESET = "\033[1m", "\033[0m"
 
 
 def add_parser(subparsers: Any) -> None:
@@ -33,7 +27,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--lang", choices=("en", "zh"), default="", help="conversation language")
     parser.add_argument("--user", default="local", help="whose memory to use (default: local)")
-    parser.add_argument("--json", action="store_true", help="print one JSON line per turn")
+    parser.add_argument("--json", action="store_true", help="print one JSON line per input line")
     parser.add_argument("--nlu-model", metavar="DIR", default="", help="NLU model folder")
     parser.add_argument("--no-generator", action="store_true", help="never use the chat model")
     parser.add_argument(
@@ -48,7 +42,7 @@ def _clock(now: str) -> Any:
     try:
         fixed = dt.datetime.fromisoformat(now)
     except ValueError:
-        from app.conversation import ChatSetupError
+        from app.domains import ChatSetupError
 
         raise ChatSetupError(
             f"--now must be an ISO date or time, e.g. 2026-03-16T10:00, not {now!r}"
@@ -56,106 +50,49 @@ def _clock(now: str) -> Any:
     return lambda: fixed
 
 
-def _command(line: str, manager: Any, out: TextIO, note: TextIO, as_json: bool) -> bool:
-    """Run a /command; returns False to end the chat. Notes go to ``note`` (stderr when the
-    output is machine-read), so stdout stays one JSON line per turn."""
-    name, _, arg = line[1:].strip().partition(" ")
-    if name in ("quit", "exit", "q"):
-        return False
-    if name == "reset":
-        manager.reset()
-        print("(conversation reset)", file=note)
-    elif name == "forget":
-        deleted = manager.forget_user()
-        print(f"(forgot everything about {manager.user}: {deleted} turns deleted)", file=note)
-    elif name == "export":
-        data = manager.export_user()
-        text = json.dumps(data, ensure_ascii=False, indent=None if as_json else 2)
-        if arg:
-            from dialogue.atomic import write_text_atomic
+def _conversation(args: argparse.Namespace, language: str, nlu_model: str = "") -> Any:
+    """The dialogue of ``language`` (else the configured one), the language prepared first
+    (a bar on first use); a note while its tuned models still train."""
+    from app.conversation import build_dialogue
+    from app.serving import Asked, resolve
 
-            write_text_atomic(Path(arg).expanduser(), text + "\n")
-            print(f"(exported to {arg})", file=note)
-        else:
-            print(text, file=out)
-    else:
-        print("commands: /reset /forget /export [FILE] /quit", file=note)
-    return True
-
-
-def _turn(manager: Any, text: str, as_json: bool, interactive: bool, out: TextIO) -> None:
-    from dialogue.manager import ReplyChunk, TurnResult
-
-    if interactive and not as_json:
-        out.write(f"{_BOLD}{BOT}{_RESET}")
-    for item in manager.stream(text):
-        if isinstance(item, ReplyChunk) and interactive and not as_json:
-            out.write(item.text + ("" if manager.language == "zh" else " "))
-            out.flush()
-        elif isinstance(item, TurnResult):
-            if as_json:
-                out.write(json.dumps(item.to_json(), ensure_ascii=False) + "\n")
-            elif interactive:
-                out.write("\n")
-            else:
-                out.write(item.reply + "\n")
-    out.flush()
-
-
-def _dialogue(args: argparse.Namespace) -> Any:
-    """The dialogue of the chat, its language prepared first (a bar on first use)."""
-    from app.conversation import ChatOptions, build_dialogue
-
-    prepare_language_cli(args.config, args.lang or args.config.general.language)
-    options = ChatOptions(
-        language=args.lang,
-        domain=args.domain,
-        user=args.user,
-        nlu_model=args.nlu_model,
+    prepare_language_cli(args.config, language or args.config.general.language)
+    asked = Asked(
+        language=language or "",
+        domain=args.domain or "",
+        nlu_model=nlu_model or "",  # --nlu-model is the first language's
         generator=not args.no_generator,
-        clock=_clock(args.now),
     )
-    manager = build_dialogue(args.config, options)
-    print_training_note(manager.domain.root, manager.language)  # first start: simpler models
+    serving = resolve(args.config, asked)
+    manager = build_dialogue(serving, args.user, _clock(args.now))
+    if serving.training:  # first start: simpler models answer meanwhile
+        print_training_note(serving.domain.root, serving.language)
     return manager
 
 
 def run(args: argparse.Namespace) -> int:
-    manager = _dialogue(args)
+    from app.cli.chat_loop import ChatLoop, ChatOutput, binary_stdin
+
+    manager = _conversation(args, args.lang, args.nlu_model)
+    managers = {manager.language: manager}
+
+    def switch(language: str) -> Any:  # /lang: each language is loaded once
+        if language not in managers:
+            managers[language] = _conversation(args, language)
+        return managers[language]
+
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    out = sys.stdout
     if interactive and not args.json:
         print(f"Wenda ({manager.domain.name}, {manager.language}). Type /quit or Ctrl-D to leave.")
+    output = ChatOutput(sys.stdout, sys.stderr, args.json, interactive)
+    loop = ChatLoop(manager, output, switch, debug=args.debug)
     try:
-        while True:
-            if interactive and not args.json:
-                out.write(PROMPT)
-                out.flush()
-            line = sys.stdin.readline()
-            if not line:
-                break
-            text = line.strip()
-            if not text:
-                continue
-            if text.startswith("/"):
-                note = out if interactive and not args.json else sys.stderr
-                if not _command(text, manager, out, note, args.json):
-                    break
-                continue
-            try:
-                _turn(manager, text, args.json, interactive, out)
-            except Exception as e:  # one failed turn must not end the conversation
-                if args.debug:
-                    raise
-                log.error("turn failed: %s", e, exc_info=args.verbose)
-                print(
-                    f"wenda: that turn failed ({type(e).__name__}); please try again",
-                    file=sys.stderr,
-                )
+        loop.run(binary_stdin())
     except KeyboardInterrupt:
         if interactive:
-            out.write("\n")
+            sys.stdout.write("\n")
     finally:
-        if manager.memory is not None:
-            manager.memory.close()
+        for each in managers.values():
+            if each.memory is not None:
+                each.memory.close()
     return 0

@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 from app import paths
-from app.config import Config, config_to_dict, render_config, set_user_setting
+from app.config import Config, config_to_dict
+from app.config_file import render_config, set_user_setting
 
 
 def add_parser(subparsers: Any) -> None:
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.key} = {args.value}  ({paths.config_file()})")
         if args.key == "general.language":  # a language chosen for the first time
             from app.cli.progress import prepare_language_cli
-            from app.config import load_config
+            from app.config_file import load_config
 
             prepare_language_cli(load_config(), args.value)
         return 0
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         raise args.config_error
     config = Config() if args.defaults else args.config
     if args.json:
-        print(json.dumps(config_to_dict(config), indent=2))
+        print(json.dumps(config_to_dict(config), indent=2, allow_nan=False))
     else:
         print(f"# {paths.config_file()}")
         print(render_config(config), end="")

@@ -53,14 +53,34 @@ def _summary(domain: Any) -> dict[str, Any]:
     }
 
 
-def _check(args: argparse.Namespace) -> int:
-    from app.conversation import domain_dir
-    from dialogue.domain import load_domain
+def _problems_json(error: Any) -> dict[str, Any]:
+    """``domain check --json`` of a folder with problems: the problems as data (stdout is
+    never empty, so a script can read why)."""
+    return {
+        "folder": error.root,
+        "valid": False,
+        "problems": [
+            {"file": i.source, "line": i.line, "field": i.field, "message": i.message}
+            for i in error.issues
+        ],
+        "skipped_checks": bool(error.skipped),
+    }
 
-    domain = load_domain(domain_dir(args.config, args.dir))
+
+def _check(args: argparse.Namespace) -> int:
+    from app.domains import configured_domain
+    from dialogue.domain import DomainError
+
+    try:
+        domain = configured_domain(args.config, args.dir)
+    except DomainError as e:
+        if not args.json:
+            raise
+        print(json.dumps(_problems_json(e), indent=2, ensure_ascii=False))
+        return 2
     summary = _summary(domain)
     if args.json:
-        print(json.dumps(summary, indent=2, ensure_ascii=False))
+        print(json.dumps({**summary, "valid": True, "problems": []}, indent=2, ensure_ascii=False))
         return 0
     print(f"{summary['folder']}: domain {domain.name} is valid")
     print(f"  {summary['slots']} slot types, {summary['forms']} forms")
@@ -71,13 +91,13 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from app.conversation import ENCODER_ROLES, domain_dir, nlu_model_dir
+    from app.domains import configured_domain, nlu_model_dir
+    from app.store.roles import ENCODER_ROLES
     from app.store.store import ModelStore
-    from dialogue.domain import load_domain
     from training.domain_nlu import DOMAIN_EPOCHS, train_domain_nlu
 
-    folder = domain_dir(args.config, args.dir)
-    domain = load_domain(folder)
+    domain = configured_domain(args.config, args.dir)
+    folder = domain.root
     languages = args.lang or list(domain.languages)
     if args.out and (len(languages) != 1 or args.only == "kb"):
         print("wenda: --out needs exactly one --lang (and is the NLU's folder)", file=sys.stderr)

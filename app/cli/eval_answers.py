@@ -52,8 +52,8 @@ def _config(args: argparse.Namespace, language: str) -> Config:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.conversation import ChatOptions, build_dialogue, domain_dir
-    from dialogue.domain import load_domain
+    from app import serving
+    from app.conversation import build_dialogue
     from training.generator.answers import (
         ANSWERS_DEV_FILE,
         Asked,
@@ -64,10 +64,10 @@ def run(args: argparse.Namespace) -> int:
 
     language = args.lang or args.config.general.language
     config = _config(args, language)
-    domain = load_domain(domain_dir(config))
-    pack = domain.pack(language)
-    items = load_answer_items(args.data or domain.root / language / ANSWERS_DEV_FILE)
-    manager = build_dialogue(config, ChatOptions(language=language, user="wenda-eval"))
+    served = serving.resolve(config, serving.Asked(language=language))
+    pack = served.domain.pack(language)
+    items = load_answer_items(args.data or served.domain.root / language / ANSWERS_DEV_FILE)
+    manager = build_dialogue(served, "wenda-eval")
     if args.compose and manager.generator is not None:  # also for the base model (evaluation)
         manager.compose = args.compose
 

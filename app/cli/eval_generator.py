@@ -52,7 +52,7 @@ def _base_model(args: argparse.Namespace, info: dict[str, Any]) -> str:
         return str(args.base)
     if Path(info["base_model"]).is_dir():
         return str(info["base_model"])
-    from app.generator import generator_role
+    from app.store.roles import generator_role
     from app.store.store import ModelStore
 
     return ModelStore(config=args.config).path(generator_role(info["language"]))

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 
@@ -29,14 +28,15 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from app.conversation import memory_file
-    from dialogue.atomic import write_text_atomic
-    from dialogue.memory import Memory
+    from app.memory_file import open_memory
+    from app.user_files import check_output_path, write_output
 
     path = memory_file()
     if not path.exists():
         print(f"nothing is stored yet ({path})", file=sys.stderr)
         return 0
-    memory = Memory(path)
+    out = check_output_path(args.out, (".json",)) if getattr(args, "out", "") else None
+    memory = open_memory(path, repair=False)  # a damaged file: say so, change nothing
     try:
         if args.memory_action == "show":
             data = memory.export(args.user)
@@ -48,9 +48,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"stored turns: {len(data['history'])}")
         elif args.memory_action == "export":
             text = json.dumps(memory.export(args.user), ensure_ascii=False, indent=2) + "\n"
-            if args.out:
-                write_text_atomic(Path(args.out).expanduser(), text)
-                print(f"exported to {args.out}", file=sys.stderr)
+            if out is not None:
+                write_output(out, text.encode("utf-8"))
+                memory.remember_file(args.user, out)  # "forget" deletes it too
+                print(f"exported to {out}", file=sys.stderr)
             else:
                 sys.stdout.write(text)
         else:

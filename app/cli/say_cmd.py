@@ -23,38 +23,54 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
+def _wav_bytes(audio: Any) -> bytes:
+    """16 kHz 16-bit PCM WAV of mono float ``audio``, in memory (written in one step)."""
+    import io
+
+    import numpy as np
+    import soundfile as sf
+
+    from speech.audio import SAMPLE_RATE
+
+    buffer = io.BytesIO()
+    sf.write(buffer, np.clip(audio, -1.0, 1.0), SAMPLE_RATE, format="WAV", subtype="PCM_16")
+    return buffer.getvalue()
+
+
 def run(args: argparse.Namespace) -> int:
-    from app.speech_engines import speaker_config, voice_config
+    from app.serving import voice_config
     from app.store.store import ModelStore
+    from app.user_files import check_output_path, write_output
     from speech.audio import seconds
-    from speech.audio_file import write_wav
     from speech.errors import AudioDeviceError, SynthesisError
     from speech.sentences import speakable, split_sentences
     from speech.speak import speak, synthesize_all
-    from speech.speaker import make_speaker
+    from speech.speaker import SpeakerConfig, make_speaker
     from speech.tts import make_synthesizer
 
     config = args.config
     text = " ".join(args.text)
+    out = check_output_path(args.out, (".wav",)) if args.out is not None else None  # first
     if not split_sentences(speakable(text)):
         raise SynthesisError(
             "nothing to say: the text has no words (only spaces, emoji or symbols)"
         )
     language = args.lang or config.general.language
     voice = make_synthesizer(voice_config(config, ModelStore(config=config), language, args.voice))
-    if args.out:
+    if out is not None:
         audio = synthesize_all(text, voice)
         if len(audio) == 0:
             raise SynthesisError(f"{voice.name} produced no audio for this text")
-        write_wav(args.out, audio)
-        print(f"wrote {args.out} ({seconds(audio):.1f} s, {voice.name})")
+        write_output(out, _wav_bytes(audio))  # atomic: an old file stays whole on failure
+        print(f"wrote {out} ({seconds(audio):.1f} s, {voice.name})")
         return 0
     try:
-        speaker = make_speaker(speaker_config(config))
+        speaker = make_speaker(SpeakerConfig(device=config.audio.output_device))
     except AudioDeviceError as e:
         raise AudioDeviceError(f"{e}; or write the speech to a file with --out FILE.wav") from e
     with speaker:
         spoken = speak(text, voice, speaker)
     for sentence in spoken:
-        log.info("%.2f s to synthesize: %s", sentence.synth_s, sentence.text)
+        log.info("%.2f s to synthesize %d characters", sentence.synth_s, len(sentence.text))
+        log.debug("synthesized: %s", sentence.text)  # the user's text: DEBUG only
     return 0

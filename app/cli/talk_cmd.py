@@ -93,22 +93,22 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f} ms"
 
 
-def _devices(args: argparse.Namespace) -> tuple[Any, Any]:
+def _devices(args: argparse.Namespace, serving: Any) -> tuple[Any, Any]:
     """The microphone (or the recordings) and the speaker (or none, for scripts)."""
-    from app.voice.devices import QueueSpeaker, TimedMicrophone
-    from app.voice.replay import ReplayMicrophone, SilentSpeaker
+    from app.voice.replay import ReplayMicrophone
     from speech.audio_file import load_audio
     from speech.errors import AudioDeviceError
+    from speech.microphone import MicrophoneConfig, make_microphone
+    from speech.speaker import SilentSpeaker, SpeakerConfig, make_speaker
 
-    audio = args.config.audio
     if args.input:
         microphone: Any = ReplayMicrophone([load_audio(path) for path in args.input])
     else:
-        microphone = TimedMicrophone(audio.input_device)
-    if not args.config.tts.enabled:
+        microphone = make_microphone(MicrophoneConfig(device=serving.input_device))
+    if not serving.speak:
         return microphone, SilentSpeaker()  # tts.enabled = false: replies are printed only
     try:
-        speaker: Any = QueueSpeaker(audio.output_device)
+        speaker: Any = make_speaker(SpeakerConfig(device=serving.output_device))
     except AudioDeviceError as e:
         if not args.input:
             raise
@@ -118,26 +118,28 @@ def _devices(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.cli.progress import prepare_language_cli
+    from app.serving import Asked, resolve
     from app.voice import events as ev
-    from app.voice.build import TalkOptions, load_engines, voice_settings
+    from app.voice.build import load_engines
     from app.voice.memory import configure_model_process
     from app.voice.session import VoiceSession
 
     configure_model_process()
-    config = args.config
-    language = args.lang or config.general.language
-    options = TalkOptions(
-        language, args.user, not args.no_generator, args.asr_model, args.nlu_model
+    asked = Asked(
+        language=args.lang,
+        nlu_model=args.nlu_model,
+        asr_model=args.asr_model,
+        generator=not args.no_generator,
     )
-    microphone, speaker = _devices(args)
-    from app.cli.progress import prepare_language_cli
-
-    prepare_language_cli(config, language)  # a language used for the first time: a bar
+    prepare_language_cli(args.config, args.lang or args.config.general.language)  # first use
+    serving = resolve(args.config, asked, speech=True)
+    microphone, speaker = _devices(args, serving)
     if not args.json:
         print("loading models...", file=sys.stderr, flush=True)
-    engines = load_engines(config, options, microphone, speaker)
+    engines = load_engines(serving, microphone, speaker, args.user)
     printer = Printer(args.json, getattr(microphone, "next_turn", None))
-    session = VoiceSession(engines, voice_settings(config, language), printer)
+    session = VoiceSession(engines, serving.voice, printer)
     session.start(listen=True)
     try:
         session.wait()

@@ -8,19 +8,16 @@ runs on several GPUs with ``accelerate launch -m training.generator.train ...``.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from pathlib import Path
-from typing import Any
+
+from app.cli.train_cmd import exit_on_sigterm
 
 
-def add_parser(actions: Any) -> None:
-    """Add the ``generator`` action to ``wenda train``'s sub-parsers."""
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``wenda train generator`` (defaults: the trainer's own)."""
     from training.generator.config import TrainConfig
 
-    parser = actions.add_parser(
-        "generator", help="fine-tune the reply generator (LoRA) on a domain's dialogues and FAQ"
-    )
     parser.add_argument(
         "--data",
         type=Path,
@@ -52,12 +49,11 @@ def add_parser(actions: Any) -> None:
     )
     parser.add_argument("--seed", type=int, default=TrainConfig.seed)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.conversation import domain_dir
-    from app.generator import generator_role
+    from app.domains import domain_dir
+    from app.store.roles import generator_role
     from app.store.store import ModelStore
     from training.generator.config import TrainConfig
     from training.generator.train import train
@@ -81,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     )
     # A GUI cancels training with SIGTERM: exit cleanly; the adapter folder is only ever
     # replaced whole, so the previous one stays.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    exit_on_sigterm()
     info = train(config, show_progress=not args.quiet and sys.stderr.isatty()).info
     m = info["metrics"]
     print(f"adapter: {args.out}")

@@ -66,7 +66,7 @@ def _report_failure(args: argparse.Namespace, name: str, error: Exception) -> No
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.speech_engines import recognizer_config
+    from app.serving import recognizer_config
     from app.store.store import ModelStore
     from speech.asr import Recognizer, make_recognizer
     from speech.audio_file import load_audio

@@ -1,39 +1,35 @@
 """The model the app uses now for a kind and language: what a new model is compared with.
 
-The slot's active model (``app.models_active``) when the user activated one, else the
-domain's NLU model that ``wenda models prepare`` / ``wenda domain train`` wrote
-(``app.conversation.nlu_model_dir``); for the generator, no adapter means the base model.
+Asked of the resolver (``app.serving``): for the NLU, the model activated in the fine-tuning
+window, else the domain's model that ``wenda models prepare`` / ``wenda domain train`` wrote;
+for the generator, the adapter that serves (none means the base model).
 """
 
 from __future__ import annotations
 
 import logging
-import tomllib
 from pathlib import Path
 
 from app.config import Config
-from app.models_active import active_model, slot_name
+from app.domains import BUNDLED_DOMAIN, domain_or_none
 
 log = logging.getLogger(__name__)
 
 
 def domain_name(config: Config) -> str:
-    """The configured domain's name from its ``domain.toml`` ("shop" for the bundled one)."""
-    from app.conversation import domain_dir
-
-    try:
-        data = tomllib.loads((domain_dir(config) / "domain.toml").read_text(encoding="utf-8"))
-        return str(data.get("name", "shop"))
-    except (OSError, ValueError):
-        return "shop"
+    """The configured domain's name ("shop" for the bundled one, or when it does not load)."""
+    domain = domain_or_none(config)
+    return domain.name if domain is not None else BUNDLED_DOMAIN
 
 
 def current_model(kind: str, language: str, config: Config) -> Path | None:
     """Folder of the model in use, or None (generator: the plain base model)."""
-    active = active_model(slot_name(kind, language))
-    if active is not None or kind != "nlu":
-        return active
-    from app.conversation import nlu_model_dir
+    if kind != "nlu":
+        from app.generator import active_adapter
 
-    folder = nlu_model_dir(domain_name(config), language)
+        adapter = active_adapter(config, language)
+        return Path(adapter) if adapter else None
+    from app.serving import nlu_choice
+
+    folder, _ = nlu_choice(domain_name(config), language)
     return folder if folder.is_dir() else None

@@ -17,25 +17,15 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QMainWindow,
-    QMessageBox,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from app.config import Config
 from app.gui.background import BackgroundCall
 from app.gui.bridge import SessionBridge
 from app.gui.chat_view import Bubble, ChatView
-from app.gui.icons import send_icon
+from app.gui.frames import STYLE, footer, header, message_box
 from app.gui.language_prep import prepare_language_dialog
 from app.gui.sessions import Session
 from app.gui.settings_dialog import SettingsDialog
@@ -47,18 +37,6 @@ from app.voice import events as ev
 from dialogue.reply import join_pieces
 
 log = logging.getLogger(__name__)
-
-INPUT_STYLE = """
-QLineEdit#message { border: 1px solid #d0d5dd; border-radius: 18px; padding: 8px 14px;
-                    background: white; font-size: 11pt; }
-QLineEdit#message:focus { border-color: #2f6fed; }
-QPushButton#send { background: #2f6fed; border: none; border-radius: 18px; }
-QPushButton#send:disabled { background: #98a2b3; }
-QFrame#header { background: white; border-bottom: 1px solid #e4e7ec; }
-QLabel#title { font-size: 14pt; font-weight: 700; color: #101828; }
-QLabel#subtitle { color: #667085; }
-QFrame#footer { background: white; border-top: 1px solid #e4e7ec; }
-"""
 
 PLACEHOLDER_READY = "Type a message and press Enter…"
 PLACEHOLDER_LOADING = f"{PLACEHOLDER_READY} (models are loading)"
@@ -87,27 +65,14 @@ class MainWindow(QMainWindow):
         self.open_dialogs: list[QWidget] = []
         self.setWindowTitle("Wenda 问答")
         self.resize(760, 720)
-        self.setStyleSheet(INPUT_STYLE)
+        self.setStyleSheet(STYLE)
         self._build()
         self._menus()
         QShortcut(QKeySequence("Ctrl+M"), self, self.voice.toggle_listening)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop_speaking)
 
     def _build(self) -> None:
-        header = QFrame()
-        header.setObjectName("header")
-        title = QLabel("Wenda 问答")
-        title.setObjectName("title")
-        language = "English" if self.config.general.language == "en" else "中文"
-        subtitle = QLabel(f"Private voice assistant · {language} · runs on this computer")
-        subtitle.setObjectName("subtitle")
-        top = QVBoxLayout(header)
-        top.setContentsMargins(20, 12, 20, 12)
-        top.setSpacing(2)
-        top.addWidget(title)
-        top.addWidget(subtitle)
         self.training_note = TrainingNote(lambda: self.config)  # while tuned models train
-        top.addWidget(self.training_note)
         self.chat = ChatView()
         self.voice = VoiceBar()
         self.voice.listen_requested.connect(lambda _hf: self.session.submit(ev.Mute(False)))
@@ -116,34 +81,17 @@ class MainWindow(QMainWindow):
         self.voice.stop_clicked.connect(self.stop_speaking)
         self.voice.speak.setChecked(self.config.tts.enabled)
         self.voice.speak_toggled.connect(lambda on: self.session.submit(ev.SpeakReplies(on)))
-        self.input = QLineEdit()
-        self.input.setObjectName("message")
+        self.input, self.send = message_box()
         self.input.setPlaceholderText(PLACEHOLDER_LOADING)
         self.input.returnPressed.connect(self.send_typed)
-        self.send = QPushButton()
-        self.send.setObjectName("send")
-        self.send.setIcon(send_icon())
-        self.send.setIconSize(QSize(18, 18))
-        self.send.setFixedSize(40, 36)
-        self.send.setToolTip("Send (Enter)")
         self.send.clicked.connect(self.send_typed)
-        footer = QFrame()
-        footer.setObjectName("footer")
-        bottom = QVBoxLayout(footer)
-        bottom.setContentsMargins(0, 0, 0, 12)
-        bottom.addWidget(self.voice)
-        row = QHBoxLayout()
-        row.setContentsMargins(16, 0, 16, 0)
-        row.addWidget(self.input, 1)
-        row.addWidget(self.send)
-        bottom.addLayout(row)
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
-        column.addWidget(header)
+        column.addWidget(header(self.config.general.language, self.training_note))
         column.addWidget(self.chat, 1)
-        column.addWidget(footer)
+        column.addWidget(footer(self.voice, self.input, self.send))
         self.setCentralWidget(central)
         self.input.setFocus()
 

@@ -113,6 +113,7 @@ def serve(make_session: Callable[[], Any], conn: Connection) -> None:
     """The child: build the session, relay its events, run commands until ``None``."""
     from app.logs import configure_logging
 
+    # masked (app.log_privacy): no order numbers, emails or phone numbers in the log
     configure_logging(console_format="wenda-session: %(levelname)s %(message)s")
     configure_model_process()  # before the models and their threads: the memory budget
     lock = threading.Lock()

@@ -18,7 +18,7 @@ import numpy as np
 
 from app.config import Config
 from app.voice import events as ev
-from app.voice.engines import Conversation, Engines, MicBlock
+from app.voice.engines import Conversation, Engines
 
 log = logging.getLogger(__name__)
 
@@ -41,26 +41,11 @@ class Session(Protocol):
         ...
 
 
-class NoMicrophone:
-    """Typed chat only: an input that stays silent until closed."""
-
-    def __init__(self) -> None:
-        self._closed = threading.Event()
-
-    def start(self) -> None:
-        pass
-
-    def read(self) -> MicBlock | None:
-        self._closed.wait()
-        return None
-
-    def close(self) -> None:
-        self._closed.set()
-
-
 class NoVoice:
     """Typed chat only: stands in for VAD, recogniser and synthesiser, which never get audio
     (the microphone is silent) and say nothing."""
+
+    name = "no voice"
 
     def probability(self, frame: np.ndarray) -> float:
         return 0.0
@@ -68,7 +53,7 @@ class NoVoice:
     def reset(self) -> None:
         pass
 
-    def transcribe(self, audio: np.ndarray, language: str | None = None) -> Any:
+    def transcribe(self, audio: np.ndarray, language: str | None = None, expect: Any = None) -> Any:
         raise RuntimeError("typed chat has no speech recognition")
 
     def synthesize(self, text: str) -> np.ndarray:
@@ -77,12 +62,13 @@ class NoVoice:
 
 def typed_engines(conversation: Conversation) -> Engines:
     """Engines for a session that only takes typed turns and only shows its replies."""
-    from app.voice.replay import SilentSpeaker
+    from speech.microphone import SilentMicrophone
     from speech.sentences import SentenceAggregator
+    from speech.speaker import SilentSpeaker
 
     silent = NoVoice()
     return Engines(
-        microphone=NoMicrophone(),
+        microphone=SilentMicrophone(),
         speaker=SilentSpeaker(),
         vad=silent,
         recognizer=silent,
@@ -93,36 +79,38 @@ def typed_engines(conversation: Conversation) -> Engines:
 
 
 def build_voice(config: Config, on_event: EventSink) -> Any:
-    """The voice session on the configured devices (blocking: devices open, models load);
-    the NLU and chat models activated in the fine-tuning wizard are used (``app.voice.build``)."""
-    from app.voice.build import TalkOptions, load_engines, voice_settings
-    from app.voice.devices import QueueSpeaker, TimedMicrophone
+    """The voice session on the configured devices (blocking: devices open, models load),
+    with what serves the language now (``app.serving``: the wizard's activated models too)."""
+    from app.serving import resolve
+    from app.store.languages import prepare_language
+    from app.voice.build import load_engines
     from app.voice.session import VoiceSession
+    from speech.microphone import MicrophoneConfig, make_microphone
+    from speech.speaker import SpeakerConfig, make_speaker
 
-    language = config.general.language
-    options = TalkOptions(language=language)
-    microphone = TimedMicrophone(config.audio.input_device)
-    speaker = QueueSpeaker(config.audio.output_device)  # opened even if replies are not spoken:
-    try:  # the "speak replies" switch turns them on at any time
-        engines = load_engines(config, options, microphone, speaker)
+    prepare_language(config, config.general.language)  # first use (the window showed a bar)
+    serving = resolve(config, speech=True)
+    microphone = make_microphone(MicrophoneConfig(device=serving.input_device))
+    speaker = make_speaker(SpeakerConfig(device=serving.output_device))  # opened even if
+    try:  # replies are not spoken: the "speak replies" switch turns them on at any time
+        engines = load_engines(serving, microphone, speaker)
     except BaseException:
         speaker.close()
         raise
-    session = VoiceSession(engines, voice_settings(config, language), on_event, input_level=True)
+    session = VoiceSession(engines, serving.voice, on_event, input_level=True)
     session.close_devices = speaker.close  # type: ignore[attr-defined]
     return session
 
 
 def build_conversation(config: Config) -> Conversation:
-    """The dialogue alone (typed chat), with the user's activated NLU model."""
-    from app.conversation import ChatOptions, build_dialogue
-    from app.models_active import active_model, slot_name
+    """The dialogue alone (typed chat), with what serves the language now."""
+    from app.conversation import build_dialogue
+    from app.serving import resolve
+    from app.store.languages import prepare_language
     from app.voice.adapters import DialogueConversation
 
-    language = config.general.language
-    active = active_model(slot_name("nlu", language))
-    options = ChatOptions(language=language, nlu_model=str(active) if active else "")
-    return DialogueConversation(build_dialogue(config, options))
+    prepare_language(config, config.general.language)  # first use (the window showed a bar)
+    return DialogueConversation(build_dialogue(resolve(config)))
 
 
 class SessionHost:

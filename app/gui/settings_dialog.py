@@ -1,5 +1,5 @@
 """Settings: audio devices, language, voice, speech recognition, generator, domain folder and
-privacy, saved to the config file through :func:`app.config.set_user_setting`.
+privacy, saved to the config file through :func:`app.config_file.set_user_setting`.
 
 Only the settings the user changed are written (the file keeps holding just those), each
 validated by app.config first. The device lists load in the background: opening the audio
@@ -27,14 +27,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.config import Config, ConfigError, load_config, set_user_setting
+from app.config import Config, ConfigError
+from app.config_file import load_config, set_user_setting
 from app.gui.background import BackgroundCall
 
 log = logging.getLogger(__name__)
 
 DEFAULT = "(system default)"
 LANGUAGES = (("English", "en"), ("中文 (Chinese)", "zh"))
-ASR_MODELS = ("base", "tiny.en")
+ASR_MODELS = ("auto", "base", "tiny.en")  # asr.model: what the voice loop loads too
 
 
 def list_audio_devices() -> tuple[list[str], list[str]]:
@@ -87,7 +88,51 @@ class SettingsDialog(QDialog):
         self._devices.start()
 
     def _build(self) -> None:
-        c = self.config
+        self._fields(self.config)
+        forget = QPushButton("Forget me…")
+        forget.clicked.connect(self._forget)
+        forget.setEnabled(self._on_forget is not None)
+        groups: list[tuple[str, list[tuple[str, QWidget]]]] = [
+            ("Audio", [("Microphone", self.input_device), ("Speaker", self.output_device)]),
+            (
+                "Conversation",
+                [
+                    ("Language", self.language),
+                    ("Domain folder", self._browse_row(self.domain)),
+                    ("Voice", self.voice),
+                    ("", self.speak),
+                ],
+            ),
+            (
+                "Speech recognition",
+                [
+                    ("Engine", self.asr_engine),
+                    ("Model", self.asr_model),
+                    ("Spoken language", self.asr_language),
+                ],
+            ),
+            (
+                "Generator",
+                [
+                    ("", self.generator_enabled),
+                    ("Model folder", self._browse_row(self.generator_model)),
+                    ("Server URL", self.generator_url),
+                ],
+            ),
+            ("Privacy", [("", self.history), ("", forget)]),
+        ]
+        layout = QVBoxLayout(self)
+        for title, rows in groups:
+            layout.addWidget(self._group(title, rows))
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _fields(self, c: Config) -> None:
+        """One editor per setting, showing its current value."""
         self.input_device = _combo([(DEFAULT, "")], c.audio.input_device, editable=True)
         self.output_device = _combo([(DEFAULT, "")], c.audio.output_device, editable=True)
         self.language = _combo(list(LANGUAGES), c.general.language)
@@ -111,53 +156,6 @@ class SettingsDialog(QDialog):
         self.domain.setPlaceholderText("bundled online-shop domain")
         self.history = QCheckBox("Keep the conversation history on this computer")
         self.history.setChecked(c.privacy.history)
-        forget = QPushButton("Forget me…")
-        forget.clicked.connect(self._forget)
-        forget.setEnabled(self._on_forget is not None)
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            self._group(
-                "Audio", [("Microphone", self.input_device), ("Speaker", self.output_device)]
-            )
-        )
-        layout.addWidget(
-            self._group(
-                "Conversation",
-                [
-                    ("Language", self.language),
-                    ("Domain folder", self._browse_row(self.domain)),
-                    ("Voice", self.voice),
-                    ("", self.speak),
-                ],
-            )
-        )
-        layout.addWidget(
-            self._group(
-                "Speech recognition",
-                [
-                    ("Engine", self.asr_engine),
-                    ("Model", self.asr_model),
-                    ("Spoken language", self.asr_language),
-                ],
-            )
-        )
-        layout.addWidget(
-            self._group(
-                "Generator",
-                [
-                    ("", self.generator_enabled),
-                    ("Model folder", self._browse_row(self.generator_model)),
-                    ("Server URL", self.generator_url),
-                ],
-            )
-        )
-        layout.addWidget(self._group("Privacy", [("", self.history), ("", forget)]))
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
 
     @staticmethod
     def _group(title: str, rows: list[tuple[str, QWidget]]) -> QGroupBox:

@@ -24,7 +24,7 @@ POLL_MS = 3000
 
 def training_text(config: Config) -> str:
     """The note for ``config``'s language, or "" when its tuned models are ready."""
-    from app.conversation import domain_dir
+    from app.domains import domain_dir
     from app.store.domain_models import read_domain_meta
     from app.store.domain_progress import language_training
 

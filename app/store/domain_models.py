@@ -41,14 +41,15 @@ from typing import Any, Literal
 
 from app import paths
 from app.config import Config
+from app.domains import domain_or_none
 from app.store.errors import ModelStoreError
+from app.store.roles import ENCODER_ROLES
 from app.store.status import ModelStatus
 from dialogue.files import sha256_file
 from dialogue.kb.encoder import EncoderConfig
 
 log = logging.getLogger(__name__)
 
-ENCODER_ROLES = {"en": "nlu-encoder", "zh": "nlu-encoder-zh"}
 E5_PREFIXES = ("query: ", "passage: ")  # multilingual-e5 (the Chinese encoder) needs these
 
 DomainState = Literal["ready", "training", "stale", "missing"]
@@ -181,14 +182,13 @@ def language_models(domain_dir: Path, language: str) -> list[DomainModel]:
 
 def domain_models(config: Config) -> list[DomainModel]:
     """Per kind, per language of the configured domain (the bundled shop by default)."""
-    from app.conversation import domain_dir
-
-    folder = domain_dir(config)
-    name, languages = read_domain_meta(folder)
+    domain = domain_or_none(config)
+    if domain is None:
+        return []
     return [
-        DomainModel(name, lang, folder, kind.name)
+        DomainModel(domain.name, lang, domain.root, kind.name)
         for kind in KINDS.values()
-        for lang in languages
+        for lang in domain.languages
         if lang in kind.base_roles
     ]
 

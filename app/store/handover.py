@@ -1,9 +1,11 @@
 """Serve a language before its domain models are trained, and switch when they are, without a
 restart.
 
-:func:`serve_domain` gives the dialogue its NLU and retriever. When the tuned models of the
-language are ready they are loaded as always; when they are not (the first run, or the user
-edited the domain), a background job trains them (``app.store.domain_training``) and, meanwhile:
+:func:`serve_domain` gives the dialogue (``app.conversation.build_dialogue``) its NLU and
+retriever from what the resolver says serves the language (``app.serving.Serving``). When the
+tuned models it names are ready they are loaded as always; when some are not
+(``Serving.training``: the first run, or the user edited the domain), a background job trains
+them (``app.store.domain_training``) and, meanwhile:
 - the NLU is :class:`dialogue.nlu.nearest.NearestExampleNlu` over the base encoder (intents by
   the nearest labelled examples, out-of-scope by ``oos`` examples and a similarity floor,
   slots by the domain's patterns and lexicon);
@@ -20,17 +22,19 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app import paths
-from app.store.domain_models import DomainModel, domain_model_state, retrieval_encoder_config
+from app.store.domain_models import DomainModel, domain_model_state
 from app.store.domain_progress import language_training
 from app.store.progress import ShownEncoder
 
 if TYPE_CHECKING:
-    from app.config import Config
+    from app.serving import Serving
     from dialogue.domain import Domain
+    from dialogue.kb.encoder import EncoderConfig
     from dialogue.nlu import Example
     from dialogue.nlu.nearest import NearestExampleNlu
 
@@ -148,62 +152,68 @@ def fallback_nlu(
 
 
 def serve_domain(
-    domain: Domain,
-    language: str,
-    config: Config,
-    load_tuned_nlu: Callable[[Path], Any],
-    build_retriever: Callable[..., Any],
-    encoder_dir: Path | None,
+    serving: Serving,
+    load_tuned_nlu: Callable[[Path, str], Any],
+    build_retriever: Callable[[Domain, str, EncoderConfig | None], Any],
     start_training: bool = True,
-    nlu_folder: Path | None = None,
 ) -> tuple[Any, Any]:
-    """The NLU and retriever for ``language`` now: the tuned ones when ready, else handovers
-    from models that need no training (and the background job that trains the tuned ones).
+    """The NLU and retriever ``serving`` names: loaded as they are when every domain model
+    it needs is ready, else handovers from models that need no training for those still
+    training (``serving.training``), and the background job that trains them.
 
-    ``load_tuned_nlu(folder)`` and ``build_retriever(domain, language, config)`` are the app's
-    own loaders (``app.conversation``); ``encoder_dir`` is the base encoder (None: not
-    prepared, so the tuned models cannot be trained either and today's path is taken);
-    ``nlu_folder`` an NLU model the user chose (served as it is).
+    ``load_tuned_nlu(folder, fix)`` and ``build_retriever(domain, language, encoder)`` are the
+    app's own loaders (``app.conversation``).
     """
-    nlu_model = DomainModel(domain.name, language, domain.root, "nlu")
-    kb_model = DomainModel(domain.name, language, domain.root, "kb")
-    status = language_training(domain.root, language)
-    if status.ready or encoder_dir is None:
-        nlu_path = nlu_folder or nlu_model.folder()
-        return load_tuned_nlu(nlu_path), build_retriever(domain, language, config)
-    if start_training and not status.training:
-        from app.store.domain_training import start_background
+    domain, language, encoder = serving.domain, serving.language, serving.retrieval
 
-        start_background(domain.root, language)
-    log.info("%s; answering with models that need no training meanwhile", status.describe())
+    def tuned_nlu() -> Any:
+        return load_tuned_nlu(serving.nlu, serving.nlu_fix)
+
+    if not serving.training or encoder is None:
+        return tuned_nlu(), build_retriever(domain, language, encoder)
+    _train_meanwhile(domain, language, start_training)
     from dialogue.kb.index import build_kb
 
-    base = _base_encoder(language, encoder_dir)  # one copy for both
+    base = _base_encoder(replace(encoder, tuned_dir=None))  # one copy for both
+    nlu_model, kb_model = (
+        DomainModel(domain.name, language, domain.root, kind) for kind in ("nlu", "kb")
+    )
     nlu = (
-        load_tuned_nlu(nlu_folder)
-        if nlu_folder
+        tuned_nlu()
+        if "nlu" not in serving.training
         else _handover(
             fallback_nlu(domain, language, base),
             nlu_model,
-            lambda: load_tuned_nlu(nlu_model.folder()),
+            tuned_nlu,
             lambda engine: engine.predict(["hello"]),
         )
     )
+    if "kb" not in serving.training:
+        return nlu, build_retriever(domain, language, encoder)
     kb = _handover(
         build_kb(*_faq_and_documents(domain, language), language, base, paths.cache_dir() / "kb"),
         kb_model,
-        lambda: build_retriever(domain, language, config),
+        lambda: build_retriever(domain, language, replace(encoder, tuned_dir=kb_model.folder())),
         lambda engine: engine.search("hello", k=1),
     )
     return nlu, kb
 
 
-def _base_encoder(language: str, encoder_dir: Path) -> ShownEncoder:
+def _train_meanwhile(domain: Domain, language: str, start: bool) -> None:
+    """Start the background job that trains the language's models (unless one runs)."""
+    status = language_training(domain.root, language)
+    if start and not status.training:
+        from app.store.domain_training import start_background
+
+        start_background(domain.root, language)
+    log.info("%s; answering with models that need no training meanwhile", status.describe())
+
+
+def _base_encoder(config: EncoderConfig) -> ShownEncoder:
     """The untuned encoder, drawing a bar while a first start embeds the domain's texts."""
     from dialogue.kb.encoder import make_encoder
 
-    encoder = make_encoder(retrieval_encoder_config(language, encoder_dir))
-    return ShownEncoder(encoder, "first start: embedding")
+    return ShownEncoder(make_encoder(config), "first start: embedding")
 
 
 def _faq_and_documents(domain: Domain, language: str) -> tuple[Any, Any]:

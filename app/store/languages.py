@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.store.languages")
     parser.add_argument("--lang", required=True)
     args = parser.parse_args(argv)
-    from app.config import load_config
+    from app.config_file import load_config
     from app.logs import configure_logging
     from app.offline import apply_network_policy
 

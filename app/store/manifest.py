@@ -32,6 +32,7 @@ REQUIRED_ROLES = (
     "tts-zh",
     "vad",
 )
+OPTIONAL_ROLES = ("turn",)  # the voice session works without them (silence ends a turn)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 

@@ -102,45 +102,36 @@ def check_model(
         )
     size = sum(int(f.get("size_bytes", 0)) for f in marker["files"].values())
     if not prepared_for(marker, entry):
-        return _status(
-            entry,
-            folder,
-            "missing",
-            size,
-            f"prepared from another manifest version: wenda models prepare {entry.role}",
-        )
+        detail = f"prepared from another manifest version: wenda models prepare {entry.role}"
+        return _status(entry, folder, "missing", size, detail)
     total = size if deep else len(marker["files"])
     done = 0
     for rel, info in sorted(marker["files"].items()):
-        path = folder / rel
-        if not path.is_file():
-            return _status(entry, folder, "corrupt", size, f"{path} is missing")
-        actual_size = path.stat().st_size
-        if actual_size != info["size_bytes"]:
-            return _status(
-                entry,
-                folder,
-                "corrupt",
-                size,
-                f"{path} has {actual_size} bytes, expected {info['size_bytes']}",
-            )
-        if deep:
-            actual = sha256_file(path)
-            if actual != info["sha256"]:
-                return _status(
-                    entry,
-                    folder,
-                    "corrupt",
-                    size,
-                    f"{path}: expected sha256 {info['sha256']}, got {actual}; "
-                    f"rebuild with: wenda models prepare --force {entry.role}",
-                )
-            done += actual_size
-        else:
-            done += 1
+        problem = _file_problem(folder / rel, info, entry.role, deep)
+        if problem:
+            return _status(entry, folder, "corrupt", size, problem)
+        done += info["size_bytes"] if deep else 1
         if progress:
             progress(done, total)
     return _status(entry, folder, "ready", size, "")
+
+
+def _file_problem(path: Path, info: dict[str, Any], role: str, deep: bool) -> str:
+    """What is wrong with one file of a prepared model ("" when nothing): missing, another
+    size, or (``deep``) other bytes than the marker recorded."""
+    if not path.is_file():
+        return f"{path} is missing"
+    actual_size = path.stat().st_size
+    if actual_size != info["size_bytes"]:
+        return f"{path} has {actual_size} bytes, expected {info['size_bytes']}"
+    if deep:
+        actual = sha256_file(path)
+        if actual != info["sha256"]:
+            return (
+                f"{path}: expected sha256 {info['sha256']}, got {actual}; "
+                f"rebuild with: wenda models prepare --force {role}"
+            )
+    return ""
 
 
 def check_override(role: str, value: str, allow_online: bool) -> ModelStatus:

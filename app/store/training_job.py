@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lang", required=True)
     args = parser.parse_args(argv)
     configure_logging()  # into its log file (start_background), which is its stderr too
-    from app.config import load_config
+    from app.config_file import load_config
     from app.offline import apply_network_policy
     from app.store.store import ModelStore
 

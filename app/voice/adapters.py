@@ -2,7 +2,8 @@
 
 The dialogue manager streams ``ReplyChunk`` pieces and ends with a ``TurnResult``; the
 session wants text pieces and a ``ReplyInfo``, and a way to say what was heard of a reply
-that was cut short.
+that was cut short. The pieces come already spaced (``dialogue.reply`` is the one place
+pieces are joined), so they pass through as they are.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from app.voice.engines import ReplyInfo
+from app.voice.expected import open_question
+from speech.expectation import Expectation
 
 log = logging.getLogger(__name__)
 
@@ -28,19 +31,17 @@ class DialogueConversation:
     def respond(self, text: str, stop: threading.Event) -> Iterator[str | ReplyInfo]:
         from dialogue.manager import ReplyChunk, TurnResult
 
-        spaced = self.manager.language != "zh"
-        last = ""
         for item in self.manager.stream(text, stop):
             if isinstance(item, ReplyChunk):
-                piece = item.text
-                if spaced and _starts_sentence(last, piece):
-                    piece = " " + piece  # "Sure." + "Our ..." are two template pieces
-                if piece:
-                    last = piece
-                    yield piece
+                if item.text:
+                    yield item.text
             elif isinstance(item, TurnResult):
                 source = SOURCES.get(item.decision, "template")
                 yield ReplyInfo(item.intent, source, item.to_json())
+
+    def expectation(self) -> Expectation | None:
+        """The answer the last reply asked for (call on the dialogue's worker)."""
+        return open_question(self.manager)
 
     def forget(self) -> int:
         """Forget me: delete this user's stored history and profile; turns deleted."""
@@ -57,16 +58,3 @@ class DialogueConversation:
             # Until the manager has its own heard(): the last assistant message is this
             # turn's reply (the session calls this right after the reply's stream ends).
             history[-1].text = text
-
-
-def _starts_sentence(before: str, piece: str) -> bool:
-    """Whether ``piece`` is a new sentence glued to the end of the last one. Template pieces
-    come without the space between them; generator pieces are sub-words that carry their
-    own spaces ("3." + "50" must stay one number)."""
-    return (
-        bool(before)
-        and before.rstrip()[-1:] in ".!?:;"
-        and before[-1:] not in " \n"
-        and piece[:1].isalpha()
-        and piece[:1].isupper()
-    )

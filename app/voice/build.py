@@ -1,8 +1,8 @@
-"""Assemble a voice session's engines from the user's config and the model store.
+"""Load a voice session's engines from what serves the language (``app.serving``).
 
 The models load in parallel (each is mostly native code that releases the GIL) and each is
-warmed up once, so the first spoken turn is as fast as the rest. Paths come from the model
-store; nothing here downloads anything.
+warmed up once, so the first spoken turn is as fast as the rest. Which models, voice and
+Whisper are used is decided by the resolver; nothing here picks a path or downloads anything.
 """
 
 from __future__ import annotations
@@ -11,135 +11,63 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from app.config import Config
-from app.store.languages import prepare_language
-from app.voice.echo import EchoGateConfig
-from app.voice.engines import Engines, Microphone, Speaker
-from app.voice.errors import VoiceSetupError
+from app.serving import Serving
+from app.voice.engines import Engines
 from app.voice.memory import release_free_memory
-from app.voice.settings import VoiceSettings
+from speech.asr import RecognizerConfig
 from speech.audio import FRAME_SAMPLES
-from speech.endpoint import EndpointConfig
+from speech.microphone import Microphone
 from speech.sentences import SentenceAggregator
+from speech.speaker import Speaker
+from speech.tts import VoiceConfig
 
 log = logging.getLogger(__name__)
 
-ASR_ROLES = {"base": "asr", "tiny.en": "asr-fast"}
-TTS_ROLES = {"en": "tts", "zh": "tts-zh"}
 WARM_UP_SENTENCE = {"en": "Hello, how can I help you?", "zh": "你好，请问有什么可以帮您？"}
 
 
-@dataclass(frozen=True)
-class TalkOptions:
-    """What ``wenda talk`` (or the GUI) asks for on top of the config."""
-
-    language: str = ""  # empty: config.general.language
-    user: str = "local"
-    generator: bool = True  # and config.generator.enabled
-    asr_model: str = ""  # empty: config.voice.asr_model
-    nlu_model: str = ""  # empty: the domain's trained model in the model cache
-
-
-def voice_settings(config: Config, language: str) -> VoiceSettings:
-    """The session's behaviour from ``[voice]``; bad values are reported as setup errors."""
-    voice = config.voice
-    try:
-        endpoint = EndpointConfig(end_silence_ms=voice.end_silence_ms)
-        echo = EchoGateConfig(margin_db=voice.echo_margin_db)
-    except ValueError as e:
-        raise VoiceSetupError(f"[voice] settings: {e}") from e
-    return VoiceSettings(endpoint=endpoint, echo=echo, barge_in=voice.barge_in, language=language)
-
-
-def nlu_model_choice(options: TalkOptions, language: str) -> str:
-    """The NLU model folder to load: the one asked for, else the one activated in the
-    fine-tuning window (``app.models_active``), else "" (the domain's own trained model).
-    The chat model's adapter is chosen the same way, in ``app.generator``."""
-    if options.nlu_model:
-        return options.nlu_model
-    from app.models_active import active_model, slot_name
-
-    active = active_model(slot_name("nlu", language))
-    return str(active) if active is not None else ""
-
-
-def asr_model_path(config: Config, language: str, choice: str = "") -> str:
-    """The Whisper folder for conversations: ``auto`` is tiny.en for English (measured the
-    fastest with the same answers on the shop turns, see BENCHMARKS.md), else asr.model."""
-    from app.store.store import ModelStore
-
-    choice = choice or config.voice.asr_model
-    if choice == "auto":
-        choice = "tiny.en" if language == "en" else config.asr.model
-    if choice == "tiny.en" and language != "en":
-        raise VoiceSetupError(
-            f'tiny.en understands English only; for {language} set voice.asr_model = "base"'
-        )
-    if choice in ASR_ROLES:
-        return ModelStore(config=config).path(ASR_ROLES[choice])
-    if not Path(choice).expanduser().exists():
-        raise VoiceSetupError(f"voice.asr_model {choice!r} is not base, tiny.en or a folder")
-    return str(Path(choice).expanduser())
-
-
-def _load_vad(config: Config) -> Any:
-    from app.store.store import ModelStore
+def _load_vad(path: str) -> Any:
     from speech.vad import VadConfig, make_vad
 
-    vad = make_vad(VadConfig(ModelStore(config=config).path("vad")))
+    vad = make_vad(VadConfig(path))
     vad.probability(np.zeros(FRAME_SAMPLES, dtype=np.float32))
     vad.reset()
     return vad
 
 
-def _load_asr(config: Config, language: str, choice: str) -> Any:
-    from speech.asr import RecognizerConfig, make_recognizer
+def _load_turn(path: str) -> Any:
+    """Smart Turn when it is prepared (``serving.turn``); without it a turn ends on silence
+    alone."""
+    if not path:
+        return None
+    from speech.turn_end import make_turn_model
 
-    recognizer = make_recognizer(
-        RecognizerConfig(
-            model_path=asr_model_path(config, language, choice),
-            engine=config.asr.engine,  # type: ignore[arg-type]
-            language=language,
-            beam_size=config.voice.beam_size,
-            vad_path="",  # the session's endpointer has already found the speech
-        )
-    )
-    return recognizer
+    model = make_turn_model(path)
+    model.completion(np.zeros(FRAME_SAMPLES, dtype=np.float32))  # the first run is slow
+    return model
 
 
-def _load_tts(config: Config, language: str) -> Any:
-    from app.store.store import ModelStore
-    from speech.tts import VoiceConfig, make_synthesizer
+def _load_asr(config: RecognizerConfig) -> Any:
+    from speech.asr import make_recognizer
 
-    engine = "piper" if language == "en" else "kokoro"
-    voice = make_synthesizer(
-        VoiceConfig(
-            engine=engine,  # type: ignore[arg-type]
-            model_path=ModelStore(config=config).path(TTS_ROLES[language]),
-            voice=config.tts.voice,
-            language=language,
-        )
-    )
-    return voice
+    return make_recognizer(config)
 
 
-def _load_dialogue(config: Config, language: str, options: TalkOptions) -> Any:
-    from app.conversation import ChatOptions, build_dialogue
+def _load_tts(config: VoiceConfig) -> Any:
+    from speech.tts import make_synthesizer
+
+    return make_synthesizer(config)
+
+
+def _load_dialogue(serving: Serving, user: str) -> Any:
+    from app.conversation import build_dialogue
     from app.voice.adapters import DialogueConversation
 
-    chat = ChatOptions(
-        language=language,
-        user=options.user,
-        generator=options.generator,
-        nlu_model=nlu_model_choice(options, language),
-    )
-    manager = build_dialogue(config, chat)
+    manager = build_dialogue(serving, user)
     manager.nlu.predict(["hello"])  # warm-up: the first prediction builds caches
     if manager.generator is not None:
         from dialogue.generation import GenerationRequest
@@ -153,26 +81,27 @@ def _load_dialogue(config: Config, language: str, options: TalkOptions) -> Any:
 
 
 def load_engines(
-    config: Config,
-    options: TalkOptions,
+    serving: Serving,
     microphone: Microphone,
     speaker: Speaker,
+    user: str = "local",
     progress: Callable[[str], None] | None = None,
 ) -> Engines:
-    """Load and warm up every model (seconds), in parallel; the devices are passed in."""
-    language = options.language or config.general.language
+    """Load and warm up every model ``serving`` names (seconds), in parallel; ``serving``
+    comes from ``resolve(..., speech=True)``; the devices are passed in."""
+    assert serving.asr is not None and serving.tts is not None, "resolve with speech=True"
     started = time.perf_counter()
-    prepare_language(config, language)  # first use of a language (the CLI showed a bar)
     with ThreadPoolExecutor(4, thread_name_prefix="voice-load") as pool:
         futures = {
-            "vad": pool.submit(_load_vad, config),
-            "asr": pool.submit(_load_asr, config, language, options.asr_model),
-            "tts": pool.submit(_load_tts, config, language),
-            "dialogue": pool.submit(_load_dialogue, config, language, options),
+            "vad": pool.submit(_load_vad, serving.vad),
+            "asr": pool.submit(_load_asr, serving.asr),
+            "tts": pool.submit(_load_tts, serving.tts),
+            "dialogue": pool.submit(_load_dialogue, serving, user),
+            "turn": pool.submit(_load_turn, serving.turn),
         }
         loaded = {name: future.result() for name, future in futures.items()}
     # Whisper's first real sentence is much slower than silence: warm it on a spoken one.
-    loaded["asr"].transcribe(loaded["tts"].synthesize(WARM_UP_SENTENCE[language]))
+    loaded["asr"].transcribe(loaded["tts"].synthesize(WARM_UP_SENTENCE[serving.language]))
     release_free_memory()  # loading freed copies of weights the heap would otherwise keep
     if progress:
         progress(f"models loaded in {time.perf_counter() - started:.1f} s")
@@ -184,4 +113,6 @@ def load_engines(
         synthesizer=loaded["tts"],
         conversation=loaded["dialogue"],
         sentences=SentenceAggregator,
+        expectation=loaded["dialogue"].expectation,
+        turn_model=loaded["turn"],
     )

@@ -1,8 +1,11 @@
 """What a voice session tells front ends (events) and what they ask of it (commands).
 
 One small frozen dataclass per kind, so a GUI or CLI matches on type instead of parsing a
-code and a dict. Events are delivered from the session's thread: a front end hands them to
-its own thread (the Qt bridge re-emits them as a signal). Commands go the other way through
+code and a dict. A fact keeps the type it was born as: the start of speech is the
+endpointer's ``speech.endpoint.SpeechStarted`` and what was said the recognizer's
+``speech.transcript.Transcript``, the same objects the pipeline passes between its stages.
+Events are delivered from the session's thread: a front end hands them to its own thread
+(the Qt bridge re-emits them as a signal). Commands go the other way through
 ``session.submit(command)``, which is safe from any thread.
 """
 
@@ -13,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.voice.latency import TurnTimes
+from speech.endpoint import SpeechStarted as SpeechStarted  # re-exported: one type a fact
+from speech.transcript import Transcript as Transcript
 
 log = logging.getLogger(__name__)
 
@@ -24,25 +29,6 @@ class Listening:
     """The session is waiting for the user to speak (after start and after every turn)."""
 
     turn_id: int
-
-
-@dataclass(frozen=True)
-class SpeechStarted:
-    """The user started talking; ``barge_in`` when that interrupted Wenda."""
-
-    turn_id: int
-    at_s: float
-    barge_in: bool = False
-
-
-@dataclass(frozen=True)
-class Transcript:
-    """What the user said (``typed`` for text commands); empty text means nothing usable."""
-
-    turn_id: int
-    text: str
-    language: str = "en"
-    typed: bool = False
 
 
 @dataclass(frozen=True)

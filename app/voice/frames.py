@@ -4,6 +4,11 @@ Data frames travel in order through bounded queues and are dropped once their tu
 (a barge-in or typed text started a newer turn). Control frames take the fast lane: they are
 handled on the loop the moment they are made, never queued behind audio and never dropped.
 Times are ``time.monotonic()`` seconds; audio is mono float32 at 16 kHz.
+
+Frames born in the speech layer keep their type, with ``turn_id`` set by the pipeline: the
+start of speech (``speech.endpoint.SpeechStarted``, control), an utterance
+(``speech.listen.Utterance``) and what was said (``speech.transcript.Transcript``, also a
+typed turn). The reply's frames are born here.
 """
 
 from __future__ import annotations
@@ -13,12 +18,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from speech.endpoint import SpeechStarted
+from speech.listen import Utterance
+from speech.transcript import Transcript
+
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Frame:
-    """Base of every frame: ``turn_id`` names the user turn the frame belongs to."""
+    """Base of the frames born here: ``turn_id`` names the user turn the frame belongs to."""
 
     turn_id: int
 
@@ -27,42 +36,20 @@ class Frame:
 
 
 @dataclass(frozen=True)
-class UtteranceFrame(Frame):
-    """One endpointed user utterance: pre-roll, speech, and the silence that ended it.
-
-    ``speech_end_s`` is when the user stopped talking (end of the last speech frame);
-    ``endpoint_s`` is when the endpointer decided the turn was over (``end_silence_ms`` later).
-    """
-
-    audio: np.ndarray = field(repr=False, compare=False)
-    speech_start_s: float = 0.0
-    speech_end_s: float = 0.0
-    endpoint_s: float = 0.0
-
-
-@dataclass(frozen=True)
-class TranscriptFrame(Frame):
-    """What the user said (recognised, or typed when ``typed``)."""
-
-    text: str
-    language: str = "en"
-    typed: bool = False
-
-
-@dataclass(frozen=True)
 class SentenceFrame(Frame):
-    """One sentence of the reply, ready for synthesis; ``index`` counts from 0 in the turn."""
+    """One sentence of the reply, ready for synthesis; ``index`` counts from 0 in the turn
+    and ``start`` is where the sentence begins in the reply's text."""
 
     index: int
     text: str
+    start: int = 0
 
 
 @dataclass(frozen=True)
 class SpeechAudioFrame(Frame):
     """A synthesised sentence waiting for the speaker."""
 
-    index: int
-    text: str
+    sentence: SentenceFrame
     audio: np.ndarray = field(repr=False, compare=False)
 
 
@@ -70,19 +57,8 @@ class SpeechAudioFrame(Frame):
 class ReplyEndFrame(Frame):
     """The reply is complete: follows the last sentence through synthesis and playback."""
 
-    reply: str
-    intent: str = ""
-    source: str = ""  # template | kb | generator | ... as the dialogue reports it
-
 
 # --- control frames (fast lane, never dropped) --------------------------------------------
-
-
-@dataclass(frozen=True)
-class UserSpeechFrame(Frame):
-    """The user started talking (after echo gating); starts turn ``turn_id``."""
-
-    at_s: float
 
 
 @dataclass(frozen=True)
@@ -92,5 +68,5 @@ class InterruptFrame(Frame):
     reason: str = "command"
 
 
-DataFrame = UtteranceFrame | TranscriptFrame | SentenceFrame | SpeechAudioFrame | ReplyEndFrame
-ControlFrame = UserSpeechFrame | InterruptFrame
+DataFrame = Utterance | Transcript | SentenceFrame | SpeechAudioFrame | ReplyEndFrame
+ControlFrame = SpeechStarted | InterruptFrame

@@ -1,4 +1,4 @@
-"""Recordings in place of the microphone, and a speaker with no device: for scripts and CI.
+"""Recordings in place of the microphone: for scripts and CI.
 
 ``wenda talk --input a.wav b.wav`` plays each recording into the session in real time, as if
 someone said it into the microphone, so the whole pipeline (VAD, endpointing, barge-in
@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from app.voice.engines import MicBlock, Played
 from speech.audio import FRAME_SAMPLES, SAMPLE_RATE
+from speech.microphone import MicBlock
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +54,11 @@ class ReplayMicrophone:
         """The reply to the last recording is over: play the next one."""
         self._advance.set()
 
-    def _silence(self, seconds: float):
+    def _silence(self, seconds: float) -> Iterator[np.ndarray]:
         for _ in range(round(seconds / FRAME_S)):
             yield np.zeros(FRAME_SAMPLES, dtype=np.float32)
 
-    def _blocks(self):
+    def _blocks(self) -> Iterator[np.ndarray]:
         yield from self._silence(self.lead_s)
         for recording in self.recordings:
             self._advance.clear()
@@ -85,29 +85,3 @@ class ReplayMicrophone:
 
     def close(self) -> None:
         self._closed.set()
-
-
-class SilentSpeaker:
-    """A speaker with no device: takes as long as the audio lasts, and can be stopped."""
-
-    def stop(self) -> None:
-        pass  # play() waits on the turn's stop event, which the session sets first
-
-    def play(
-        self,
-        audio: np.ndarray,
-        stop: threading.Event,
-        on_start: Callable[[float], None] | None = None,
-    ) -> Played:
-        if stop.is_set():
-            return Played(None, 0, len(audio), True)
-        started = time.monotonic()
-        if on_start is not None:
-            on_start(started)
-        duration = len(audio) / SAMPLE_RATE
-        interrupted = stop.wait(duration)
-        ended = time.monotonic()
-        played = min(len(audio), int((ended - started) * SAMPLE_RATE))
-        if not interrupted:
-            played = len(audio)
-        return Played(started, played, len(audio), interrupted, ended)

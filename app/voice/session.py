@@ -19,10 +19,13 @@ from typing import Any
 import numpy as np
 
 from app.voice import events as ev
-from app.voice.engines import Engines, MicBlock
+from app.voice.engines import Engines
 from app.voice.errors import SessionError
 from app.voice.memory import release_free_memory
-from app.voice.pipeline import VoicePipeline, VoiceSettings
+from app.voice.pipeline import VoicePipeline
+from app.voice.settings import VoiceSettings
+from speech.microphone import MicBlock, Microphone
+from speech.synthesis import Synthesizer
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +47,10 @@ class LevelTap:
     ``active()``. Runs on the microphone's executor; ``on_level`` only hands a float on."""
 
     def __init__(
-        self, microphone: Any, on_level: Callable[[float], object], active: Callable[[], bool]
+        self,
+        microphone: Microphone,
+        on_level: Callable[[float], object],
+        active: Callable[[], bool],
     ) -> None:
         self.microphone, self.on_level, self.active = microphone, on_level, active
         self._last = 0.0
@@ -68,8 +74,9 @@ class SwitchableVoice:
     """Wraps the synthesizer: speaks while ``on``, else returns no audio, so replies are only
     shown (the pipeline skips empty audio and still ends the turn)."""
 
-    def __init__(self, synthesizer: Any) -> None:
+    def __init__(self, synthesizer: Synthesizer) -> None:
         self.synthesizer = synthesizer
+        self.name = synthesizer.name
         self.on = True
 
     def synthesize(self, text: str) -> np.ndarray:
@@ -137,7 +144,7 @@ class VoiceSession:
         try:
             self._on_event(event)
         except Exception:  # a front end's bug must not take the voice loop down
-            log.exception("event handler failed on %r", event)
+            log.exception("event handler failed on %s", type(event).__name__)  # no words
         if isinstance(event, ev.TurnDone):
             release_free_memory()  # what the turn allocated goes back to the system
 
@@ -197,7 +204,7 @@ class VoiceSession:
         elif isinstance(command, ev.SpeakReplies):
             self.voice.on = command.on  # from the next sentence on; the text goes on
         elif isinstance(command, ev.ForgetMe):
-            pipeline.executors["dialogue"].submit(self._forget)
+            pipeline.workers.submit("dialogue", self._forget)
         else:
             log.warning("unknown voice command %r", command)
 
@@ -212,7 +219,7 @@ class VoiceSession:
         pipeline = self.pipeline
         if pipeline is None or pipeline.muted:
             return
-        pipeline._heard(pipeline.listener.flush(time.monotonic()))
+        pipeline.finish_utterance()
         self._mute(True)
 
     def _forget(self) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from dialogue.actions import ActionFn, registered_actions
 from dialogue.actions.loading import import_actions
+from dialogue.actions.sql_script import SqlScriptError, run_script
 from dialogue.domain.errors import DomainError
 from dialogue.domain.language import load_language
 from dialogue.domain.model import (
@@ -22,7 +23,13 @@ from dialogue.domain.model import (
     PolicyConfig,
     SlotType,
 )
-from dialogue.domain.sources import TomlFile, check_keys, read_toml, string_list
+from dialogue.domain.sources import (
+    TomlFile,
+    check_keys,
+    read_toml,
+    string_list,
+    unreadable_toml,
+)
 from dialogue.hours import parse_hours
 from dialogue.issues import Issue
 
@@ -57,7 +64,8 @@ def load_domain(root: Path) -> Domain:
         else:
             issues.append(Issue(language, 0, "", "language folder is missing"))
     if issues:
-        raise DomainError(str(root), issues)
+        shown = [i for i in issues if unreadable_toml(i)] or issues
+        raise DomainError(str(root), shown, skipped=len(issues) - len(shown))
     log.info("loaded domain %s (%s)", meta["name"], ", ".join(packs))
     return Domain(
         root=root,
@@ -262,8 +270,15 @@ def _check_sql(root: Path, issues: list[Issue]) -> Path | None:
     if not path.is_file():
         return None
     try:
-        with sqlite3.connect(":memory:") as db:
-            db.executescript(path.read_text(encoding="utf-8"))
-    except (sqlite3.Error, UnicodeDecodeError) as e:
-        issues.append(Issue("orders.sql", 0, "", f"SQLite cannot run it: {e}"))
+        sql = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        issues.append(Issue("orders.sql", 0, "", f"not UTF-8 text ({e.reason})"))
+        return path
+    db = sqlite3.connect(":memory:")
+    try:
+        run_script(db, sql)
+    except SqlScriptError as e:
+        issues.append(Issue("orders.sql", e.line, "", f"SQLite cannot run it: {e.message}"))
+    finally:
+        db.close()
     return path

@@ -4,6 +4,7 @@ and the held-out eval files. Every problem is an issue with the file, line and f
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from dialogue.domain.model import EMOTIONS, FaqEntry, Intent, SlotType
@@ -12,6 +13,15 @@ from dialogue.issues import Issue
 
 OUT_OF_SCOPE = "oos"
 ROLES = ("system", "user", "assistant")
+
+
+ENTITIES = 'needs a list of {"start": N, "end": N, "label": slot} objects'
+
+
+def _named_in(value: object, table: Collection[str]) -> bool:
+    """Whether ``value`` is a name in ``table`` (a list or a table from a damaged file is
+    no name: ``in`` would raise on it)."""
+    return isinstance(value, str) and value in table
 
 
 def check_nlu(
@@ -26,12 +36,16 @@ def check_nlu(
         if not isinstance(text, str) or not text.strip():
             issues.append(Issue(rel, line, "text", "needs a non-empty text"))
             continue
-        if intent != OUT_OF_SCOPE and intent not in intents:
+        if intent != OUT_OF_SCOPE and not _named_in(intent, intents):
             issues.append(Issue(rel, line, "intent", f"intent {intent!r} is not in intents.toml"))
+        entities = record.get("entities", []) or []
+        if not isinstance(entities, list) or not all(isinstance(e, dict) for e in entities):
+            issues.append(Issue(rel, line, "entities", ENTITIES))
+            continue
         spans = []
-        for entity in record.get("entities", []) or []:
+        for entity in entities:
             start, end, label = entity.get("start"), entity.get("end"), entity.get("label")
-            if label not in slots:
+            if not _named_in(label, slots):
                 issues.append(Issue(rel, line, "entities", f"label {label!r} is not in slots.toml"))
             if not (
                 isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
@@ -94,7 +108,7 @@ def check_eval(root: Path, lang: str, faq_ids: set[str], issues: list[Issue]) ->
         for line, record in read_jsonl(root, rel, issues, required=False):
             if not isinstance(record.get("question"), str):
                 issues.append(Issue(rel, line, "question", "needs a question"))
-            if record.get("faq_id") not in faq_ids:
+            if not _named_in(record.get("faq_id"), faq_ids):
                 issues.append(
                     Issue(rel, line, "faq_id", f"{record.get('faq_id')!r} is not an FAQ id")
                 )

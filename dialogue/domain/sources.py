@@ -12,10 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from dialogue import files
-from dialogue.files import JsonRecord
+from dialogue.files import JsonRecord, utf8_problem
 from dialogue.issues import Issue
 
 _TOML_LINE = re.compile(r"at line (\d+)")
+UNREADABLE = ("not valid TOML", "not UTF-8 text", "cannot read the file")
+
+
+def unreadable_toml(issue: Issue) -> bool:
+    """Whether ``issue`` says a TOML file could not be read at all: every check that needs
+    that file would then report a follow-on problem (one duplicate table gave 1,495)."""
+    return issue.source.endswith(".toml") and issue.message.startswith(UNREADABLE)
 
 
 class TomlFile:
@@ -63,10 +70,14 @@ def read_toml(root: Path, rel: str, issues: list[Issue], required: bool = True) 
             issues.append(Issue(rel, 0, "", "file is missing"))
         return None
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        text = data.decode("utf-8")
         return TomlFile(rel, text, tomllib.loads(text))
-    except UnicodeDecodeError as e:
-        issues.append(Issue(rel, 0, "", f"not UTF-8 text ({e.reason})"))
+    except OSError as e:
+        issues.append(Issue(rel, 0, "", f"cannot read the file: {e.strerror or e}"))
+    except UnicodeDecodeError:
+        line, problem = utf8_problem(data) or (0, "not UTF-8 text")
+        issues.append(Issue(rel, line, "", problem))
     except tomllib.TOMLDecodeError as e:
         found = _TOML_LINE.search(str(e))
         issues.append(Issue(rel, int(found.group(1)) if found else 0, "", f"not valid TOML: {e}"))

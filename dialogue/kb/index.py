@@ -87,15 +87,30 @@ class KnowledgeBase:
         self.low, self.high = self._calibration()
 
     def _calibration(self) -> tuple[float, float]:
-        """Mean cosine of unrelated units (low) and of same-entry FAQ phrasings (high)."""
+        """Mean cosine over pairs of units of different entries (low) and over pairs of
+        units of the same entry (high: an FAQ's phrasings and answer; a chunk is alone).
+
+        Without the N x N matrix (4 GB at 20,000 units): the sum of ``v_i . v_j`` over all
+        ordered pairs is ``|sum v|^2``, over the pairs inside entry g ``|sum_g v|^2``, and the
+        diagonal is ``sum |v_i|^2``; so O(N d) time and memory, in float64.
+        """
         if self.vectors is None or len(self.units) < 2:
             return 0.0, 1.0
-        sims = self.vectors @ self.vectors.T
-        same = self.owner[:, None] == self.owner[None, :]
-        np.fill_diagonal(same, False)
-        different = self.owner[:, None] != self.owner[None, :]
-        low = float(sims[different].mean())
-        high = float(sims[same].mean()) if same.any() else 1.0
+        vectors, n = self.vectors, len(self.units)
+        order = np.argsort(self.owner, kind="stable")  # units of one entry side by side
+        sizes = np.unique(self.owner, return_counts=True)[1]  # per entry, in sorted order
+        grouped = vectors[order[np.repeat(sizes > 1, sizes)]]  # units sharing their entry
+        if len(grouped):
+            firsts = np.cumsum(np.r_[0, sizes[sizes > 1][:-1]])
+            entry_sums = np.add.reduceat(grouped, firsts, axis=0, dtype=np.float64)
+            within = _squared_norm(entry_sums) - _squared_norm(grouped)
+        else:
+            within = 0.0
+        total = _squared_norm(vectors.sum(axis=0, dtype=np.float64)[None]) - _squared_norm(vectors)
+        n_within = int((sizes**2).sum()) - n  # ordered pairs (i, j), i != j, of one entry
+        n_between = n * n - int((sizes**2).sum())
+        low = (total - within) / n_between if n_between else 0.0
+        high = within / n_within if n_within else 1.0
         return low, max(high, low + 1e-3)
 
     def search(self, query: str, k: int = 3) -> list[Hit]:
@@ -141,6 +156,11 @@ class KnowledgeBase:
                 )
             )
         return hits
+
+
+def _squared_norm(rows: np.ndarray) -> float:
+    """The sum of squares of a (n, d) array, accumulated in float64 without a float64 copy."""
+    return float(np.einsum("ij,ij->", rows, rows, dtype=np.float64))
 
 
 def _fuse(dense: np.ndarray, lexical: np.ndarray, weight: float, fusion: str) -> np.ndarray:
@@ -223,7 +243,11 @@ def _embed_cached(
 
 
 def _save_atomic(path: Path, vectors: np.ndarray) -> None:
-    """Write the cache so a reader sees the old file or the whole new one."""
+    """Write the cache so a reader sees the old file or the whole new one; a cache that
+    cannot be written (a full disk) costs the next start its time, not this conversation."""
     buffer = io.BytesIO()
     np.save(buffer, vectors, allow_pickle=False)
-    write_bytes_atomic(path, buffer.getvalue())
+    try:
+        write_bytes_atomic(path, buffer.getvalue())
+    except OSError as e:
+        log.warning("embedding cache not saved (%s); it is computed again next time", e.strerror)

@@ -5,8 +5,12 @@ Layout (``save_model`` writes, ``load_model`` reads):
 - ``model.safetensors``: encoder and head weights (LoRA adapters already merged);
 - ``references.safetensors``: pooled training vectors for the out-of-scope distance;
 - ``nlu.json``: label maps, head config, token limit, out-of-scope thresholds, the slot types
-  each intent may carry (absent in older folders: no restriction) and the sha256 of the
-  weights, checked on load so a damaged file is reported instead of giving nonsense.
+  each intent may carry (absent in older folders: no restriction) and the size and sha256 of
+  every file the model needs (``files``, like a prepared model's marker), checked on load so
+  a missing or damaged file is reported instead of giving nonsense (a folder without its
+  ``tokenizer.json`` loaded a different tokenizer and answered "where is order 10482" with
+  ``provide_name``). Older folders record only the weights' hash; their tokenizer and config
+  must at least be there.
 A model trained with its word embeddings and lower layers frozen can be saved *on its base
 encoder* (``save_model(..., base=folder)``): ``model.safetensors`` then holds only the tensors
 that differ from the base (the trained layers and heads: a few MB instead of e5's 470 MB, whose
@@ -30,6 +34,7 @@ from safetensors.torch import load_file, save_file
 
 from dialogue.files import sha256_file
 from dialogue.nlu.errors import NluModelError
+from dialogue.nlu.folder_files import NEEDED_FILES, describe_files, file_problem, missing_file
 from dialogue.nlu.model import HeadConfig, JointModel
 from dialogue.nlu.outofscope import OosThresholds
 
@@ -53,6 +58,7 @@ class ModelMeta:
     weights_sha256: str = ""
     intent_slots: dict[str, tuple[str, ...]] | None = None  # None: any slot with any intent
     base: dict[str, str] | None = None  # {"path", "weights_sha256"}: saved on this encoder
+    files: dict[str, dict[str, Any]] | None = None  # {name: {size_bytes, sha256}}; None: old
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +75,7 @@ class ModelMeta:
                 else {}
             ),
             **({"base": dict(self.base)} if self.base else {}),
+            **({"files": self.files} if self.files is not None else {}),
         }
 
     @classmethod
@@ -88,7 +95,16 @@ class ModelMeta:
                 else None
             ),
             base={str(k): str(v) for k, v in raw["base"].items()} if raw.get("base") else None,
+            files=_files_from_json(raw.get("files")),
         )
+
+
+def _files_from_json(raw: Any) -> dict[str, dict[str, Any]] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+        raise ValueError("files must map each file name to its size and sha256")
+    return {str(k): dict(v) for k, v in raw.items()}
 
 
 @dataclass
@@ -163,7 +179,13 @@ def save_model(
     if references is not None:
         refs = references.detach().to(torch.float16).contiguous()
         save_file({"references": refs}, str(folder / REFERENCES_FILE))
-    meta = ModelMeta(**{**meta.__dict__, "weights_sha256": sha256_file(folder / WEIGHTS_FILE)})
+    meta = ModelMeta(
+        **{
+            **meta.__dict__,
+            "weights_sha256": sha256_file(folder / WEIGHTS_FILE),
+            "files": describe_files(folder, skip={META_FILE}),
+        }
+    )
     (folder / META_FILE).write_text(json.dumps(meta.to_json(), indent=2) + "\n", encoding="utf-8")
     return meta
 
@@ -209,9 +231,13 @@ def load_model(folder: Path, verify: bool = True) -> LoadedModel:
     folder = Path(folder)
     meta = _read_meta(folder)
     weights = folder / WEIGHTS_FILE
-    if not weights.is_file():
-        raise NluModelError(f"{weights} is missing; train the model again")
-    if verify and meta.weights_sha256 and sha256_file(weights) != meta.weights_sha256:
+    problem = missing_file(folder, (WEIGHTS_FILE, *NEEDED_FILES))
+    if meta.files is not None:
+        problem = problem or file_problem(folder, meta.files, deep=verify)
+    if problem:
+        raise NluModelError(f"{problem}; train the model again")
+    stale = meta.files is None and meta.weights_sha256  # an older folder: the weights only
+    if verify and stale and sha256_file(weights) != meta.weights_sha256:
         raise NluModelError(f"{weights} is corrupt (sha256 mismatch); train the model again")
     try:
         config = AutoConfig.from_pretrained(folder, local_files_only=True)

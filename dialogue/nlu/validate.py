@@ -2,9 +2,11 @@
 
 Errors stop training: a tag count that differs from the word count, ``I-`` without ``B-``, a
 span outside the text or splitting a character (a combining mark from its base), overlapping
-spans, an empty file, the same text with different intents, an intent with too few examples.
-Warnings are reported and training goes on: exact duplicates, and the same text with different
-slot tags (real corpora have a few, SNIPS train has one; the model simply sees both).
+spans, an empty file, the same text with different intents, a single intent (nothing to tell
+apart). Warnings are reported and training goes on: exact duplicates, the same text with
+different slot tags (real corpora have a few, SNIPS train has one; the model simply sees both),
+and rare intents (ATIS as published has intents with one example: such an intent is learnt
+from it and stays out of the dev split, so it is never checked there).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from dialogue.nlu.readers import Entity, Record
 from dialogue.nlu.schema import Example
 from dialogue.nlu.words import split_words, words_from_tokens
 
-MIN_EXAMPLES_PER_INTENT = 2  # below this an intent cannot be both learnt and checked on dev
+MIN_INTENTS = 2  # a classifier needs something to tell apart
+DEV_EXAMPLES_PER_INTENT = 2  # below this an intent is learnt but cannot be checked on dev
 FEW_EXAMPLES_PER_INTENT = 10  # below this the intent is learnt, with a warning
 
 
@@ -130,14 +133,18 @@ def _duplicates(examples: Sequence[Example]) -> list[Issue]:
 
 
 def _intent_counts(examples: Sequence[Example], source: str) -> list[Issue]:
+    counts = Counter(e.intent for e in examples)
     issues: list[Issue] = []
-    for intent, count in sorted(Counter(e.intent for e in examples).items()):
-        if count < MIN_EXAMPLES_PER_INTENT:
+    if examples and len(counts) < MIN_INTENTS:
+        message = f"only one intent ({examples[0].intent!r}); at least {MIN_INTENTS} are needed"
+        issues.append(Issue(source, 0, "", message))
+    for intent, count in sorted(counts.items()):
+        if count < DEV_EXAMPLES_PER_INTENT:
             message = (
-                f"intent {intent!r} has {count} example(s); "
-                f"at least {MIN_EXAMPLES_PER_INTENT} are needed"
+                f"intent {intent!r} has only {count} example; it is learnt from it "
+                "but never checked on dev (it stays in train)"
             )
-            issues.append(Issue(source, 0, "", message))
+            issues.append(Issue(source, 0, "", message, "warning"))
         elif count < FEW_EXAMPLES_PER_INTENT:
             message = f"intent {intent!r} has only {count} examples; it will be learnt poorly"
             issues.append(Issue(source, 0, "", message, "warning"))
@@ -161,9 +168,9 @@ def validate_records(
             issues.append(result)
         else:
             examples.append(result)
-    issues.extend(_duplicates(examples))
-    if for_training:
+    if for_training:  # first: a rare intent must not hide behind many duplicate warnings
         issues.extend(_intent_counts(examples, source))
+    issues.extend(_duplicates(examples))
     return examples, issues
 
 

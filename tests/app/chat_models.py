@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from app import paths
-from app.conversation import ENCODER_ROLES, nlu_model_dir
+from app.domains import nlu_model_dir
 from app.store.errors import ModelStoreError
+from app.store.roles import ENCODER_ROLES
 from app.store.store import ModelStore
 from dialogue.files import sha256_file
 from tests import REPO

@@ -48,8 +48,9 @@ def chat(
     result = subprocess.run(args, input="\n".join(lines) + "\n", env=env, capture_output=True,
                             text=True, timeout=600)  # fmt: skip
     assert result.returncode == 0, result.stderr
-    turns = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(turns) == len([t for t in lines if not t.startswith("/")]), result.stdout
+    printed = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [p["line"] for p in printed] == list(range(1, len(lines) + 1))  # one per input line
+    turns = [p for p in printed if "command" not in p]
     for turn in turns:
         assert KEYS <= turn.keys() and isinstance(turn["out_of_scope"], bool)
     return turns
@@ -179,4 +180,5 @@ def test_plain_piped_mode_prints_one_reply_per_line(env: dict[str, str]) -> None
                             capture_output=True, text=True, timeout=600)  # fmt: skip
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert len(lines) == 1 and "you>" not in result.stdout and "\033[" not in result.stdout
+    assert len(lines) == 2 and lines[1] == ""  # the blank line gets an empty one
+    assert "you>" not in result.stdout and "\033[" not in result.stdout

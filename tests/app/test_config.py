@@ -8,14 +8,8 @@ from pathlib import Path
 import pytest
 
 from app import paths
-from app.config import (
-    Config,
-    ConfigError,
-    config_from_dict,
-    load_config,
-    render_config,
-    set_user_setting,
-)
+from app.config import Config, ConfigError
+from app.config_file import config_from_dict, load_config, render_config, set_user_setting
 
 
 def test_missing_file_gives_defaults() -> None:

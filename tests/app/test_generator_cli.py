@@ -10,7 +10,8 @@ import pytest
 
 from app.cli import EXIT_USER_ERROR, main
 from app.cli.bench_cmd import BENCHMARKS
-from app.config import ConfigError, config_from_dict
+from app.config import ConfigError
+from app.config_file import config_from_dict
 from app.generator import API_KEY_VARIABLE, generator_options
 from tests.dialogue.generator.models import build_tiny_lm, smollm_dir
 
@@ -113,10 +114,8 @@ def test_generator_options_follow_the_settings(monkeypatch: pytest.MonkeyPatch) 
         "secret",
     )
     assert options.timeout_s == 5.0 and options.model == ""
-    with pytest.raises(ConfigError, match=r"\[generator\].*max_new_tokens"):
-        generator_options(
-            config_from_dict({"generator": {"url": "http://x", "max_new_tokens": 0}}), "en"
-        )
+    with pytest.raises(ConfigError, match=r"generator.max_new_tokens must be 1-4096"):
+        config_from_dict({"generator": {"url": "http://x", "max_new_tokens": 0}})
 
 
 def test_local_options_use_the_bundled_model_and_the_configured_adapter() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.training.nlu.tiny import TINY_DATA, make_tiny_encoder, tiny_jsonl_rows
+from tests.training.nlu.tiny import TINY_DATA, make_tiny_encoder, tiny_jsonl_rows, write_jointbert
 
 EXIT_USER_ERROR = 2
 
@@ -26,35 +26,11 @@ def assert_clean_error(result: subprocess.CompletedProcess[str], *expected: str)
         assert text in result.stderr
 
 
-def _write_jointbert(root: Path) -> Path:
-    rows = tiny_jsonl_rows()
-    for split in ("train", "dev", "test"):
-        folder = root / split
-        folder.mkdir(parents=True)
-        seq_in, seq_out, label = [], [], []
-        for text, intent, slots in TINY_DATA:
-            words = text.split()
-            tags = ["O"] * len(words)
-            for slot, value in slots:
-                first = words.index(value.split()[0])
-                tags[first] = f"B-{slot}"
-                for k in range(1, len(value.split())):
-                    tags[first + k] = f"I-{slot}"
-            seq_in.append(text)
-            seq_out.append(" ".join(tags))
-            label.append(intent)
-        (folder / "seq.in").write_text("\n".join(seq_in) + "\n")
-        (folder / "seq.out").write_text("\n".join(seq_out) + "\n")
-        (folder / "label").write_text("\n".join(label) + "\n")
-    assert len(rows) == len(TINY_DATA)
-    return root
-
-
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, wenda_cmd_module, wenda_env_module) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("nlu-cli")
     base = make_tiny_encoder(root / "encoder")
-    data = _write_jointbert(root / "snips-like")
+    data = write_jointbert(root / "snips-like", TINY_DATA, ("train", "dev", "test"))
     out, log = root / "model", root / "steps.jsonl"
     result = run(
         wenda_cmd_module,
@@ -221,6 +197,20 @@ def test_malformed_data_is_a_clean_error(tmp_path, trained, wenda_cmd_module, we
     assert_clean_error(evaluated, f"{bad}:5: error: not valid JSON")
 
 
+def test_a_rare_intent_is_a_warning(tmp_path, trained, wenda_cmd_module, wenda_env_module):
+    """ATIS as published has intents with one example: training warns and goes on."""
+    from tests.training.nlu.test_rare_intents import RARE
+
+    data = write_jointbert(tmp_path / "atis-like", [*TINY_DATA, RARE])
+    out = tmp_path / "model"
+    args = ["--data", str(data), "--out", str(out), "--base", str(trained["base"])]
+    result = run(wenda_cmd_module, wenda_env_module, "train", "nlu", *args, "--epochs", "1")
+    assert result.returncode == 0, result.stderr
+    assert f"warning: intent '{RARE[1]}' has only 1 example" in result.stdout
+    assert f"intent {RARE[1]}: 1" in result.stdout
+    assert (out / "report.json").is_file()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -263,10 +253,10 @@ def test_corrupt_weights_are_reported(tmp_path, trained, wenda_cmd_module, wenda
 def test_train_flags_reach_the_config(flags: list[str], expected: dict) -> None:
     import argparse
 
-    from app.cli.train_cmd import _nlu_config, add_nlu
+    from app.cli.train_nlu import _nlu_config, add_arguments
 
     parser = argparse.ArgumentParser()
-    add_nlu(parser)
+    add_arguments(parser)
     config = _nlu_config(parser.parse_args(["--data", "d", "--out", "o", *flags]))
     for name, value in expected.items():
         assert getattr(config, name) == value, name

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from dialogue.dates import format_date, parse_date
-from dialogue.domain.model import SlotType
-from dialogue.slots import display, extract, is_negated, normalise, parse_number
+from dialogue.domain.model import SLOT_TYPES, SlotType
+from dialogue.nlu.values import normalize_value
+from dialogue.slots import NORMALISERS, display, extract, is_negated, normalise
 
 TODAY = dt.date(2026, 3, 16)  # a Monday
 COLOR = SlotType("color", "choice", values=("blue", "red", "black"))
@@ -19,33 +19,67 @@ LEX_EN = {"blue": ("blue", "navy", "navy blue"), "red": ("red",), "black": ("bla
 LEX_ZH = {"blue": ("蓝色", "蓝"), "red": ("红色", "红"), "black": ("黑色", "黑")}
 
 
-@pytest.mark.parametrize(
-    ("text", "language", "expected"),
-    [
-        ("tomorrow", "en", "2026-03-17"),
-        ("on Friday please", "en", "2026-03-20"),
-        ("next tuesday", "en", "2026-03-24"),
-        ("make it Thursday", "en", "2026-03-19"),
-        ("May 3", "en", "2026-05-03"),
-        ("the 2nd", "en", "2026-04-02"),
-        ("20 March", "en", "2026-03-20"),
-        ("2026-04-01", "en", "2026-04-01"),
-        ("后天", "zh", "2026-03-18"),
-        ("周五", "zh", "2026-03-20"),
-        ("下周二", "zh", "2026-03-24"),
-        ("5月3日", "zh", "2026-05-03"),
-        ("三月二十号", "zh", "2026-03-20"),
-        ("hello", "en", None),
-    ],
-)
-def test_parse_date(text: str, language: str, expected: str | None) -> None:
-    date = parse_date(text, language, TODAY)
-    assert (date.isoformat() if date else None) == expected
+# The week of Monday 16 March 2026; each anchor is a day of it, some ON the named weekday.
+MON, WED, THU, FRI, SAT, SUN = (dt.date(2026, 3, d) for d in (16, 18, 19, 20, 21, 22))
+WEEKDAY_CASES = [
+    # (said on, words, meant): "Friday"/"this Friday" is the coming one, today included;
+    # "next Friday" is the Friday of next week (weeks start on Monday).
+    (THU, "Friday", "2026-03-20"),
+    (THU, "this Friday", "2026-03-20"),
+    (THU, "next Friday", "2026-03-27"),  # on a Thursday: 8 days on, never tomorrow
+    (FRI, "Friday", "2026-03-20"),  # on a Friday: today
+    (FRI, "this Friday", "2026-03-20"),
+    (FRI, "next Friday", "2026-03-27"),  # on a Friday: a week later
+    (SAT, "Friday", "2026-03-27"),  # never a past day
+    (SAT, "this Friday", "2026-03-27"),
+    (SAT, "next Friday", "2026-03-27"),  # this week's Friday has passed: the coming one
+    (SUN, "next Friday", "2026-03-27"),
+    (MON, "Monday", "2026-03-16"),
+    (MON, "next Monday", "2026-03-23"),
+    (WED, "this Monday", "2026-03-23"),
+    (SUN, "Sunday", "2026-03-22"),
+    (SUN, "next Sunday", "2026-03-29"),
+    (FRI, "the weekend", "2026-03-21"),
+    (FRI, "next weekend", "2026-03-28"),
+    (FRI, "last Friday", None),
+    (THU, "周五", "2026-03-20"),
+    (THU, "这周五", "2026-03-20"),
+    (THU, "下周五", "2026-03-27"),
+    (FRI, "周五", "2026-03-20"),
+    (FRI, "星期五", "2026-03-20"),
+    (FRI, "礼拜五", "2026-03-20"),
+    (FRI, "这个星期五", "2026-03-20"),
+    (FRI, "下周五", "2026-03-27"),
+    (FRI, "下个礼拜五", "2026-03-27"),
+    (FRI, "下下周五", "2026-04-03"),
+    (SAT, "周五", "2026-03-27"),
+    (SAT, "下周五", "2026-03-27"),
+    (MON, "周一", "2026-03-16"),
+    (MON, "下周一", "2026-03-23"),
+    (SUN, "星期天", "2026-03-22"),
+    (SUN, "周日", "2026-03-22"),
+    (SUN, "下礼拜天", "2026-03-29"),
+    (FRI, "周末", "2026-03-21"),
+    (FRI, "上周五", None),
+]
 
 
-def test_format_date() -> None:
-    assert format_date(dt.date(2026, 3, 20), "en") == "Friday 20 March"
-    assert format_date(dt.date(2026, 3, 20), "zh") == "3月20日（周五）"
+def _in_a_sentence(words: str) -> str:
+    return f"could it come {words} please" if words.isascii() else f"我想{words}送到"
+
+
+@pytest.mark.parametrize(("today", "words", "meant"), WEEKDAY_CASES)
+def test_a_weekday_means_one_day_on_every_path(today: dt.date, words: str, meant: str | None):
+    """The same day whether the NLU tagged the words (its value is the hint) or not (the text
+    alone, or a whole sentence when the assistant asked for a date)."""
+    now = dt.datetime.combine(today, dt.time(10, 0))
+    language = "en" if words.isascii() else "zh"
+    tagged = normalise(DATE, words, {}, language, today, hint=normalize_value(words, now))
+    untagged = normalise(DATE, words, {}, language, today)
+    found = extract(DATE, _in_a_sentence(words), {}, language, today)
+    assert (tagged.value if tagged else None) == meant
+    assert (untagged.value if untagged else None) == meant
+    assert (found[0].value if found else None) == meant
 
 
 @pytest.mark.parametrize(
@@ -105,19 +139,5 @@ def test_display_uses_the_language_lexicon() -> None:
     assert display(DATE, "2026-03-20", {}, "en") == "Friday 20 March"
 
 
-@pytest.mark.parametrize(
-    ("text", "language", "expected"),
-    [
-        ("two of them", "en", 2),
-        ("a couple please", "en", 2),
-        ("twenty five", "en", 25),
-        ("3 shirts", "en", 3),
-        ("none at all", "en", None),
-        ("我要俩", "zh", 2),
-        ("要两个", "zh", 2),
-        ("十二件", "zh", 12),
-        ("不要了", "zh", None),
-    ],
-)
-def test_quantities_in_free_text(text: str, language: str, expected: int | None) -> None:
-    assert parse_number(text, language) == expected
+def test_every_slot_type_has_a_normaliser() -> None:
+    assert set(NORMALISERS) == set(SLOT_TYPES)

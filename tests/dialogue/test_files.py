@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -38,21 +39,37 @@ def test_read_jsonl(
 
 
 @pytest.mark.parametrize(
-    ("make", "words"),
+    ("make", "line", "words"),
     [
-        (lambda p: None, "file not found"),
-        (lambda p: p.write_bytes(b'{"a": "\xff"}\n'), "not UTF-8 text"),
-        (lambda p: p.mkdir(), "cannot read the file"),
+        (lambda p: None, 0, "file not found"),
+        (lambda p: p.write_bytes(b'{"a": "\xff"}\n'), 1, "not UTF-8 text (column 8: byte 0xff"),
+        (lambda p: p.mkdir(), 0, "cannot read the file"),
     ],
 )
-def test_unreadable_files_are_issues(tmp_path: Path, make, words: str) -> None:
+def test_unreadable_files_are_issues(tmp_path: Path, make, line: int, words: str) -> None:
     path = tmp_path / "data.jsonl"
     make(path)
     issues: list[Issue] = []
     assert read_jsonl(path, issues) == []
-    assert [(i.source, i.line) for i in issues] == [(str(path), 0)] and words in issues[0].message
-    with pytest.raises(JsonlError, match=words):
+    assert [(i.source, i.line) for i in issues] == [(str(path), line)]
+    assert words in issues[0].message
+    with pytest.raises(JsonlError, match=re.escape(words)):
         load_jsonl(path)
+
+
+def test_a_bad_byte_is_named_by_line_and_column_and_the_other_lines_still_read(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "nlu.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"a": 1}\n{"b": 2}\n{"c": "caf\xe9"}\n{"d": 4}\n')
+    issues: list[Issue] = []
+    records = read_jsonl(path, issues, source="nlu.jsonl")
+    assert [n for n, _ in records] == [1, 2, 4]  # the byte-order mark is no problem either
+    (issue,) = issues
+    assert (issue.line, issue.message) == (
+        3,
+        "not UTF-8 text (column 11: byte 0xe9, invalid continuation byte)",
+    )
 
 
 def test_sha256_file_reads_in_chunks_and_reports_progress(tmp_path: Path, monkeypatch) -> None:

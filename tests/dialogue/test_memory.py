@@ -43,6 +43,21 @@ def test_forget_deletes_everything_of_that_user_only(tmp_path: Path) -> None:
     assert b"my secret text" not in raw  # secure_delete + WAL truncated: no copy left on disk
 
 
+def test_forget_deletes_the_files_written_for_the_user_unless_changed_since(
+    tmp_path: Path,
+) -> None:
+    memory = Memory(tmp_path / "m.sqlite")
+    memory.record_turn("anna", record(1), Profile("Anna"))
+    files = {name: tmp_path / f"{name}.json" for name in ("export", "edited", "bobs")}
+    for name, path in files.items():
+        path.write_text(json.dumps(memory.export("anna")))
+        memory.remember_file("bob" if name == "bobs" else "anna", path)
+    files["edited"].write_text("my own notes now")  # the user's file now: kept
+    memory.forget("anna")
+    assert not files["export"].exists()
+    assert files["edited"].read_text() == "my own notes now" and files["bobs"].exists()
+
+
 def test_set_reply_replaces_one_turn_of_one_user(tmp_path: Path) -> None:
     memory = Memory(tmp_path / "m.sqlite")
     memory.record_turn("anna", record(1), Profile("Anna"))

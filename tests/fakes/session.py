@@ -14,13 +14,7 @@ from typing import Any
 from app.config import Config
 from app.gui.sessions import SessionHost
 from app.voice.engines import Engines, ReplyInfo
-from tests.app.voice.fakes import (
-    CodeRecognizer,
-    LoggingSpeaker,
-    LoudVad,
-    PacedMicrophone,
-    ToneSynthesizer,
-)
+from tests.fakes.speech import FakeMicrophone, FakeRecognizer, FakeSpeaker, FakeSynthesizer, FakeVad
 
 SHIPPED = "Your order 12345 has shipped. It arrives on Tuesday."
 
@@ -67,14 +61,14 @@ def typed_host(conversation: FakeConversation | None = None) -> SessionHost:
 
 class FakeVoice:
     """Voice engines that need no models: the microphone plays coded square waves
-    (``tests/app/voice/fakes.py``), recognised back as the texts in ``TEXTS``."""
+    (``tests/fakes/speech.py``), recognised back as the texts in ``TEXTS``."""
 
     TEXTS = {0: "where is my order"}
 
     def __init__(self, conversation: FakeConversation | None = None) -> None:
-        self.microphone = PacedMicrophone()
-        self.synthesizer = ToneSynthesizer()
-        self.speaker = LoggingSpeaker(self.synthesizer.text_of)
+        self.microphone = FakeMicrophone()
+        self.synthesizer = FakeSynthesizer()
+        self.speaker = FakeSpeaker(self.synthesizer.text_of)
         self.conversation = conversation or FakeConversation()
 
     def build(self, config: Config, on_event: Any) -> Any:
@@ -85,8 +79,8 @@ class FakeVoice:
         engines = Engines(
             microphone=self.microphone,
             speaker=self.speaker,
-            vad=LoudVad(),
-            recognizer=CodeRecognizer(self.TEXTS),
+            vad=FakeVad(),
+            recognizer=FakeRecognizer(codes=self.TEXTS),
             synthesizer=self.synthesizer,
             conversation=self.conversation,
             sentences=SentenceAggregator,

@@ -6,15 +6,13 @@ own wiring, so the tests run exactly what ``wenda`` runs.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
 
-from app.bench.virtual_audio import VirtualAudio
 from app.config import Config
-from app.speech_engines import recognizer_config, voice_config
+from app.serving import recognizer_config, voice_config
 from app.store.store import ModelStore
 from speech.asr import Recognizer, make_recognizer
 from speech.tts import Synthesizer, make_synthesizer
@@ -67,13 +65,3 @@ def vad(store: ModelStore) -> Vad:
 def recordings_installed() -> None:
     if not POCKETSPHINX.is_dir():
         pytest.skip("needs Debian pocketsphinx-testdata and alsa-utils (setup.sh --test)")
-
-
-@pytest.fixture(scope="module")
-def pulse() -> Iterator[VirtualAudio]:
-    """A private PulseAudio server (virtual mic ``vmic``, virtual ``speaker``), up for one
-    test module only, so it never overlaps another module's audio server."""
-    if not shutil.which("pulseaudio") or not shutil.which("paplay"):
-        pytest.skip("needs pulseaudio and pulseaudio-utils (scripts/setup.sh)")
-    with VirtualAudio() as audio:
-        yield audio

@@ -9,7 +9,7 @@ from scipy.signal import resample_poly
 from speech.audio import (
     FRAME_SAMPLES,
     SAMPLE_RATE,
-    FrameChunker,
+    FrameClock,
     StreamResampler,
     frames_of,
     resample,
@@ -70,12 +70,20 @@ def test_stream_resampler_equals_whole_signal(rate: int) -> None:
         np.testing.assert_allclose(whole, resample_poly(signal, SAMPLE_RATE, rate), atol=1e-5)
 
 
-def test_frame_chunker_cuts_exact_frames() -> None:
-    chunker = FrameChunker()
+def test_frame_clock_cuts_exact_frames() -> None:
+    clock = FrameClock()
     signal = np.arange(3 * FRAME_SAMPLES + 100, dtype=np.float32)
-    frames = [f for block in np.array_split(signal, 7) for f in chunker.push(block)]
+    frames = [f for block in np.array_split(signal, 7) for f, _ in clock.push(block)]
     assert len(frames) == 3
     np.testing.assert_array_equal(np.concatenate(frames), signal[: 3 * FRAME_SAMPLES])
+
+
+def test_frame_clock_keeps_time_across_odd_blocks() -> None:
+    clock = FrameClock()
+    frames = list(clock.push(np.zeros(700, np.float32), 10.0))
+    frames += list(clock.push(np.zeros(324, np.float32), 99.0))  # the leftover goes first
+    frames += list(clock.push(np.zeros(FRAME_SAMPLES, np.float32), 20.0))  # nothing left over
+    assert [t for _, t in frames] == pytest.approx([10.0, 10.0 + FRAME_SAMPLES / SAMPLE_RATE, 20.0])
 
 
 def test_frames_of_pads_the_last_frame() -> None:

@@ -4,17 +4,36 @@ from __future__ import annotations
 
 import pytest
 
-from speech.endpoint import EndpointConfig, Endpointer, SpeechEnded, SpeechStarted, speech_spans
+from speech.endpoint import (
+    FRAME_S,
+    EndpointConfig,
+    Endpointer,
+    SpeechEnded,
+    SpeechStarted,
+    speech_spans,
+)
 
 # start after 2 frames, end after 3 silent frames, 2 frames of pre-roll, at most 10 frames.
 CFG = EndpointConfig(start_ms=64, end_silence_ms=96, pre_roll_ms=64, max_utterance_s=0.32)
 S, Q, N = 0.9, 0.4, 0.1  # speech, a quiet tail (between the thresholds), silence
 
 
+def started(frame: int, detected: int) -> tuple[str, int, int]:
+    """Speech began with frame ``frame`` and was certain at the end of frame ``detected``."""
+    return ("started", frame, detected + 1)
+
+
+def in_frames(event: object) -> object:
+    """A SpeechStarted's times as frame indices (frame ``i`` begins at ``i * 32 ms``)."""
+    if isinstance(event, SpeechStarted):
+        return ("started", round(event.at_s / FRAME_S), round(event.noticed_s / FRAME_S))
+    return event
+
+
 def run(probabilities: list[float], config: EndpointConfig = CFG) -> list[object]:
     endpointer = Endpointer(config)
     events = [endpointer.push(p) for p in probabilities]
-    return [e for e in [*events, endpointer.flush()] if e is not None]
+    return [in_frames(e) for e in [*events, endpointer.flush()] if e is not None]
 
 
 @pytest.mark.parametrize(
@@ -24,30 +43,30 @@ def run(probabilities: list[float], config: EndpointConfig = CFG) -> list[object
         pytest.param([N, S, N, S, N, N], [], id="single-frame clicks never start a turn"),
         pytest.param(
             [N, N, N, S, S, S, N, N, N, N],
-            [SpeechStarted(3, 4), SpeechEnded(1, 3, 6, 9, "silence")],
+            [started(3, 4), SpeechEnded(1, 3, 6, 9, "silence")],
             id="turn with pre-roll, ends after 3 silent frames",
         ),
         pytest.param(
             [S, S, S, Q, Q, S, N, N, N],
-            [SpeechStarted(0, 1), SpeechEnded(0, 0, 6, 9, "silence")],
+            [started(0, 1), SpeechEnded(0, 0, 6, 9, "silence")],
             id="quiet tail above release threshold keeps the turn open",
         ),
         pytest.param(
             [S, S, N, N, S, S, N, N, N],
-            [SpeechStarted(0, 1), SpeechEnded(0, 0, 6, 9, "silence")],
+            [started(0, 1), SpeechEnded(0, 0, 6, 9, "silence")],
             id="a pause shorter than end_silence stays in the turn",
         ),
         pytest.param(
             [N, S, S, S],
-            [SpeechStarted(1, 2), SpeechEnded(0, 1, 4, 4, "end_of_stream")],
+            [started(1, 2), SpeechEnded(0, 1, 4, 4, "end_of_stream")],
             id="stream ends mid-turn",
         ),
         pytest.param(
             [S] * 12,
             [
-                SpeechStarted(0, 1),
+                started(0, 1),
                 SpeechEnded(0, 0, 10, 10, "max_length"),
-                SpeechStarted(10, 11),
+                started(10, 11),
                 SpeechEnded(8, 10, 12, 12, "end_of_stream"),
             ],
             id="cut at max length, then a new turn",
@@ -56,6 +75,15 @@ def run(probabilities: list[float], config: EndpointConfig = CFG) -> list[object
 )
 def test_endpointer(probabilities: list[float], expected: list[object]) -> None:
     assert run(probabilities) == expected
+
+
+def test_speech_start_carries_the_callers_times() -> None:
+    endpointer = Endpointer(CFG)
+    times = [10.0 + 0.032 * i for i in range(4)]
+    events = [endpointer.push(p, t) for p, t in zip([N, S, S, S], times, strict=True)]
+    assert events[:2] == [None, None]
+    assert events[2] == SpeechStarted(at_s=times[1], noticed_s=times[2] + FRAME_S)
+    assert endpointer.speech_start == 1
 
 
 def test_defaults_are_low_latency() -> None:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import threading
+from time import monotonic as now
 
 import numpy as np
 import pytest
 
-from speech.asr import GatedRecognizer, Transcript, build_transcript, pick_language
+from speech.asr import GatedRecognizer
 from speech.audio import FRAME_SAMPLES, SAMPLE_RATE, frames_of
-from speech.endpoint import EndpointConfig, SpeechStarted
+from speech.endpoint import FRAME_S, EndpointConfig, SpeechStarted
 from speech.hallucination import HallucinationGuard, ScoredText
-from speech.listen import Utterance, listen
+from speech.listen import Heard, Listener, Utterance
+from speech.recognition import build_transcript, pick_language
 from speech.speak import speak, synthesize_all
-from tests.fakes import FakeRecognizer, FakeSpeaker, FakeSynthesizer, FakeVad
+from speech.transcript import Transcript
+from speech.vad import Vad
+from tests.fakes.speech import FakeRecognizer, FakeSpeaker, FakeSynthesizer, FakeVad
 
 
 def tone(seconds: float) -> np.ndarray:
@@ -56,10 +60,19 @@ def test_build_transcript_joins_kept_segments() -> None:
     assert [(s.start_s, s.end_s) for s in result.segments] == [(0.0, 1.0), (2.0, 3.0)]
 
 
+def listen(audio: np.ndarray, vad: Vad, config: EndpointConfig) -> list[Heard]:
+    """Everything a listener hears in a recording, frame ``i`` beginning at ``i * 32 ms``."""
+    listener = Listener(config)
+    frames = frames_of(audio)
+    heard = [listener.push(f, i * FRAME_S, vad.probability(f)) for i, f in enumerate(frames)]
+    heard.append(listener.end(len(frames) * FRAME_S))
+    return [h for h in heard if h is not None]
+
+
 def test_listener_cuts_utterances_with_pre_roll() -> None:
     config = EndpointConfig(end_silence_ms=320, pre_roll_ms=320)
     audio = np.concatenate([silence(1.0), tone(0.64), silence(1.0), tone(0.32), silence(0.2)])
-    events = list(listen(frames_of(audio), FakeVad(), config))
+    events = listen(audio, FakeVad(), config)
     kinds = [type(e).__name__ for e in events]
     assert kinds == ["SpeechStarted", "Utterance", "SpeechStarted", "Utterance"]
     first, second = (e for e in events if isinstance(e, Utterance))
@@ -73,34 +86,43 @@ def test_listener_cuts_utterances_with_pre_roll() -> None:
     )
     assert np.abs(first.audio[: int(0.3 * SAMPLE_RATE)]).max() == 0  # pre-roll: the silence before
     started = next(e for e in events if isinstance(e, SpeechStarted))
-    assert started.detected - started.frame == config.start_frames - 1
+    assert started.at_s == first.speech_start_s
+    assert started.noticed_s - started.at_s == pytest.approx(config.start_frames * FRAME_S)
 
 
 def test_speak_synthesizes_the_next_sentence_while_one_plays() -> None:
     log: list[str] = []
-    spoken = speak("First one. Second one! 第三句。", FakeSynthesizer(log=log), FakeSpeaker(log))
-    assert [entry.split(":")[0] for entry in log] == ["synth", "play"] * 3
+    made: dict[str, float] = {}
+    synthesizer = FakeSynthesizer(word_s=0.3, log=log, after=lambda t: made.setdefault(t, now()))
+    spoken = speak("First one. Second one! 第三句。", synthesizer, FakeSpeaker(log=log))
     assert [s.text for s in spoken] == ["First one.", "Second one!", "第三句。"]
-    assert all(s.clip is not None and not s.clip.interrupted for s in spoken)
+    played = [s.played for s in spoken]
+    assert all(p is not None and not p.interrupted for p in played)
+    assert [e for e in log if e.startswith("play")] == ["play:0", "play:1", "play:2"]
+    # The second sentence was synthesized while the first one was heard (0.75 s of it).
+    assert played[0] is not None and played[0].ended_s is not None
+    assert made["Second one!"] < played[0].ended_s - 0.5
 
 
 def test_a_failing_sentence_is_skipped_not_fatal() -> None:
-    spoken = speak("Good. Bad! Good again.", FakeSynthesizer(fail_on="Bad"), FakeSpeaker())
-    assert [s.clip is not None for s in spoken] == [True, False, True]
+    speaker = FakeSpeaker(realtime=False)
+    spoken = speak("Good. Bad! Good again.", FakeSynthesizer(fail_on="Bad"), speaker)
+    assert [s.played is not None for s in spoken] == [True, False, True]
 
 
 def test_cancel_stops_synthesis_at_the_next_sentence() -> None:
     cancel = threading.Event()
     log: list[str] = []
-    speaker = FakeSpeaker(log, on_play=cancel.set)
-    speak("One. Two. Three.", FakeSynthesizer(log=log), speaker, cancel)
-    assert log == ["synth:One.", "play:" + log[1].split(":")[1]]
+    synthesizer = FakeSynthesizer(log=log, after=lambda text: text == "Two." and cancel.set())
+    spoken = speak("One. Two. Three.", synthesizer, FakeSpeaker(realtime=False), cancel)
+    assert "synth:Three." not in log  # synthesis stopped
+    assert [s.text for s in spoken] == ["One.", "Two."] and spoken[1].played is None
 
 
 @pytest.mark.parametrize("text", ["", "   ", "😀🎉", "***"])
 def test_nothing_to_say(text: str) -> None:
     synthesizer = FakeSynthesizer()
-    assert speak(text, synthesizer, FakeSpeaker()) == []
+    assert speak(text, synthesizer, FakeSpeaker(realtime=False)) == []
     assert len(synthesize_all(text, synthesizer)) == 0 and synthesizer.log == []
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from speech.sentences import SentenceAggregator, speakable, split_sentences, spoken_clock_times
+from speech.sentences import (
+    SentenceAggregator,
+    heard_part,
+    lead_chunks,
+    speakable,
+    split_sentences,
+    spoken_clock_times,
+)
 
 
 @pytest.mark.parametrize(
@@ -105,3 +112,38 @@ def test_aggregator_releases_an_endless_sentence() -> None:
 )  # fmt: skip
 def test_clock_times_are_said_as_people_say_them(text: str, spoken: str) -> None:
     assert spoken_clock_times(text) == spoken
+
+
+@pytest.mark.parametrize(
+    "sentence, chunks",
+    [
+        ("Thanks.", ["Thanks."]),
+        ("Your order left our warehouse yesterday, and it should arrive on Friday.",
+         ["Your order left our warehouse yesterday,", "and it should arrive on Friday."]),
+        ("Our team is open Monday to Friday from eight to eight and on Saturday mornings.",
+         ["Our team is open Monday to Friday from eight to eight",
+          "and on Saturday mornings."]),
+        ("One two three four five six seven eight nine ten eleven twelve.",
+         ["One two three four five six seven eight nine ten eleven twelve."]),
+    ],
+)  # fmt: skip
+def test_lead_chunks(sentence: str, chunks: list[str]) -> None:
+    assert lead_chunks(sentence) == chunks
+    assert all(chunk in sentence for chunk in chunks)  # slices: the reply's text holds them
+
+
+@pytest.mark.parametrize(
+    "text, fraction, heard",
+    [
+        ("one two three four", 1.0, "one two three four"),
+        ("one two three four", 0.5, "one two"),
+        ("one two three four", 0.74, "one two"),
+        ("one  two,\nthree", 0.7, "one  two,"),
+        ("one two three four", 0.0, ""),
+        ("您的订单已经发货了", 0.5, "您的订单"),
+        ("word", 1.5, "word"),
+    ],
+)
+def test_heard_part(text: str, fraction: float, heard: str) -> None:
+    assert heard_part(text, fraction) == heard
+    assert text.startswith(heard)  # a prefix: what was heard of a reply is a prefix of it

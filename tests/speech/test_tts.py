@@ -19,7 +19,7 @@ from speech.sentences import split_sentences
 from speech.speak import speak, synthesize_all
 from speech.tts import VoiceConfig, make_synthesizer
 from speech.tts_piper import phoneme_pieces
-from tests.fakes import FakeSpeaker
+from tests.fakes.speech import FakeSpeaker
 from tests.speech.recordings import edit_distance, word_errors
 
 pytestmark = pytest.mark.slow
@@ -93,7 +93,8 @@ def test_first_audio_comes_before_the_whole_reply_is_synthesized(voice) -> None:
     )
     played_at: list[float] = []
     started = time.perf_counter()
-    spoken = speak(reply, joe, FakeSpeaker(on_play=lambda: played_at.append(time.perf_counter())))
+    speaker = FakeSpeaker(realtime=False, on_play=lambda: played_at.append(time.perf_counter()))
+    spoken = speak(reply, joe, speaker)
     total = time.perf_counter() - started
     first = played_at[0] - started
     print(f"\nfirst audio after {first:.2f} s of {total:.2f} s synthesis")
@@ -125,7 +126,7 @@ def test_voices_give_their_working_memory_back_after_each_sentence(voice) -> Non
         """
         import psutil
         from app.config import Config
-        from app.speech_engines import voice_config
+        from app.serving import voice_config
         from app.store.store import ModelStore
         from app.voice.memory import configure_model_process, release_free_memory
         from speech.speak import synthesize_all

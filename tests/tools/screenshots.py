@@ -49,7 +49,7 @@ def _turn(turn_id: int, said: str, reply: str, intent: str, confidence: float, s
     """The events of one finished turn, as the session sends them."""
     times = TurnTimes(transcript_s=100.0, first_sentence_s=100.0 + latency_s, done_s=101.0)
     extra = {"confidence": confidence, "sources": sources}
-    events: list[object] = [ev.Transcript(turn_id, said)] if said else []
+    events: list[object] = [ev.Transcript(said, "en", turn_id=turn_id)] if said else []
     return [
         *events,
         ev.ReplyText(turn_id, 0, reply),

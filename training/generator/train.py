@@ -15,6 +15,7 @@ import json
 import logging
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
@@ -59,8 +60,13 @@ class TrainedAdapter:
     tokenizer: Any
 
 
-def train(config: TrainConfig, show_progress: bool = True) -> TrainedAdapter:
-    """Train a LoRA adapter as configured and save it to ``config.out``."""
+def train(
+    config: TrainConfig,
+    show_progress: bool = True,
+    step_progress: Callable[[int, int], None] | None = None,
+) -> TrainedAdapter:
+    """Train a LoRA adapter as configured and save it to ``config.out``; ``step_progress``
+    hears (steps done, steps in all) after each step (a background job's progress bar)."""
     from accelerate import Accelerator  # type: ignore[import-untyped]
     from accelerate.utils import set_seed  # type: ignore[import-untyped]
 
@@ -83,8 +89,9 @@ def train(config: TrainConfig, show_progress: bool = True) -> TrainedAdapter:
     log_path = Path(config.log_file) if config.log_file else default_log_file(config.out)
     with _open_log(log_path, accelerator.is_main_process) as log_file:
         steps, last_loss = _run_steps(
-            accelerator, model, train_encoded, pad_id, config, log_file, show_progress
-        )
+            accelerator, model, train_encoded, pad_id, config, log_file, show_progress,
+            step_progress,
+        )  # fmt: skip
         metrics = {
             "steps": steps,
             "train_s": round(time.perf_counter() - started, 1),
@@ -138,6 +145,7 @@ def _run_steps(
     config: TrainConfig,
     log_file: TextIO | None,
     show_progress: bool,
+    step_progress: Callable[[int, int], None] | None = None,
 ) -> tuple[int, float]:
     """The optimisation loop; returns (steps taken, last step's loss)."""
     import torch
@@ -182,6 +190,8 @@ def _run_steps(
             })  # fmt: skip
             bar.update(1)
             bar.set_postfix(loss=f"{value:.3f}")
+            if step_progress is not None:
+                step_progress(step, total)
             if step >= total:
                 bar.close()
                 return step, value

@@ -52,7 +52,8 @@ def split_paths(path: Path) -> dict[str, Path]:
 def hold_out(examples: Sequence[Example], fraction: float, seed: int) -> tuple[list, list]:
     """Stratified split: about ``fraction`` of each intent to dev (at least one when it has 2+).
 
-    Copies of one text stay on one side, so a duplicated example cannot leak into dev.
+    Copies of one text stay on one side, so a duplicated example cannot leak into dev; an
+    intent with a single text (a rare intent: a warning, see ``validate``) stays in train.
     """
     by_intent: dict[str, dict[str, list[Example]]] = defaultdict(dict)
     for example in examples:
@@ -95,6 +96,9 @@ def load_splits(path: Path, dev_fraction: float, seed: int) -> Splits:
     if not dev:
         train, dev = hold_out(train, dev_fraction, seed)
         dev_source = f"{dev_fraction:.0%} of train held out (seed {seed})"
+    if not dev:
+        message = "no intent has 2 different examples to hold one out for dev: add a dev split"
+        raise NluDataError([Issue(str(paths["train"]), 0, "", message)], headline="no dev data")
     return Splits(train, dev, loaded.get("test", []), warnings, dev_source)
 
 

@@ -17,22 +17,29 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QSpinBox,
     QVBoxLayout,
+    QWidget,
     QWizardPage,
 )
 
 from app.finetune.jobs import GeneratorOptions, NluOptions
 from app.finetune.sources import GENERATOR, NLU, ValidationReport
+from app.trainers import trainer_available
 
 log = logging.getLogger(__name__)
 
 LEARNING_RATES = ("5e-05", "0.0001", "0.0002")
 
 
-def trainer_available(kind: str) -> bool:
-    """Whether ``wenda train <kind>`` exists in this installation."""
-    from app.cli.train_cmd import ACTIONS
-
-    return kind in ACTIONS
+def _group(title: str, rows: list[tuple[str, QWidget]]) -> QGroupBox:
+    """A titled form; a row without a label spans the width (a check box)."""
+    group = QGroupBox(title)
+    form = QFormLayout(group)
+    for label, widget in rows:
+        if label:
+            form.addRow(label, widget)
+        else:
+            form.addRow(widget)
+    return group
 
 
 class OptionsPage(QWizardPage):
@@ -43,10 +50,19 @@ class OptionsPage(QWizardPage):
             "The defaults work well; training runs in the background and can be "
             "cancelled at any time."
         )
-        self.train_nlu = QCheckBox("Understanding (NLU): intents and slots")
-        self.train_generator = QCheckBox("Generator: replies in your domain's style (LoRA)")
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #667085;")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._nlu_group())
+        layout.addWidget(self._generator_group())
+        layout.addWidget(self.note)
+        layout.addStretch(1)
         for box in (self.train_nlu, self.train_generator):
             box.toggled.connect(lambda _: self.completeChanged.emit())
+
+    def _nlu_group(self) -> QGroupBox:
+        self.train_nlu = QCheckBox("Understanding (NLU): intents and slots")
         self.nlu_base = QLineEdit()
         self.nlu_base.setPlaceholderText("bundled encoder for the language")
         self.nlu_epochs = QSpinBox()
@@ -57,6 +73,19 @@ class OptionsPage(QWizardPage):
         self.nlu_lr.addItems(LEARNING_RATES)
         self.nlu_lr.setCurrentText("0.0001")
         self.nlu_lora = QCheckBox("LoRA adapters instead of all weights")
+        return _group(
+            "NLU",
+            [
+                ("", self.train_nlu),
+                ("Base encoder", self.nlu_base),
+                ("Epochs", self.nlu_epochs),
+                ("Learning rate", self.nlu_lr),
+                ("", self.nlu_lora),
+            ],
+        )
+
+    def _generator_group(self) -> QGroupBox:
+        self.train_generator = QCheckBox("Generator: replies in your domain's style (LoRA)")
         self.gen_base = QLineEdit()
         self.gen_base.setPlaceholderText("bundled chat model for the language")
         self.gen_epochs = QSpinBox()
@@ -68,28 +97,16 @@ class OptionsPage(QWizardPage):
         self.gen_steps = QSpinBox()
         self.gen_steps.setRange(0, 100000)
         self.gen_steps.setSpecialValueText("whole epochs")
-        self.note = QLabel("")
-        self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #667085;")
-        nlu = QGroupBox("NLU")
-        form = QFormLayout(nlu)
-        form.addRow(self.train_nlu)
-        form.addRow("Base encoder", self.nlu_base)
-        form.addRow("Epochs", self.nlu_epochs)
-        form.addRow("Learning rate", self.nlu_lr)
-        form.addRow(self.nlu_lora)
-        gen = QGroupBox("Generator")
-        form = QFormLayout(gen)
-        form.addRow(self.train_generator)
-        form.addRow("Base model", self.gen_base)
-        form.addRow("Epochs", self.gen_epochs)
-        form.addRow("LoRA rank", self.gen_rank)
-        form.addRow("Max steps", self.gen_steps)
-        layout = QVBoxLayout(self)
-        layout.addWidget(nlu)
-        layout.addWidget(gen)
-        layout.addWidget(self.note)
-        layout.addStretch(1)
+        return _group(
+            "Generator",
+            [
+                ("", self.train_generator),
+                ("Base model", self.gen_base),
+                ("Epochs", self.gen_epochs),
+                ("LoRA rank", self.gen_rank),
+                ("Max steps", self.gen_steps),
+            ],
+        )
 
     def offer(self, report: ValidationReport) -> None:
         """Enable the kinds the data has (and the trainer supports); tick them by default."""

@@ -12,8 +12,8 @@ from app.config import Config
 from app.gui.main_window import MainWindow
 from app.voice import events as ev
 from app.voice.latency import TurnTimes
-from tests.app.voice.fakes import utterance
 from tests.fakes.session import SHIPPED, FakeConversation, FakeVoice, typed_host
+from tests.fakes.speech import utterance
 
 pytestmark = pytest.mark.gui
 
@@ -178,12 +178,12 @@ def test_voice_events_drive_the_voice_bar(qtbot, window: MainWindow) -> None:
     bar = window.voice
     times = TurnTimes(speech_end_s=10.0, transcript_s=10.3, first_sentence_s=10.4,
                       first_audio_s=10.85, done_s=12.0)  # fmt: skip
-    for event in (ev.SpeechStarted(7, 9.0), ev.InputLevel(0.6)):
+    for event in (ev.SpeechStarted(at_s=9.0, turn_id=7), ev.InputLevel(0.6)):
         window.bridge.post(event)
     qtbot.waitUntil(lambda: bar.level.value() == 60, timeout=2000)
     assert bar.state == "hearing"
     for event in (
-        ev.Transcript(7, "hello there"),
+        ev.Transcript("hello there", "en", turn_id=7),
         ev.Thinking(7),
         ev.ReplyText(7, 0, "Hi!"),
         ev.ReplyText(7, 1, "How can I help?"),

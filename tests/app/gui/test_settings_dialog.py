@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from app import paths
-from app.config import load_config, read_user_settings
+from app.config_file import load_config, read_user_settings
 from app.gui.settings_dialog import SettingsDialog
 
 pytestmark = pytest.mark.gui
@@ -82,3 +82,19 @@ def test_forget_me_button_calls_back(qtbot) -> None:
     dialog = _dialog(qtbot, forget=lambda: calls.append(1))
     dialog._forget()
     assert calls == [1]
+
+
+def test_whisper_chosen_in_the_dialog_is_the_one_the_voice_loop_loads(qtbot) -> None:
+    """The dialog edits asr.model; the voice loop reads the same key (it read
+    voice.asr_model, which the dialog never showed)."""
+    from app.serving import Asked, resolve
+    from app.store.store import ModelStore
+
+    store = ModelStore()
+    loop = resolve(load_config(), Asked(generator=False), speech=True, store=store)
+    assert loop.asr is not None and loop.asr.model_path == store.path("asr-fast")  # auto, en
+    dialog = _dialog(qtbot)
+    dialog.asr_model.setCurrentIndex(dialog.asr_model.findData("base"))
+    dialog.save()
+    loop = resolve(load_config(), Asked(generator=False), speech=True, store=store)
+    assert loop.asr is not None and loop.asr.model_path == store.path("asr")

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from app.store.manifest import (
+    OPTIONAL_ROLES,
     PREPARE_KINDS,
     REQUIRED_ROLES,
     ManifestError,
@@ -22,7 +23,7 @@ from tests import REPO
 
 def test_bundled_manifest_has_every_role_once() -> None:
     manifest = load_manifest()
-    assert sorted(manifest.roles) == sorted(REQUIRED_ROLES)
+    assert sorted(manifest.roles) == sorted(REQUIRED_ROLES + OPTIONAL_ROLES)
     for model in manifest.models:
         assert model.prepare in PREPARE_KINDS
         assert model.license and model.description
@@ -64,7 +65,7 @@ def _bundled() -> dict[str, Any]:
         (lambda d: d["model"][0]["files"][0].update(size_bytes="big"), "must be int"),
         (lambda d: d["model"][0]["joined"].update(parts=["nope.bin"]), "not the dest of any file"),
         (lambda d: d["model"][1].update(role="asr"), "duplicate role"),
-        (lambda d: d["model"].pop(), "no model for roles"),
+        (lambda d: d["model"].pop(0), "no model for roles"),
         (lambda d: d["model"][0].update(files=[]), "at least one file"),
     ],
 )

@@ -244,3 +244,34 @@ def test_manifest_change_invalidates_prepared_folder(site: Path, tmp_path: Path)
     assert status.state == "missing" and "another manifest version" in status.detail
     prepare_model(changed, root)
     assert check_model(changed, root).state == "ready"
+
+
+def test_a_model_is_hash_checked_before_use_once_per_version_of_its_files(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``path()`` (what chat and talk load from) hashes the bytes the first time and after
+    any file changed: a flipped byte of the same size was loaded before (issue 15)."""
+    from app.config import Config
+    from app.store import status as status_module
+    from app.store.store import ModelStore
+
+    _install(site)
+    manifest = parse_manifest(_manifest())
+    root = tmp_path / "cache"
+    folder = prepare_model(manifest.by_role("asr"), root)
+    hashed: list[str] = []
+    real = status_module.sha256_file
+    monkeypatch.setattr(
+        status_module, "sha256_file", lambda p, *a: hashed.append(Path(p).name) or real(p, *a)
+    )
+    store = ModelStore(manifest, root, Config())
+    assert store.path("asr") == str(folder) and "model.bin" in hashed
+    hashed.clear()
+    assert store.path("asr") == str(folder) and hashed == []  # unchanged files: no re-hash
+    target = folder / "model.bin"
+    data = bytearray(target.read_bytes())
+    data[5] ^= 1
+    target.write_bytes(bytes(data))  # same size: the quick check sees nothing
+    assert check_model(manifest.by_role("asr"), root).state == "ready"
+    with pytest.raises(ModelStoreError, match="expected sha256"):
+        store.path("asr")

@@ -15,8 +15,11 @@ from pathlib import Path
 import pytest
 
 from app import models_active
-from app.config import Config, config_from_dict
-from app.voice.build import TalkOptions, _load_asr, _load_dialogue, nlu_model_choice
+from app.config import Config
+from app.config_file import config_from_dict
+from app.serving import Asked, conversation_recognizer, resolve
+from app.store.store import ModelStore
+from app.voice.build import _load_asr, _load_dialogue
 from tests.app.chat_models import shop_nlu_model
 
 
@@ -32,46 +35,27 @@ def _activate_copy(model: Path, renamed: str) -> Path:
     return folder
 
 
-@pytest.mark.parametrize(
-    ("asked", "activated", "chosen"),
-    [
-        ("", False, ""),  # nothing activated: the domain's own model
-        ("", True, "active"),  # the wizard's model
-        ("/my/model", True, "/my/model"),  # --nlu-model wins over both
-        ("/my/model", False, "/my/model"),
-    ],
-)
-def test_nlu_model_choice(asked: str, activated: bool, chosen: str) -> None:
-    folder = models_active.new_version_dir("nlu-en")
-    folder.mkdir(parents=True)
-    if activated:
-        models_active.activate("nlu-en", folder)
-    expected = str(folder) if chosen == "active" else chosen
-    assert nlu_model_choice(TalkOptions("en", nlu_model=asked), "en") == expected
-    assert nlu_model_choice(TalkOptions("zh", nlu_model=asked), "zh") == asked  # other slot
-
-
 @pytest.mark.slow
 def test_voice_dialogue_loads_the_activated_nlu_model() -> None:
     base = shop_nlu_model("en")
-    options = TalkOptions("en", "build-test", generator=False, nlu_model=str(base))
-    before = _load_dialogue(Config(), "en", options).manager.nlu
+    asked = Asked("en", generator=False, nlu_model=str(base))
+    before = _load_dialogue(resolve(Config(), asked), "build-test").manager.nlu
     assert before.predict(["Hello there!"])[0].intent == "greet"
     _activate_copy(base, "greet_activated")
-    options = TalkOptions("en", "build-test", generator=False)
-    after = _load_dialogue(Config(), "en", options).manager.nlu
+    asked = Asked("en", generator=False)
+    after = _load_dialogue(resolve(Config(), asked), "build-test").manager.nlu
     assert after.predict(["Hello there!"])[0].intent == "greet_activated"
     models_active.rollback("nlu-en")  # back to the bundled model: the domain's own again
-    assert nlu_model_choice(options, "en") == ""
+    assert resolve(Config(), asked).nlu_source == "domain"
 
 
 @pytest.mark.slow
 def test_whisper_decodes_in_the_conversation_language() -> None:
     """No language detection in a conversation (a second encoder pass, ~0.7 s with base):
     the loop passes the language it talks in, whatever ``asr.language`` says."""
-    recognizer = _load_asr(Config(), "zh", "base")
+    recognizer = _load_asr(conversation_recognizer(Config(), ModelStore(), "zh", "base"))
     assert recognizer.config.language == "zh"
-    english = _load_asr(Config(), "en", "base")
+    english = _load_asr(conversation_recognizer(Config(), ModelStore(), "en", "base"))
     assert english.config.language == "en"
 
 
@@ -87,8 +71,7 @@ def test_chat_model_gets_the_activated_adapter(
     from peft import LoraConfig, get_peft_model
 
     from app.conversation import build_generator
-    from app.generator import generator_role
-    from app.store.store import ModelStore
+    from app.store.roles import generator_role
     from dialogue.generator.loading import load_causal_lm
 
     monkeypatch.setattr("app.store.served.served_root", lambda: tmp_path / "served")
@@ -100,7 +83,7 @@ def test_chat_model_gets_the_activated_adapter(
     get_peft_model(model, lora).save_pretrained(folder)
 
     def scores() -> torch.Tensor:
-        generator = build_generator(config, "en")
+        generator = build_generator(resolve(config).generator)
         assert generator is not None
         ids = generator.tokenizer("Hello, how are you?")["input_ids"]
         if engine == "transformers":

@@ -22,9 +22,11 @@ def test_talk_json_has_one_line_per_turn_with_stage_times(
     tmp_path: Path, wenda_cmd: list[str], wenda_env: dict[str, str]
 ) -> None:
     from app.config import Config
+    from app.serving import voice_config
+    from app.store.store import ModelStore
     from app.voice.build import _load_tts
 
-    speak = _load_tts(Config(), "en").synthesize
+    speak = _load_tts(voice_config(Config(), ModelStore(), "en")).synthesize
     (clip,) = synthesize_clips(["What are your opening hours?"], "talk", tmp_path, speak)
     env = {k: v for k, v in wenda_env.items() if k not in ("XDG_RUNTIME_DIR", "PULSE_SERVER")}
     done = subprocess.run(

@@ -1,8 +1,8 @@
 """The real voice loop on PulseAudio virtual devices: spoken turns, barge-in, self-echo.
 
 Everything is real: Silero VAD, Whisper, the shop dialogue, Piper, the speech layer's
-microphone and speaker on a private PulseAudio server (``app.bench.virtual_audio``, as in
-``wenda bench voice``), with Wenda's own output looped back into the microphone
+microphone and speaker on a private PulseAudio server (the ``pulse`` fixture, the recipe
+``wenda bench voice`` runs), with Wenda's own output looped back into the microphone
 (module-loopback) where a test needs echo. The user's shop sentences are synthesised at run
 time with the bundled Piper voice (``synthetic-piper-*.wav``; Piper -> Whisper is proven by
 the speech tests). What Wenda said is checked from the virtual speaker's monitor, recorded with
@@ -26,11 +26,13 @@ from app.bench.utterances import synthesize_clips
 from app.bench.virtual_audio import VirtualAudio
 from app.bench.voice_driver import VoiceDriver
 from app.config import Config
+from app.serving import Asked, resolve
 from app.voice import events as ev
-from app.voice.build import TalkOptions, load_engines, voice_settings
-from app.voice.devices import QueueSpeaker, TimedMicrophone
+from app.voice.build import load_engines
 from dialogue.state import DialogueState
 from speech.audio import SAMPLE_RATE, resample
+from speech.microphone import make_microphone
+from speech.speaker import make_speaker
 from tests.app.chat_models import shop_nlu_model
 
 pytestmark = [pytest.mark.slow, pytest.mark.audio]
@@ -40,19 +42,18 @@ SILENT = 0.003  # speaker monitor level below which Wenda is silent
 
 
 @pytest.fixture(scope="module")
-def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+def rig(pulse: VirtualAudio, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
     """Virtual devices and loaded engines, shared by the tests of this module."""
     config = Config()
-    with VirtualAudio() as audio:
-        speaker = QueueSpeaker()
-        options = TalkOptions("en", "voice-test", generator=False,
-                              nlu_model=str(shop_nlu_model("en")))  # fmt: skip
-        engines = load_engines(config, options, TimedMicrophone(), speaker)
-        folder = tmp_path_factory.mktemp("clips")
-        try:
-            yield audio, engines, voice_settings(config, "en"), folder
-        finally:
-            speaker.close()
+    speaker = make_speaker()
+    asked = Asked("en", generator=False, nlu_model=str(shop_nlu_model("en")))
+    serving = resolve(config, asked, speech=True)
+    engines = load_engines(serving, make_microphone(), speaker, "voice-test")
+    folder = tmp_path_factory.mktemp("clips")
+    try:
+        yield pulse, engines, serving.voice, folder
+    finally:
+        speaker.close()
 
 
 @pytest.fixture(scope="module")
@@ -160,11 +161,15 @@ def test_barge_in_stops_the_reply_and_keeps_what_was_heard(rig, whisper_base, tm
     assert [t.text for t in history if t.role == "assistant"][-2] == first.heard
     # Wenda's echo may still be under the first syllables; the question must come through.
     assert {"shipping", "cost"} <= set(_words(second.transcript)), second.transcript
-    # From the monitor: the first reply's sound ends within 200 ms of the barge-in (plus
-    # the gap test's resolution), and the next sound is the second reply at its own time.
+    _check_the_speaker_monitor(heard_audio, barge[0], speaking, second, whisper_base)
+
+
+def _check_the_speaker_monitor(heard_audio, barge, speaking, second, whisper_base) -> None:  # type: ignore[no-untyped-def]
+    """From the monitor: the first reply's sound ends within 200 ms of the barge-in (plus
+    the gap test's resolution), and the next sound is the second reply at its own time."""
     runs = _sound_runs(heard_audio)
     first_start = runs[0][0]
-    budget = barge[0].at_s - speaking[0].at_s + 0.2 + 0.05
+    budget = barge.at_s - speaking[0].at_s + 0.2 + 0.05
     first_end = max(end for start, end in runs if start < first_start + budget)
     assert first_end - first_start <= budget, (runs, budget)
     second_start = next(start for start, _ in runs if start > first_end)
@@ -189,8 +194,11 @@ def test_own_voice_in_the_microphone_does_not_barge_in(rig) -> None:
             starts = driver.of(ev.SpeechStarted)
             gate = driver.session.pipeline.gate
             print(f"echo delay {gate.delay_blocks} blocks, gain {gate.gain:.2f}")
+            for t, e in driver.events:  # a failure below shows what was heard and said
+                print(f"{t:.3f} {e}"[:160])
     finally:
         audio.echo_off()
+    assert all(d.times.first_audio_s is not None for d in turns), "a turn played nothing"
     spoken_s = sum(d.times.done_s - d.times.first_audio_s for d in turns)
     print(f"{spoken_s:.1f} s of replies with the speaker looped into the microphone")
     assert spoken_s > 10

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from dialogue.generation import Message, Passage
+from dialogue.generator.facts import fact_tokens, unsupported_facts
 from dialogue.generator.prompt import DECLINE, SYSTEM_PROMPT
 from training.generator.data import (
     Chat,
@@ -28,7 +29,6 @@ from training.generator.examples import (
     load_examples,
     perturb_numbers,
 )
-from dialogue.generator.facts import fact_tokens, unsupported_facts
 
 
 def test_faq_entries_teach_answering_from_passages_and_declining(mini_domain: Path) -> None:

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from dialogue.generator.facts import contains_fact, fact_tokens
 from tests import REPO
 from training.generator.data import read_faq
 from training.generator.devset import domain_dev_items
 from training.generator.examples import FAQ_QUESTIONS, overlap
-from dialogue.generator.facts import contains_fact, fact_tokens
 from training.generator.grounding import judge
 
 

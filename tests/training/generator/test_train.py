@@ -58,10 +58,12 @@ def test_a_few_steps_lower_the_loss_and_teach_the_reply(smollm_path: Path, tmp_p
         warmup_steps=0,
         heldout_fraction=0.0,
     )
-    trained = train(config, show_progress=False)
+    heard: list[tuple[int, int]] = []
+    trained = train(config, show_progress=False, step_progress=lambda *a: heard.append(a))
     steps = [json.loads(line) for line in default_log_file(config.out).read_text().splitlines()]
     losses = [s["loss"] for s in steps if s["event"] == "step"]
     assert len(losses) == 6 and losses[-1] < 0.3 * losses[0]
+    assert heard == [(step, 6) for step in range(1, 7)]  # a background job's progress
     assert trained.info["metrics"]["adapter_heldout_loss"] is None  # nothing held out
     tokens = greedy(trained.model, trained.tokenizer, 16)
     assert "Captain Mango" in trained.tokenizer.decode(tokens)

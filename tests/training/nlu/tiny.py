@@ -44,6 +44,26 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     return path
 
 
+def write_jointbert(root: Path, data: list = TINY_DATA, splits: tuple = ("train",)) -> Path:
+    """A JointBERT folder (``<split>/seq.in``, ``seq.out``, ``label``) with ``data`` in each
+    of ``splits``; with train alone, training holds its own dev out."""
+    lines: dict[str, list[str]] = {"seq.in": [], "seq.out": [], "label": []}
+    for text, intent, slots in data:
+        words = text.split()
+        tags = ["O"] * len(words)
+        for label, value in slots:
+            first, n = words.index(value.split()[0]), len(value.split())
+            tags[first : first + n] = [f"B-{label}"] + [f"I-{label}"] * (n - 1)
+        lines["seq.in"].append(text)
+        lines["seq.out"].append(" ".join(tags))
+        lines["label"].append(intent)
+    for split in splits:
+        (root / split).mkdir(parents=True)
+        for name, rows in lines.items():
+            (root / split / name).write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return root
+
+
 def make_tiny_encoder(folder: Path, extra_words: tuple[str, ...] = ()) -> Path:
     """Write a random 2-layer BERT (hidden 32) and a word-level fast tokenizer to ``folder``."""
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors

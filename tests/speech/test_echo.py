@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.voice.echo import BLOCK_S, EchoGate, EchoGateConfig, best_lag
-from app.voice.listen import HeardStart, HeardUtterance, Listener
 from speech.audio import FRAME_SAMPLES, SAMPLE_RATE
-from speech.endpoint import EndpointConfig
+from speech.echo import BLOCK_S, EchoGate, EchoGateConfig, best_lag
+from speech.endpoint import EndpointConfig, SpeechStarted
+from speech.listen import Listener, Utterance
 
 FRAME_S = FRAME_SAMPLES / SAMPLE_RATE
 
@@ -118,12 +118,12 @@ def test_listener_with_gate_never_starts_on_echo_but_does_on_the_user() -> None:
     for i in range(0, len(mic) - FRAME_SAMPLES, FRAME_SAMPLES):
         frame = mic[i : i + FRAME_SAMPLES]
         p = 1.0 if np.sqrt((frame**2).mean()) > 0.01 else 0.0  # a VAD that hears all speech
-        if isinstance(listener.push(frame, i / SAMPLE_RATE, p), HeardStart):
+        if isinstance(listener.push(frame, i / SAMPLE_RATE, p), SpeechStarted):
             starts.append(i)
     assert starts == [] and listener.gated_frames > 20
     ungated = Listener(EndpointConfig(end_silence_ms=300))
     heard = [ungated.push(mic[i : i + FRAME_SAMPLES], 0.0, 1.0) for i in range(0, 4096, 512)]
-    assert any(isinstance(h, HeardStart) for h in heard)
+    assert any(isinstance(h, SpeechStarted) for h in heard)
 
 
 def test_without_echo_the_gain_falls_so_a_normal_voice_can_interrupt() -> None:
@@ -154,8 +154,8 @@ def test_pre_roll_keeps_the_users_first_syllable_but_not_wendas_echo() -> None:
         p = 1.0 if np.sqrt((frame**2).mean()) > 0.01 else 0.0
         if (out := listener.push(frame, i / SAMPLE_RATE, p)) is not None:
             heard.append(out)
-    starts = [h for h in heard if isinstance(h, HeardStart)]
-    (utterance,) = [h for h in heard if isinstance(h, HeardUtterance)]
+    starts = [h for h in heard if isinstance(h, SpeechStarted)]
+    (utterance,) = [h for h in heard if isinstance(h, Utterance)]
     assert len(starts) == 1 and 3.0 <= starts[0].at_s < 3.3
     echo_only = int((3.0 - (starts[0].at_s - 0.32)) * SAMPLE_RATE)  # pre-roll before the user
     assert echo_only > 0 and np.abs(utterance.audio[:echo_only]).max() == 0.0

@@ -1,0 +1,57 @@
+"""Logs that hold nothing private unless the user asks for debug logging.
+
+A log is pasted into bug reports and kept on disk; a user's order numbers, email addresses,
+phone numbers and words have no place in it. Two rules keep them out: what a user said or
+heard (transcripts, replies) is logged at DEBUG only, and every handler of the root logger
+formats through :class:`PrivateFormatter`, which masks email addresses, phone numbers and
+long digit runs (order, account and card numbers) in messages and tracebacks alike, whoever
+logged them. ``wenda --debug`` turns both off: debug logging is the user's choice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# A phone number: 7 or more digits with spaces, dots, dashes or brackets between them.
+PHONE = re.compile(r"(?<![\w.])\+?\(?\d[\d ()\-]{5,}\d(?![\w.])")
+# An order or account number: 5 or more digits standing alone (not part of a decimal,
+# a version or a file name, where the neighbours are letters, dots, dashes or slashes).
+NUMBER = re.compile(r"(?<![\w.\-/])#?\d{5,}(?![\w.\-/])")
+
+
+DATE = re.compile(r"\d{4}-\d\d-\d\d")
+
+
+def _phone(match: re.Match[str]) -> str:
+    digits = sum(c.isdigit() for c in match.group())
+    return "<phone>" if digits >= 7 and not DATE.fullmatch(match.group()) else match.group()
+
+
+def redact(text: str) -> str:
+    """``text`` with email addresses, phone numbers and long numbers masked."""
+    text = EMAIL.sub("<email>", text)
+    text = PHONE.sub(_phone, text)
+    return NUMBER.sub("<number>", text)
+
+
+class PrivateFormatter(logging.Formatter):
+    """Formats as ``inner`` does (or with ``fmt``), then masks what :func:`redact` finds."""
+
+    def __init__(self, inner: logging.Formatter | None = None, fmt: str | None = None) -> None:
+        super().__init__(fmt)
+        self.inner = inner
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = self.inner.format(record) if self.inner is not None else super().format(record)
+        return redact(text)
+
+
+def protect_handlers(debug: bool = False) -> None:
+    """Make every handler of the root logger mask private data (all but ``debug``)."""
+    if debug:
+        return
+    for handler in logging.getLogger().handlers:
+        if not isinstance(handler.formatter, PrivateFormatter):
+            handler.setFormatter(PrivateFormatter(handler.formatter))
