@@ -167,10 +167,11 @@ class GeneratorConfig:
     )
     threads: int = _opt(0, "CPU threads for the chat model (ctranslate2; 0-256); 0 chooses.")
     compose: str = _opt(
-        "always",
+        "documents",
         "Knowledge answers in the chat model's words, each sentence checked against the "
-        "passages: always, documents (only answers from documents, FAQ answers read as "
-        "written), never (read the stored answer). Only with a tuned adapter.",
+        "passage: documents (answers from the shop's documents; FAQ answers read as written, "
+        "measured best), always (FAQ answers too), never (read what is stored). Only with a "
+        "tuned adapter.",
         ("always", "documents", "never"),
     )
     adapters: dict[str, str] = _table(

@@ -217,7 +217,8 @@ def test_generator_choice_says_why_there_is_none() -> None:
         ({"url": "http://gpu:8000/v1", "compose": "documents"}, "documents"),  # a server: as set
         ({"url": "http://gpu:8000/v1", "enabled": False}, "never"),  # no chat model
         ({"engine": "transformers"}, "never"),  # the base model alone is not trusted to word
-        ({"engine": "transformers", "adapters": {"en": "/my/adapter"}}, "always"),
+        ({"engine": "transformers", "adapters": {"en": "/my/adapter"}}, "documents"),  # default
+        ({"engine": "transformers", "adapters": {"en": "/a"}, "compose": "always"}, "always"),
         ({"engine": "transformers", "adapters": {"en": "none"}}, "never"),  # base model asked
     ],
 )
@@ -234,7 +235,7 @@ def test_an_activated_adapter_lets_the_chat_model_compose() -> None:
     folder.mkdir(parents=True)
     models_active.activate("generator-en", folder)
     serving = resolve(config)
-    assert serving.compose == "always" and serving.generator is not None
+    assert serving.compose == "documents" and serving.generator is not None
     assert serving.generator.adapter == str(folder)
     assert resolve(config, Asked(generator=False)).compose == "never"
 

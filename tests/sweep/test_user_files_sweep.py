@@ -21,7 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.config import Config, ConfigError, load_config, render_config
+from app.config import Config, ConfigError
+from app.config_file import load_config, render_config
 from dialogue.domain.errors import DomainError
 from dialogue.domain.load import load_domain
 from tests import REPO

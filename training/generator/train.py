@@ -64,9 +64,12 @@ def train(
     config: TrainConfig,
     show_progress: bool = True,
     step_progress: Callable[[int, int], None] | None = None,
+    record: dict[str, Any] | None = None,
 ) -> TrainedAdapter:
     """Train a LoRA adapter as configured and save it to ``config.out``; ``step_progress``
-    hears (steps done, steps in all) after each step (a background job's progress bar)."""
+    hears (steps done, steps in all) after each step (a background job's progress bar);
+    ``record`` goes into the folder's ``training.json`` as ``extra``, in the same atomic
+    rename as the weights (what a domain model's state is read from)."""
     from accelerate import Accelerator  # type: ignore[import-untyped]
     from accelerate.utils import set_seed  # type: ignore[import-untyped]
 
@@ -114,7 +117,7 @@ def train(
     }
     peft_model = accelerator.unwrap_model(model)
     if accelerator.is_main_process:
-        _save(peft_model, Path(config.out), heldout, log_path, info)
+        _save(peft_model, Path(config.out), heldout, log_path, info, record)
     accelerator.wait_for_everyone()
     return TrainedAdapter(info, peft_model, tokenizer)
 
@@ -225,7 +228,12 @@ def _evaluate(peft_model: Any, heldout: list[Encoded], pad_id: int) -> dict[str,
 
 
 def _save(
-    peft_model: Any, out: Path, heldout: list[ChatExample], log_path: Path, info: dict[str, Any]
+    peft_model: Any,
+    out: Path,
+    heldout: list[ChatExample],
+    log_path: Path,
+    info: dict[str, Any],
+    record: dict[str, Any] | None = None,
 ) -> None:
     """PEFT weights + record + held-out split + log, renamed into place at once."""
 
@@ -233,6 +241,9 @@ def _save(
         peft_model.save_pretrained(folder)
         write_examples(folder / HELDOUT_FILE, heldout)
         shutil.copyfile(log_path, folder / LOG_FILE)
+        if record is not None:
+            text = json.dumps({"extra": record}, indent=2, ensure_ascii=False)
+            (folder / "training.json").write_text(text + "\n", encoding="utf-8")
 
     save_adapter_atomic(out, write, info)
 

@@ -14,7 +14,7 @@ from dialogue.domain import load_domain
 from dialogue.manager import DialogueManager
 from speech.expectation import YES_NO
 from tests import REPO
-from tests.dialogue.fakes import ScriptedNlu
+from tests.fakes.dialogue import ScriptedNlu
 
 SHOP = REPO / "assets" / "domains" / "shop"
 SCRIPT = {

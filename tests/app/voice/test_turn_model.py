@@ -9,12 +9,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from app.config import ConfigError, config_from_dict
+from app.config import ConfigError
+from app.config_file import config_from_dict
 from app.voice import events as ev
-from app.voice.build import voice_settings
+from app.serving import voice_settings
 from speech.turn_end import TurnRule
 from tests.app.voice.rig import SETTINGS
-from tests.fakes import utterance
+from tests.fakes.speech import utterance
 
 RULE = TurnRule(quick_ms=160, max_ms=1200)
 

@@ -59,11 +59,18 @@ def test_a_few_steps_lower_the_loss_and_teach_the_reply(smollm_path: Path, tmp_p
         heldout_fraction=0.0,
     )
     heard: list[tuple[int, int]] = []
-    trained = train(config, show_progress=False, step_progress=lambda *a: heard.append(a))
+    trained = train(
+        config,
+        show_progress=False,
+        step_progress=lambda *a: heard.append(a),
+        record={"chat_sha256": "abc"},
+    )
     steps = [json.loads(line) for line in default_log_file(config.out).read_text().splitlines()]
     losses = [s["loss"] for s in steps if s["event"] == "step"]
     assert len(losses) == 6 and losses[-1] < 0.3 * losses[0]
     assert heard == [(step, 6) for step in range(1, 7)]  # a background job's progress
+    training = json.loads((Path(config.out) / "training.json").read_text())
+    assert training == {"extra": {"chat_sha256": "abc"}}  # a domain model's state reads this
     assert trained.info["metrics"]["adapter_heldout_loss"] is None  # nothing held out
     tokens = greedy(trained.model, trained.tokenizer, 16)
     assert "Captain Mango" in trained.tokenizer.decode(tokens)
