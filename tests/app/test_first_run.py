@@ -105,8 +105,9 @@ def _wait_for_job(domain: str, language: str, timeout_s: float) -> None:
 def test_fallback_answers_then_hands_over_to_the_trained_models(first_run: Path) -> None:
     import datetime as dt
 
-    from app.config import config_from_dict
-    from app.conversation import ChatOptions, build_dialogue
+    from app.config_file import config_from_dict
+    from app.conversation import build_dialogue
+    from app.serving import Asked, resolve
     from app.store.domain_progress import language_training
 
     config = config_from_dict(
@@ -114,7 +115,9 @@ def test_fallback_answers_then_hands_over_to_the_trained_models(first_run: Path)
     )
     now = dt.datetime(2026, 3, 16, 10, 0)
     started = time.monotonic()
-    manager = build_dialogue(config, ChatOptions(language="en", generator=False, clock=lambda: now))
+    serving = resolve(config, Asked(language="en", generator=False))
+    assert serving.training == ("nlu", "kb")
+    manager = build_dialogue(serving, clock=lambda: now)
     try:
         ready_s = time.monotonic() - started
         assert manager.nlu.serving == "fallback" and manager.retriever.serving == "fallback"
@@ -146,8 +149,9 @@ def test_fallback_answers_then_hands_over_to_the_trained_models(first_run: Path)
 def test_the_trained_models_serve_at_once_next_time(
     first_run: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.config import config_from_dict
-    from app.conversation import ChatOptions, build_dialogue
+    from app.config_file import config_from_dict
+    from app.conversation import build_dialogue
+    from app.serving import Asked, resolve
     from app.store.domain_progress import language_training
     from app.store.domain_training import run_job
     from app.store.store import ModelStore
@@ -158,7 +162,8 @@ def test_the_trained_models_serve_at_once_next_time(
     config = config_from_dict(
         {"general": {"domain": str(first_run)}, "generator": {"enabled": False}}
     )
-    manager = build_dialogue(config, ChatOptions(language="en", generator=False))
+    asked = Asked(language="en", generator=False)
+    manager = build_dialogue(resolve(config, asked))
     assert type(manager.nlu).__name__ == "NluPredictor"  # no handover: nothing is trained
     # editing the domain's examples makes the NLU stale: the fallback serves again, meanwhile
     nlu_file = first_run / "en" / "nlu.jsonl"
@@ -171,7 +176,8 @@ def test_the_trained_models_serve_at_once_next_time(
     monkeypatch.setenv("WENDA_BACKGROUND_TRAINING", "0")
     state = language_training(first_run, "en").states
     assert state["nlu"].state == "stale" and state["kb"].state == "ready"
-    manager = build_dialogue(config, ChatOptions(language="en", generator=False))
+    assert resolve(config, asked).training == ("nlu",)
+    manager = build_dialogue(resolve(config, asked))
     assert manager.nlu.serving == "fallback"
     assert type(manager.retriever).__name__ == "KnowledgeBase"  # the tuned KB still fits
 

@@ -238,7 +238,7 @@ def test_corrupt_weights_are_reported(tmp_path, trained, wenda_cmd_module, wenda
         f.seek(-8, 2)
         f.write(b"\x00" * 8)
     result = run(wenda_cmd_module, wenda_env_module, "predict", "nlu", "--model", str(copy), "hi")
-    assert_clean_error(result, "is corrupt (sha256 mismatch)")
+    assert_clean_error(result, "is corrupt (sha256 differs from the one saved)")
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.config import Config, config_from_dict
+from app.config import Config
+from app.config_file import config_from_dict
 from app.gui.language_prep import LanguagePreparation, missing_for, prepare_language_dialog
 from app.store.manifest import load_manifest
 from app.store.status import check_model
@@ -24,7 +25,7 @@ def test_first_choice_of_chinese_prepares_its_models(
     monkeypatch.setenv("WENDA_CACHE_DIR", str(cache))
     config = config_from_dict({"general": {"language": "zh"}, "generator": {"enabled": False}})
     (tmp_path / "config").mkdir(exist_ok=True)
-    from app.config import set_user_setting
+    from app.config_file import set_user_setting
 
     set_user_setting("generator.enabled", "false")  # the subprocess reads the user's config
     assert missing_for(config, "zh") == ["multilingual-e5-small", "kokoro-82m-int8"]

@@ -11,8 +11,8 @@ import pytest
 
 from app.config import ConfigError
 from app.config_file import config_from_dict
-from app.voice import events as ev
 from app.serving import voice_settings
+from app.voice import events as ev
 from speech.turn_end import TurnRule
 from tests.app.voice.rig import SETTINGS
 from tests.fakes.speech import utterance
