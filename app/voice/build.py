@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import numpy as np
@@ -39,11 +39,14 @@ def _load_vad(path: str) -> Any:
     return vad
 
 
-def _load_turn(path: str) -> Any:
+def _load_turn(path: str, after: Future[Any]) -> Any:
     """Smart Turn when it is prepared (``serving.turn``); without it a turn ends on silence
-    alone."""
+    alone. It waits for ``after`` (the recogniser's load): both import faster_whisper, and
+    two threads importing one package at once can stop with Python's import deadlock
+    error, which took the voice away in a window test."""
     if not path:
         return None
+    wait([after])
     from speech.turn_end import make_turn_model
 
     model = make_turn_model(path)
@@ -97,8 +100,8 @@ def load_engines(
             "asr": pool.submit(_load_asr, serving.asr),
             "tts": pool.submit(_load_tts, serving.tts),
             "dialogue": pool.submit(_load_dialogue, serving, user),
-            "turn": pool.submit(_load_turn, serving.turn),
         }
+        futures["turn"] = pool.submit(_load_turn, serving.turn, futures["asr"])
         loaded = {name: future.result() for name, future in futures.items()}
     # Whisper's first real sentence is much slower than silence: warm it on a spoken one.
     loaded["asr"].transcribe(loaded["tts"].synthesize(WARM_UP_SENTENCE[serving.language]))

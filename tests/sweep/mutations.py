@@ -9,7 +9,7 @@ import tomllib
 from collections.abc import Callable
 from typing import Any
 
-import tomli_w
+import tomlkit
 from hypothesis import strategies as st
 
 Mutation = Callable[[bytes], bytes]
@@ -83,7 +83,7 @@ def _set_toml(choice: int, new: Any, unknown: str | None) -> Mutation:
             table[path[-1]][unknown] = new
         else:
             table[unknown] = new
-        return tomli_w.dumps(doc).encode("utf-8")
+        return tomlkit.dumps(doc).encode("utf-8")
 
     return mutate
 

@@ -10,7 +10,6 @@ of the adapter goes in an ``"eval"`` line at the end and into the adapter's reco
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
 import shutil
@@ -41,14 +40,9 @@ from training.generator.encoding import (
     reply_loss,
 )
 from training.generator.examples import load_examples
+from training.generator.step_log import default_log_file, open_log, write_event
 
 log = logging.getLogger(__name__)
-
-
-def default_log_file(out: str) -> Path:
-    """``<out>.log.jsonl`` beside the adapter folder: it exists while the folder does not."""
-    path = Path(out)
-    return path.with_name(f"{path.name}.log.jsonl")
 
 
 @dataclass(frozen=True)
@@ -90,7 +84,7 @@ def train(
     heldout_encoded = encode_all(tokenizer, heldout, config.max_seq_len)
 
     log_path = Path(config.log_file) if config.log_file else default_log_file(config.out)
-    with _open_log(log_path, accelerator.is_main_process) as log_file:
+    with open_log(log_path, accelerator.is_main_process) as log_file:
         steps, last_loss = _run_steps(
             accelerator, model, train_encoded, pad_id, config, log_file, show_progress,
             step_progress,
@@ -101,7 +95,7 @@ def train(
             "final_loss": round(last_loss, 4),
             **_evaluate(accelerator.unwrap_model(model), heldout_encoded, pad_id),
         }
-        _write(log_file, {"event": "eval", **metrics})
+        write_event(log_file, {"event": "eval", **metrics})
 
     info = {
         "base_model": config.base,
@@ -171,7 +165,7 @@ def _run_steps(
         optimizer, partial(_warmup_then_decay, warmup=config.warmup_steps, total=total)
     )
     model, optimizer, loader, schedule = accelerator.prepare(model, optimizer, loader, schedule)
-    _write(log_file, {"event": "start", "total_steps": total, "examples": len(encoded)})
+    write_event(log_file, {"event": "start", "total_steps": total, "examples": len(encoded)})
     show = show_progress and accelerator.is_main_process
     bar = tqdm(total=total, desc="train generator", disable=not show)
     started, step, value = time.perf_counter(), 0, float("nan")
@@ -186,7 +180,7 @@ def _run_steps(
             optimizer.zero_grad()
             step += 1
             value = float(accelerator.gather(loss.detach()).mean())
-            _write(log_file, {
+            write_event(log_file, {
                 "event": "step", "step": step, "epoch": epoch, "loss": round(value, 5),
                 "learning_rate": schedule.get_last_lr()[0],
                 "elapsed_s": round(time.perf_counter() - started, 2),
@@ -262,21 +256,6 @@ def _warmup_then_decay(step: int, warmup: int, total: int) -> float:
     if step < warmup:
         return (step + 1) / (warmup + 1)
     return max(0.0, (total - step) / max(1, total - warmup))
-
-
-def _open_log(path: Path, main: bool) -> Any:
-    """The step log, truncated for this run; only the main process writes one."""
-    if not main:
-        return contextlib.nullcontext(None)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path.open("w", encoding="utf-8")
-
-
-def _write(log_file: TextIO | None, record: dict[str, Any]) -> None:
-    """Append one JSON line and flush it, so a reader (the GUI's plot) sees it at once."""
-    if log_file is not None:
-        log_file.write(json.dumps(record) + "\n")
-        log_file.flush()
 
 
 def parse_args(argv: list[str] | None = None) -> TrainConfig:

@@ -42,6 +42,10 @@ class ScriptedConversation:
     def heard(self, text: str) -> None:
         pass
 
+    def expectation(self) -> None:
+        """No question open: the recogniser hears a free question."""
+        return None
+
 
 def _scripted_voice(config: Config, on_event: Any) -> Any:
     """The app's own voice session (real devices and speech models), scripted dialogue."""

@@ -115,5 +115,5 @@ def test_whole_generator_run_activate_and_roll_back(qtbot, tmp_path: Path) -> No
         assert served_adapter() == ""  # the base model again
         assert current_model("generator", "en", Config()) is None
     finally:  # the served conversion of this run's adapter lives in the shared model cache
-        for folder in served_root().glob(f"*+{plan.out.name}-*"):
-            shutil.rmtree(folder)
+        for path in served_root().glob(f"*+{plan.out.name}-*"):  # with its lock file
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
