@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from app.store.convert_e5 import MAGIC, ConversionError, convert_e5q4, dequantize_q4, parse_e5q4
+from app.store.convert_e5 import convert_e5q4
+from app.store.e5_format import MAGIC, dequantize_q4, parse_e5q4
+from app.store.errors import ConversionError
 
 E5_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 _SHIM = """#include "e5.c"
