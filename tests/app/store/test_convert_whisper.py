@@ -22,12 +22,9 @@ import numpy as np
 import pytest
 import torch
 
-from app.store.convert_whisper import (
-    ConversionError,
-    convert_ct2_whisper,
-    load_openai_whisper,
-    read_ct2_variables,
-)
+from app.store.convert_whisper import convert_ct2_whisper, load_openai_whisper
+from app.store.ct2_format import read_ct2_variables
+from app.store.errors import ConversionError
 
 SAMPLE_RATE_HZ = 16_000
 TESTDATA = Path("/usr/share/pocketsphinx/test/data")
