@@ -40,8 +40,6 @@ ALLOWED_LONG_FUNCTIONS = {
     "training/generator/evaluate.py:evaluate_adapter",
     "training/generator/train.py:train",
     "training/generator/train.py:_run_steps",
-    "training/nlu/run.py:train_nlu",
-    "training/nlu/trainer.py:train_loop",
 }
 
 

@@ -16,7 +16,7 @@ from torch import nn
 from dialogue.nlu.checkpoint import ModelMeta
 from dialogue.nlu.encoding import Encoded, collate, encode_words
 from dialogue.nlu.schema import Example
-from training.frozen_bottom import bottom_features, run_top
+from training.frozen_bottom import bottom_features, frozen_count, run_top
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +97,12 @@ def frozen_cache(
     meta: ModelMeta,
     train: Sequence[Encoded],
     dev: Sequence[Example],
-    n_frozen: int,
+    train_layers: int,
 ) -> tuple[BatchLoss, CachedRunner | None]:
-    """The training batches' loss and the dev runner, on the cache when the bottom is frozen."""
+    """The training batches' loss and the dev runner, on the cache when the bottom is frozen
+    (``train_layers`` > 0: all but the top ``train_layers`` layers of the encoder)."""
+    encoder: Any = getattr(model, "encoder", None)
+    n_frozen = frozen_count(encoder, train_layers) if train_layers else 0
     pad_id = int(tokenizer.pad_token_id or 0)
     batch_loss = BatchLoss(model, train, pad_id, n_frozen)
     runner = cached_runner(model, tokenizer, meta, dev, n_frozen) if n_frozen else None

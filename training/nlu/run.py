@@ -14,6 +14,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from training.nlu.config import TrainConfig
 from training.nlu.data import Splits, data_hash, load_splits
 from training.nlu.losslog import LossLog, steps_to
 from training.nlu.references import calibrated, encode_examples
-from training.nlu.trainer import EpochFn, free_cores, train_loop
+from training.nlu.trainer import EpochFn, TrainResult, free_cores, train_loop
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,79 @@ def _check_trainable(splits: Splits) -> None:
         raise NluDataError([issue])
 
 
+def _model_meta(splits: Splits, config: TrainConfig) -> ModelMeta:
+    """What the saved model must know about the data: its intents, BIO tags and (when asked)
+    which slot types each intent takes; out-of-scope thresholds come after calibration."""
+    return ModelMeta(
+        tuple(sorted({e.intent for e in splits.train})),
+        tuple(tag_inventory(splits.train)),
+        head_config(config),
+        config.max_tokens,
+        OosThresholds(),
+        intent_slots=intent_slot_types(splits.train) if config.slots_per_intent else None,
+    )
+
+
+def _logged_loop(
+    loss_files: list[Path], hooks: RunHooks, loop: Callable[..., TrainResult]
+) -> TrainResult:
+    """Run ``loop`` with every optimizer step written to ``loss_files`` (closed even when
+    training fails) and passed on to the hooks."""
+    loss_log = LossLog(loss_files)
+    try:
+        return loop(
+            on_step=steps_to(loss_log, hooks.on_step),
+            on_epoch=hooks.on_epoch,
+            progress=hooks.progress,
+        )
+    finally:
+        loss_log.close()
+
+
+def _report(
+    result: TrainResult,
+    calibration: tuple[OosThresholds, dict[str, Any]],
+    marks: dict[str, float],
+    device: torch.device,
+) -> dict[str, Any]:
+    """``report.json``: how training went (epochs, the chosen one, dev metrics before and
+    after the out-of-scope thresholds) and what it cost (steps, seconds per stage)."""
+    thresholds, dev_final = calibration
+    return {
+        "epochs": result.epochs,
+        "best_epoch": result.best_epoch,
+        "best_dev": result.best_dev,
+        "dev_with_oos_thresholds": dev_final,
+        "thresholds": thresholds.to_json(),
+        "steps": result.steps,
+        "train_loop_s": round(result.train_s, 1),
+        "wall_s": round(time.perf_counter() - marks["start"], 1),
+        "stages_s": _stages(marks),
+        "threads": torch.get_num_threads(),
+        "device": str(device),
+    }
+
+
+def _training_record(config: TrainConfig, base: Path, data: Path, splits: Splits) -> dict[str, Any]:
+    """``training.json``: what the model was made from (config, base, data and its hash,
+    library versions), so a run can be repeated and a stale model recognised."""
+    return {
+        "config": config.to_json(),
+        "base": str(base),
+        "data": str(data),
+        "data_sha256": data_hash([*splits.train, *splits.dev]),
+        "dev_source": splits.dev_source,
+        "n_train": len(splits.train),
+        "n_dev": len(splits.dev),
+        "summary": summarize(splits.train).__dict__,
+        "versions": {"torch": torch.__version__, "python": platform.python_version()},
+    }
+
+
+def _write_json(path: Path, value: dict[str, Any]) -> None:
+    path.write_text(json.dumps(value, indent=2) + "\n", "utf-8")
+
+
 def train_nlu(
     data: Path,
     out: Path,
@@ -143,53 +217,28 @@ def train_nlu(
 ) -> TrainedRun:
     """Train on ``data``, write the model folder ``out`` atomically; the report and model."""
     config, hooks = config or TrainConfig(), hooks or RunHooks()
-    wall_started = time.perf_counter()
+    marks = {"start": time.perf_counter()}  # when each stage ended: the report's "stages_s"
     torch.set_num_threads(config.threads or free_cores())
     seed_everything(config.seed)
     splits = load_splits(Path(data), config.dev_fraction, config.seed)
     _check_trainable(splits)
     if hooks.on_data:
         hooks.on_data(splits)
-    intents = tuple(sorted({e.intent for e in splits.train}))
-    meta = ModelMeta(
-        intents,
-        tuple(tag_inventory(splits.train)),
-        head_config(config),
-        config.max_tokens,
-        OosThresholds(),
-        intent_slots=intent_slot_types(splits.train) if config.slots_per_intent else None,
-    )
+    meta = _model_meta(splits, config)
     device = pick_device(config.device)
-    marks = {"start": wall_started}  # when each stage ended: the report's "stages_s"
     tokenizer, model = build_model(Path(base), meta.tags, len(meta.intents), config)
     marks["load"] = time.perf_counter()
     model.to(device)
-    train_encoded = encode_examples(tokenizer, splits.train, meta)
-    n_frozen = frozen_count(model.encoder, config.train_layers) if config.train_layers else 0
-    cache = frozen_cache(model, tokenizer, meta, train_encoded, splits.dev, n_frozen)
+    encoded = encode_examples(tokenizer, splits.train, meta)
+    cache = frozen_cache(model, tokenizer, meta, encoded, splits.dev, config.train_layers)
     marks["cache"] = time.perf_counter()
     with atomic_folder(out) as folder:
         if hooks.on_folder:
             hooks.on_folder(folder)
-        loss_log = LossLog([folder / LOSS_FILE, *([Path(log_jsonl)] if log_jsonl else [])])
-        try:
-            result = train_loop(
-                model,
-                tokenizer,
-                meta,
-                train_encoded,
-                splits.dev,
-                config,
-                device,
-                on_step=steps_to(loss_log, hooks.on_step),
-                on_epoch=hooks.on_epoch,
-                progress=hooks.progress,
-                cache=cache,
-            )
-        finally:
-            loss_log.close()
-        joint = model.merge_and_unload() if config.lora else model
-        joint = joint.to("cpu").eval()
+        loop = partial(train_loop, model, tokenizer, meta, encoded, splits.dev, config, device)
+        loss_files = [folder / LOSS_FILE, *([Path(log_jsonl)] if log_jsonl else [])]
+        result = _logged_loop(loss_files, hooks, partial(loop, cache=cache))
+        joint = (model.merge_and_unload() if config.lora else model).to("cpu").eval()
         marks["train"] = time.perf_counter()
         predictor, thresholds, dev_final = calibrated(joint, tokenizer, meta, splits, config, cache)
         on_base = Path(base) if config.save_on_base else None
@@ -197,31 +246,8 @@ def train_nlu(
         meta = save_model(
             folder, joint, tokenizer, predictor.meta, predictor.references, base=on_base
         )
-        report = {
-            "epochs": result.epochs,
-            "best_epoch": result.best_epoch,
-            "best_dev": result.best_dev,
-            "dev_with_oos_thresholds": dev_final,
-            "thresholds": thresholds.to_json(),
-            "steps": result.steps,
-            "train_loop_s": round(result.train_s, 1),
-            "wall_s": round(time.perf_counter() - wall_started, 1),
-            "stages_s": _stages(marks),
-            "threads": torch.get_num_threads(),
-            "device": str(device),
-        }
-        training = {
-            "config": config.to_json(),
-            "base": str(base),
-            "data": str(data),
-            "data_sha256": data_hash([*splits.train, *splits.dev]),
-            "dev_source": splits.dev_source,
-            "n_train": len(splits.train),
-            "n_dev": len(splits.dev),
-            "summary": summarize(splits.train).__dict__,
-            "versions": {"torch": torch.__version__, "python": platform.python_version()},
-        }
-        (folder / TRAINING_FILE).write_text(json.dumps(training, indent=2) + "\n", "utf-8")
-        (folder / REPORT_FILE).write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+        report = _report(result, (thresholds, dev_final), marks, device)
+        _write_json(folder / TRAINING_FILE, _training_record(config, base, data, splits))
+        _write_json(folder / REPORT_FILE, report)
     predictor.meta = meta
     return TrainedRun(report, predictor)

@@ -25,7 +25,6 @@ from dialogue.nlu.checkpoint import LoadedModel, ModelMeta
 from dialogue.nlu.encoding import Encoded
 from dialogue.nlu.predictor import NluPredictor
 from dialogue.nlu.schema import Example
-from training.frozen_bottom import frozen_count
 from training.nlu.batches import bucketed_batches
 from training.nlu.cached import BatchLoss, CachedRunner, frozen_cache
 from training.nlu.config import TrainConfig
@@ -111,6 +110,93 @@ def _trained_state(model: nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone() for k, v in model.named_parameters() if v.requires_grad}
 
 
+def _optimizer(
+    model: nn.Module, config: TrainConfig, total_steps: int
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
+    """AdamW over the parameters that train now (so before a frozen bottom is cached) and its
+    warm-up/decay schedule over the whole run."""
+    optimizer = torch.optim.AdamW(_param_groups(model, config))
+    schedule = _schedule(total_steps, config.warmup_fraction)
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+
+
+@dataclass
+class _Stepper:
+    """The state every optimizer step shares across epochs, and the per-step report."""
+
+    model: nn.Module
+    batch_loss: BatchLoss
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LambdaLR
+    config: TrainConfig
+    device: torch.device
+    total_steps: int
+    on_step: StepFn | None
+    started: float = field(default_factory=time.perf_counter)
+    steps: int = 0
+
+    def step(self, batch_indices: Sequence[int]) -> float:
+        """One optimizer step on one batch; its loss."""
+        loss = self.batch_loss(batch_indices, self.device)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.max_grad_norm)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.steps += 1
+        return float(loss.item())
+
+    def epoch(self, batches: Sequence[Sequence[int]], epoch: int, progress: bool) -> list[float]:
+        """Every batch of one epoch, behind a progress bar; the losses of its steps."""
+        desc = f"epoch {epoch}/{self.config.epochs}"
+        bar = tqdm(batches, desc=desc, disable=not progress, unit="batch", leave=False)
+        losses = []
+        for batch_indices in bar:
+            losses.append(self.step(batch_indices))
+            bar.set_postfix(loss=f"{losses[-1]:.3f}")
+            if self.on_step:
+                self.on_step(self._step_record(epoch, losses[-1]))
+        return losses
+
+    def _step_record(self, epoch: int, loss: float) -> dict[str, Any]:
+        return {
+            "step": self.steps,
+            "epoch": epoch,
+            "loss": round(loss, 5),
+            "lr": self.scheduler.get_last_lr()[0],
+            "time_s": round(time.perf_counter() - self.started, 2),
+            "total_steps": self.total_steps,
+        }
+
+
+def _set_threads(config: TrainConfig, device: torch.device, epoch: int) -> None:
+    """With ``threads = 0`` on CPU, use the cores free now (checked again every epoch: the
+    load of other processes changes while a run trains)."""
+    if config.threads == 0 and device.type == "cpu":
+        torch.set_num_threads(free_cores(own_threads=torch.get_num_threads() if epoch > 1 else 0))
+
+
+def _epoch_record(
+    epoch: int, losses: list[float], metrics: dict[str, Any], epoch_started: float
+) -> dict[str, Any]:
+    return {
+        "epoch": epoch,
+        "train_loss": sum(losses) / max(1, len(losses)),
+        "dev": metrics,
+        "epoch_s": round(time.perf_counter() - epoch_started, 1),
+        "threads": torch.get_num_threads(),
+    }
+
+
+def _restore(model: nn.Module, best_state: dict[str, torch.Tensor] | None) -> None:
+    """Put the best epoch's trained tensors back; every one must go back where it came from."""
+    if best_state is None:
+        return
+    unexpected = model.load_state_dict(best_state, strict=False).unexpected_keys
+    if unexpected:
+        raise RuntimeError(f"cannot restore the best epoch: {unexpected[:3]}")
+
+
 def train_loop(
     model: nn.Module,
     tokenizer: Any,
@@ -126,67 +212,24 @@ def train_loop(
 ) -> TrainResult:
     """Train ``model`` in place; on return it holds the weights of the best dev epoch.
     ``cache``: the batch loss and dev runner (:func:`training.nlu.cached.frozen_cache`)."""
-    optimizer = torch.optim.AdamW(_param_groups(model, config))
-    steps_per_epoch = math.ceil(len(train) / config.batch_size)
-    total_steps = steps_per_epoch * config.epochs
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, _schedule(total_steps, config.warmup_fraction)
+    total_steps = math.ceil(len(train) / config.batch_size) * config.epochs
+    optimizer, scheduler = _optimizer(model, config, total_steps)
+    batch_loss, runner = cache or frozen_cache(
+        model, tokenizer, meta, train, dev, config.train_layers
+    )
+    stepper = _Stepper(
+        model, batch_loss, optimizer, scheduler, config, device, total_steps, on_step
     )
     lengths = [len(e.input_ids) for e in train]
-    if cache is None:
-        encoder: Any = getattr(model, "encoder", None)
-        n_frozen = frozen_count(encoder, config.train_layers) if config.train_layers else 0
-        cache = frozen_cache(model, tokenizer, meta, train, dev, n_frozen)
-    batch_loss, runner = cache
-    result = TrainResult()
-    best_state: dict[str, torch.Tensor] | None = None
-    best = -math.inf
-    started = time.perf_counter()
+    result, best_state, best = TrainResult(), None, -math.inf
     model.train()
     for epoch in range(1, config.epochs + 1):
         epoch_started = time.perf_counter()
-        if config.threads == 0 and device.type == "cpu":
-            torch.set_num_threads(
-                free_cores(own_threads=torch.get_num_threads() if epoch > 1 else 0)
-            )
+        _set_threads(config, device, epoch)
         batches = bucketed_batches(lengths, config.batch_size, config.seed, epoch)
-        bar = tqdm(
-            batches,
-            desc=f"epoch {epoch}/{config.epochs}",
-            disable=not progress,
-            unit="batch",
-            leave=False,
-        )
-        losses = []
-        for batch_indices in bar:
-            loss = batch_loss(batch_indices, device)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-            optimizer.step()
-            scheduler.step()
-            result.steps += 1
-            losses.append(loss.item())
-            bar.set_postfix(loss=f"{losses[-1]:.3f}")
-            if on_step:
-                on_step(
-                    {
-                        "step": result.steps,
-                        "epoch": epoch,
-                        "loss": round(losses[-1], 5),
-                        "lr": scheduler.get_last_lr()[0],
-                        "time_s": round(time.perf_counter() - started, 2),
-                        "total_steps": total_steps,
-                    }
-                )
+        losses = stepper.epoch(batches, epoch, progress)
         metrics = evaluate_dev(model, tokenizer, meta, dev, runner)
-        record = {
-            "epoch": epoch,
-            "train_loss": sum(losses) / max(1, len(losses)),
-            "dev": metrics,
-            "epoch_s": round(time.perf_counter() - epoch_started, 1),
-            "threads": torch.get_num_threads(),
-        }
+        record = _epoch_record(epoch, losses, metrics, epoch_started)
         result.epochs.append(record)
         if dev_score(metrics) > best + 1e-9:
             best, result.best_epoch, result.best_dev = dev_score(metrics), epoch, metrics
@@ -197,10 +240,7 @@ def train_loop(
         if epoch - result.best_epoch >= config.patience:
             log.info("early stop after epoch %d (best %d)", epoch, result.best_epoch)
             break
-    if best_state is not None:
-        unexpected = model.load_state_dict(best_state, strict=False).unexpected_keys
-        if unexpected:  # every copied tensor must go back where it came from
-            raise RuntimeError(f"cannot restore the best epoch: {unexpected[:3]}")
+    _restore(model, best_state)
     model.eval()
-    result.train_s = time.perf_counter() - started
+    result.steps, result.train_s = stepper.steps, time.perf_counter() - stepper.started
     return result
