@@ -150,3 +150,20 @@ def heldout_loss(model: Any, encoded: list[Encoded], pad_id: int, batch_size: in
 def perplexity(loss: float) -> float:
     """exp(mean token loss), capped so a diverged model prints a number, not an overflow."""
     return math.exp(min(loss, 50.0))
+
+
+def adapter_vs_base(
+    peft_model: Any, encoded: list[Encoded], pad_id: int, infix: str = ""
+) -> dict[str, float]:
+    """Held-out loss and perplexity with the adapter on, then off on the same weights, so the
+    two differ in the adapter alone: ``base_<infix>loss``, ``adapter_<infix>loss``,
+    ``base_<infix>perplexity``, ``adapter_<infix>perplexity`` (NaN when ``encoded`` is empty)."""
+    adapter = heldout_loss(peft_model, encoded, pad_id)
+    with peft_model.disable_adapter():
+        base = heldout_loss(peft_model, encoded, pad_id)
+    return {
+        f"base_{infix}loss": round(base, 4),
+        f"adapter_{infix}loss": round(adapter, 4),
+        f"base_{infix}perplexity": round(perplexity(base), 3),
+        f"adapter_{infix}perplexity": round(perplexity(adapter), 3),
+    }

@@ -18,7 +18,7 @@ from dialogue.generator.options import GeneratorOptions
 from training.generator.checkpoint import HELDOUT_FILE, read_info
 from training.generator.data import ChatExample, TrainingDataError, read_chats, read_examples
 from training.generator.devset import domain_dev_items
-from training.generator.encoding import IGNORE, encode_all, heldout_loss, perplexity
+from training.generator.encoding import IGNORE, adapter_vs_base, encode_all
 from training.generator.examples import chat_examples, language_folder
 from training.generator.grounding import (
     GROUNDING_FILE,
@@ -58,6 +58,47 @@ def dev_grounding_set(info: dict[str, Any]) -> list[GroundingItem]:
     return domain_dev_items(language_folder(data, info["language"]))
 
 
+def _loss_report(
+    peft_model: Any, tokenizer: Any, examples: list[ChatExample], max_seq_len: int
+) -> dict[str, Any]:
+    """Held-out loss and perplexity of the adapter and, with it switched off, of the base
+    (same weights, same encoded examples), and how many examples and reply tokens count."""
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    encoded = encode_all(tokenizer, examples, max_seq_len)
+    return {
+        "n": len(encoded),
+        "tokens": sum(sum(1 for t in e.labels if t != IGNORE) for e in encoded),
+        **adapter_vs_base(peft_model, encoded, pad_id),
+    }
+
+
+def _grounding_report(
+    peft_model: Any,
+    tokenizer: Any,
+    items: list[GroundingItem],
+    language: str,
+    options: GeneratorOptions,
+) -> dict[str, Any]:
+    """Both models' grounding summaries on the same items, and each item's two replies side
+    by side, to read why an item failed."""
+    generator = LocalGenerator(peft_model, tokenizer, options)
+    tokens = options.max_new_tokens
+    adapter_summary, adapter_judged = run_grounding(generator, items, language, tokens)
+    with peft_model.disable_adapter():
+        base_summary, base_judged = run_grounding(generator, items, language, tokens)
+    replies = [
+        {
+            "id": b.id,
+            "base": b.reply,
+            "base_correct": b.correct,
+            "adapter": a.reply,
+            "adapter_correct": a.correct,
+        }
+        for b, a in zip(base_judged, adapter_judged, strict=True)
+    ]
+    return {"base": base_summary, "adapter": adapter_summary, "replies": replies}
+
+
 def evaluate_adapter(
     adapter_dir: Path,
     base: str = "",
@@ -75,50 +116,26 @@ def evaluate_adapter(
     number of examples scored); ``grounding`` holds both models' summaries.
     """
     info = read_info(adapter_dir)
-    language = info["language"]
+    language, base_model = info["language"], base or info["base_model"]
     examples = evaluation_examples(adapter_dir, data, language)
     if not examples:
         raise TrainingDataError(f"no examples to evaluate in {data or adapter_dir / HELDOUT_FILE}")
-    model, tokenizer = load_causal_lm(base or info["base_model"], device="auto", dtype="float32")
+    model, tokenizer = load_causal_lm(base_model, device="auto", dtype="float32")
     peft_model = attach_adapter(model, str(adapter_dir), merge=False)
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    encoded = encode_all(tokenizer, examples, info["train_config"]["max_seq_len"])
-    adapter_loss = heldout_loss(peft_model, encoded, pad_id)
-    with peft_model.disable_adapter():
-        base_loss = heldout_loss(peft_model, encoded, pad_id)
+    losses = _loss_report(peft_model, tokenizer, examples, info["train_config"]["max_seq_len"])
     result: dict[str, Any] = {
         "adapter": str(adapter_dir),
         "adapter_data_sha256": info["data"]["sha256"],
-        "base_model": base or info["base_model"],
+        "base_model": base_model,
         "language": language,
         "data": str(data or adapter_dir / HELDOUT_FILE),
-        "n": len(encoded),
-        "tokens": sum(sum(1 for t in e.labels if t != IGNORE) for e in encoded),
-        "base_loss": round(base_loss, 4),
-        "adapter_loss": round(adapter_loss, 4),
-        "base_perplexity": round(perplexity(base_loss), 3),
-        "adapter_perplexity": round(perplexity(adapter_loss), 3),
+        **losses,
     }
     if grounding is not None or dev:
         items = dev_grounding_set(info) if dev else read_grounding_set(grounding)  # type: ignore[arg-type]
-        options = GeneratorOptions(model=base or info["base_model"], max_new_tokens=max_new_tokens)
-        generator = LocalGenerator(peft_model, tokenizer, options)
-        adapter_summary, adapter_judged = run_grounding(generator, items, language, max_new_tokens)
-        with peft_model.disable_adapter():
-            base_summary, base_judged = run_grounding(generator, items, language, max_new_tokens)
+        options = GeneratorOptions(model=base_model, max_new_tokens=max_new_tokens)
         result["grounding"] = {
             "file": "dev set (training.generator.devset)" if dev else str(grounding),
-            "base": base_summary,
-            "adapter": adapter_summary,
-            "replies": [  # to read why an item failed
-                {
-                    "id": b.id,
-                    "base": b.reply,
-                    "base_correct": b.correct,
-                    "adapter": a.reply,
-                    "adapter_correct": a.correct,
-                }
-                for b, a in zip(base_judged, adapter_judged, strict=True)
-            ],  # fmt: skip
+            **_grounding_report(peft_model, tokenizer, items, language, options),
         }
     return result

@@ -1,4 +1,5 @@
-"""LoRA fine-tuning of the reply generator, top to bottom: config, data, model, loop, save.
+"""LoRA fine-tuning of the reply generator, top to bottom: config, data, model, loop
+(``training.generator.loop``), evaluation, save.
 
 Runs under Hugging Face accelerate, so the same script trains on one CPU process, one GPU
 (bf16 autocast) or several (``accelerate launch -m training.generator.train ...``). Every
@@ -16,9 +17,8 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from dialogue.generator.loading import load_causal_lm
 from training.generator.checkpoint import HELDOUT_FILE, LOG_FILE, save_adapter_atomic
@@ -30,16 +30,9 @@ from training.generator.data import (
     split_heldout,
     write_examples,
 )
-from training.generator.encoding import (
-    Encoded,
-    LengthGroupedBatches,
-    collate,
-    encode_all,
-    heldout_loss,
-    perplexity,
-    reply_loss,
-)
+from training.generator.encoding import Encoded, adapter_vs_base, encode_all
 from training.generator.examples import load_examples
+from training.generator.loop import run_steps
 from training.generator.step_log import default_log_file, open_log, write_event
 
 log = logging.getLogger(__name__)
@@ -70,13 +63,7 @@ def train(
     set_seed(config.seed)
     accelerator = Accelerator(mixed_precision=_mixed_precision())
     started = time.perf_counter()
-
-    examples, files = load_examples(
-        Path(config.data), config.language, config.seed, config.decline_share
-    )
-    train_set, heldout = split_heldout(examples, config.heldout_fraction)
-    if not train_set:
-        raise TrainingDataError(f"{config.data}: no training examples")
+    train_set, heldout, files = _read_data(config)
 
     model, tokenizer = _lora_model(config)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
@@ -85,7 +72,7 @@ def train(
 
     log_path = Path(config.log_file) if config.log_file else default_log_file(config.out)
     with open_log(log_path, accelerator.is_main_process) as log_file:
-        steps, last_loss = _run_steps(
+        steps, last_loss = run_steps(
             accelerator, model, train_encoded, pad_id, config, log_file, show_progress,
             step_progress,
         )  # fmt: skip
@@ -97,23 +84,43 @@ def train(
         }
         write_event(log_file, {"event": "eval", **metrics})
 
-    info = {
+    info = _info(config, files, (len(train_encoded), len(heldout_encoded)), metrics)
+    peft_model = accelerator.unwrap_model(model)
+    if accelerator.is_main_process:
+        _save(peft_model, Path(config.out), heldout, log_path, info, record)
+    accelerator.wait_for_everyone()
+    return TrainedAdapter(info, peft_model, tokenizer)
+
+
+def _read_data(config: TrainConfig) -> tuple[list[ChatExample], list[ChatExample], list[Path]]:
+    """The training and held-out examples and the files they came from (for the record's
+    hash); data with nothing to train on is a user's mistake, said before a model loads."""
+    examples, files = load_examples(
+        Path(config.data), config.language, config.seed, config.decline_share
+    )
+    train_set, heldout = split_heldout(examples, config.heldout_fraction)
+    if not train_set:
+        raise TrainingDataError(f"{config.data}: no training examples")
+    return train_set, heldout, files
+
+
+def _info(
+    config: TrainConfig, files: list[Path], sizes: tuple[int, int], metrics: dict[str, Any]
+) -> dict[str, Any]:
+    """The record saved with the adapter: base, language, config, the data (files, hash,
+    train and held-out sizes) and the run's metrics; evaluation and staleness read it."""
+    return {
         "base_model": config.base,
         "language": config.language,
         "train_config": asdict(config),
         "data": {
             "files": [str(f) for f in files],
             "sha256": data_sha256(files),
-            "train_examples": len(train_encoded),
-            "heldout_examples": len(heldout_encoded),
+            "train_examples": sizes[0],
+            "heldout_examples": sizes[1],
         },
         "metrics": metrics,
     }
-    peft_model = accelerator.unwrap_model(model)
-    if accelerator.is_main_process:
-        _save(peft_model, Path(config.out), heldout, log_path, info, record)
-    accelerator.wait_for_everyone()
-    return TrainedAdapter(info, peft_model, tokenizer)
 
 
 def _lora_model(config: TrainConfig) -> tuple[Any, Any]:
@@ -134,91 +141,13 @@ def _lora_model(config: TrainConfig) -> tuple[Any, Any]:
     return get_peft_model(model, lora), tokenizer
 
 
-def _run_steps(
-    accelerator: Any,
-    model: Any,
-    encoded: list[Encoded],
-    pad_id: int,
-    config: TrainConfig,
-    log_file: TextIO | None,
-    show_progress: bool,
-    step_progress: Callable[[int, int], None] | None = None,
-) -> tuple[int, float]:
-    """The optimisation loop; returns (steps taken, last step's loss)."""
-    import torch
-    from tqdm.auto import tqdm  # type: ignore[import-untyped]
-
-    batches = LengthGroupedBatches(
-        [len(e.input_ids) for e in encoded], config.batch_size, config.seed
-    )
-    loader: Any = torch.utils.data.DataLoader(
-        encoded,  # type: ignore[arg-type]  # a list is a map-style dataset
-        batch_sampler=batches,
-        collate_fn=partial(collate, pad_id=pad_id),
-    )
-    total = config.epochs * len(loader)
-    total = min(total, config.max_steps) if config.max_steps else total
-    optimizer = torch.optim.AdamW(
-        [p for p in model.parameters() if p.requires_grad], lr=config.learning_rate
-    )
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, partial(_warmup_then_decay, warmup=config.warmup_steps, total=total)
-    )
-    model, optimizer, loader, schedule = accelerator.prepare(model, optimizer, loader, schedule)
-    write_event(log_file, {"event": "start", "total_steps": total, "examples": len(encoded)})
-    show = show_progress and accelerator.is_main_process
-    bar = tqdm(total=total, desc="train generator", disable=not show)
-    started, step, value = time.perf_counter(), 0, float("nan")
-    model.train()
-    for epoch in range(1, config.epochs + 1):
-        for batch in loader:
-            loss = reply_loss(model, batch)
-            accelerator.backward(loss)
-            accelerator.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
-            step += 1
-            value = float(accelerator.gather(loss.detach()).mean())
-            write_event(log_file, {
-                "event": "step", "step": step, "epoch": epoch, "loss": round(value, 5),
-                "learning_rate": schedule.get_last_lr()[0],
-                "elapsed_s": round(time.perf_counter() - started, 2),
-            })  # fmt: skip
-            bar.update(1)
-            bar.set_postfix(loss=f"{value:.3f}")
-            if step_progress is not None:
-                step_progress(step, total)
-            if step >= total:
-                bar.close()
-                return step, value
-    bar.close()
-    return step, value
-
-
-_HELDOUT_KEYS = (
-    "base_heldout_loss",
-    "adapter_heldout_loss",
-    "base_heldout_perplexity",
-    "adapter_heldout_perplexity",
-)
-
-
 def _evaluate(peft_model: Any, heldout: list[Encoded], pad_id: int) -> dict[str, Any]:
     """Held-out loss and perplexity of the adapter, then of the same weights with it off."""
     peft_model.eval()
-    adapter = heldout_loss(peft_model, heldout, pad_id)
-    with peft_model.disable_adapter():
-        base = heldout_loss(peft_model, heldout, pad_id)
+    losses = adapter_vs_base(peft_model, heldout, pad_id, infix="heldout_")
     if not heldout:  # JSON has no NaN: say "not measured" with null
-        return {"heldout_examples": 0} | dict.fromkeys(_HELDOUT_KEYS)
-    return {
-        "heldout_examples": len(heldout),
-        "base_heldout_loss": round(base, 4),
-        "adapter_heldout_loss": round(adapter, 4),
-        "base_heldout_perplexity": round(perplexity(base), 3),
-        "adapter_heldout_perplexity": round(perplexity(adapter), 3),
-    }
+        return {"heldout_examples": 0} | dict.fromkeys(losses)
+    return {"heldout_examples": len(heldout), **losses}
 
 
 def _save(
@@ -249,13 +178,6 @@ def _mixed_precision() -> str:
     if not torch.cuda.is_available():
         return "no"
     return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-
-
-def _warmup_then_decay(step: int, warmup: int, total: int) -> float:
-    """Learning-rate factor: linear warm-up over ``warmup`` steps, then linear decay to 0."""
-    if step < warmup:
-        return (step + 1) / (warmup + 1)
-    return max(0.0, (total - step) / max(1, total - warmup))
 
 
 def parse_args(argv: list[str] | None = None) -> TrainConfig:
