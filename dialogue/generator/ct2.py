@@ -74,7 +74,10 @@ def load_ct2(model_dir: str, options: GeneratorOptions) -> tuple[Any, Any]:
     started = time.perf_counter()
     try:
         engine = ctranslate2.Generator(
-            str(folder), device=device, compute_type=compute, intra_threads=options.threads
+            str(folder),
+            device=device,
+            compute_type=compute,
+            intra_threads=cpu_threads(options.threads, (folder / "model.bin").stat().st_size),
         )
         tokenizer = AutoTokenizer.from_pretrained(str(folder))
     except (RuntimeError, ValueError, OSError) as e:
@@ -90,6 +93,20 @@ def load_ct2(model_dir: str, options: GeneratorOptions) -> tuple[Any, Any]:
         time.perf_counter() - started,
     )
     return engine, tokenizer
+
+
+# Below this many bytes of weights, one thread decodes faster than two: SmolLM2-135M int8
+# (135 MB) made 40.7 tokens/s on one thread and 25.3 on two, first token 130 vs 157 ms;
+# Qwen2.5-0.5B int8 (633 MB) is faster on two (18 vs 14.5 tokens/s). BENCHMARKS.md, Engines.
+ONE_THREAD_BELOW_BYTES = 300 * 2**20
+
+
+def cpu_threads(configured: int, weight_bytes: int) -> int:
+    """``generator.threads`` as CTranslate2 takes it: the setting when one is given (> 0);
+    otherwise one thread for a small model, CTranslate2's own choice (0) for a larger one."""
+    if configured > 0:
+        return configured
+    return 1 if weight_bytes < ONE_THREAD_BELOW_BYTES else 0
 
 
 def _device(preference: str, cuda_devices: int) -> str:

@@ -23,7 +23,7 @@ from dialogue.generator import (
     resolve_engine,
 )
 from dialogue.generator.convert import convert_for_serving
-from dialogue.generator.ct2 import Ct2Generator, load_ct2, pick_compute_type
+from dialogue.generator.ct2 import Ct2Generator, cpu_threads, load_ct2, pick_compute_type
 from dialogue.generator.loading import load_causal_lm
 from dialogue.generator.local import LocalGenerator
 from dialogue.generator.prompt import build_messages
@@ -173,3 +173,18 @@ def test_merged_adapter_gives_the_reference_tokens(
     for request in REQUESTS:
         assert greedy(ours, request) == greedy(ref, request)
     assert any(greedy(ours, r) != greedy(base, r) for r in REQUESTS)  # the adapter counts
+
+
+@pytest.mark.parametrize(
+    ("configured", "weight_bytes", "threads"),
+    [
+        (0, 135_397_237, 1),  # SmolLM2-135M int8: one thread decodes faster than two
+        (0, 632_695_189, 0),  # Qwen2.5-0.5B int8: CTranslate2's own choice (all cores)
+        (2, 135_397_237, 2),  # a setting always wins
+        (1, 632_695_189, 1),
+    ],
+)
+def test_threads_follow_the_setting_else_the_model_size(
+    configured: int, weight_bytes: int, threads: int
+) -> None:
+    assert cpu_threads(configured, weight_bytes) == threads
