@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.gui, pytest.mark.slow]
 def test_first_choice_of_chinese_prepares_its_models(
     qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cache = linked_cache(tmp_path, ["nlu-encoder", "asr", "vad"])
+    cache = linked_cache(tmp_path, ["nlu-encoder", "asr", "vad", "turn"])  # what English has
     monkeypatch.setenv("WENDA_CACHE_DIR", str(cache))
     config = config_from_dict({"general": {"language": "zh"}, "generator": {"enabled": False}})
     (tmp_path / "config").mkdir(exist_ok=True)
