@@ -31,11 +31,16 @@ log = logging.getLogger(__name__)
 DOMAIN_EPOCHS = 15
 DOMAIN_PATIENCE = 3
 # Per language, what differs from TrainConfig's defaults (measured on the shop's dev split:
-# BENCHMARKS.md, "Dialogue", training the domain): only the top layers train, on the frozen
-# layers' output computed once.
+# BENCHMARKS.md, "First run"): only the top layers train, on the frozen layers' output
+# computed once. English (MiniLM, 6 layers): the top 2 at twice the encoder rate train in
+# 63 s to intent accuracy 0.981 and slot F1 0.971, all layers at 1e-4 in 169 s to 0.955 and
+# 0.983 (the top 2 at 1e-4: 68 s, 0.974 / 0.966; the top 3: 79 s, the same). Chinese
+# (multilingual-e5-small, 12 layers): the top 4 at three times the rates in 186 s to 0.836
+# and 0.903, the top 6 at the default rates in 286 s to 0.843 and 0.914, all of them (before)
+# 530 s to 0.849 and 0.914; the top 4 at the default rates reached only 0.843 and 0.843.
 DOMAIN_SETTINGS: dict[str, dict[str, Any]] = {
-    "en": {"train_layers": 0},
-    "zh": {"train_layers": 0},
+    "en": {"train_layers": 2, "encoder_lr": 2e-4},
+    "zh": {"train_layers": 4, "encoder_lr": 3e-4, "head_lr": 3e-3},
 }
 
 

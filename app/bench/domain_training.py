@@ -48,6 +48,10 @@ def _nlu(domain: Any, language: str, encoder: Path, out: Path, overrides: dict) 
         "best_epoch": report["best_epoch"],
         "intent_accuracy": round(dev["intent_accuracy"], 4),
         "slot_f1": round(dev["slot_f1"], 4),
+        "served": {  # as served: with the calibrated out-of-scope thresholds
+            key: round(report["dev_with_oos_thresholds"][key], 4)
+            for key in ("intent_accuracy", "slot_f1")
+        },
         "epoch_s": [e["epoch_s"] for e in report["epochs"]],
         "dev_per_epoch": [
             (round(e["dev"]["intent_accuracy"], 3), round(e["dev"]["slot_f1"], 3))

@@ -11,7 +11,8 @@ A model's state, torch-free so the window can ask too (:func:`domain_model_state
 - ``ready``: its ``training.json`` records the sha256 of the data it was trained on, and that
   still matches the domain's file;
 - ``training``: a training job for its domain and language is running now;
-- ``stale``: trained, but on other data (the user edited the domain): retrained next;
+- ``stale``: trained, but on other data (the user edited the domain) or with other settings
+  (an upgrade trains differently): retrained next;
 - ``missing``: never trained (or its folder is damaged).
 The trainers write folders atomically, so a half-written model is never ``ready``.
 
@@ -73,6 +74,20 @@ def _train_nlu(model: DomainModel, encoder_dir: Path, out: Path, progress: Progr
     )
 
 
+def _nlu_settings(language: str) -> dict[str, Any]:
+    from training.domain_nlu import domain_train_config
+
+    return domain_train_config(language).to_json()
+
+
+def _kb_settings(language: str) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    from training.kb_encoder import domain_kb_config
+
+    return asdict(domain_kb_config(language))
+
+
 def _train_kb(model: DomainModel, encoder_dir: Path, out: Path, progress: Progress) -> Path:
     from training.kb_encoder import domain_kb_config, train_kb_encoder
 
@@ -101,6 +116,9 @@ class DomainKind:
     train: Callable[[DomainModel, Path, Path, Progress], Path]  # (model, base, out, progress)
     share: float  # of a language's whole training time (measured), for one overall percent
     meanwhile: str  # what serves until it is ready, in words
+    # The settings a language's model is trained with, as its training.json's "config" records
+    # them (torch-free); a model trained with others is stale. None: not checked.
+    settings: Callable[[str], dict[str, Any]] | None = None
 
 
 KINDS: dict[str, DomainKind] = {
@@ -114,9 +132,17 @@ KINDS: dict[str, DomainKind] = {
             _train_nlu,
             0.6,
             "the nearest labelled example",
+            _nlu_settings,
         ),
         DomainKind(
-            "kb", ("faq.jsonl",), "faq_sha256", ENCODER_ROLES, _train_kb, 0.4, "the untuned encoder"
+            "kb",
+            ("faq.jsonl",),
+            "faq_sha256",
+            ENCODER_ROLES,
+            _train_kb,
+            0.4,
+            "the untuned encoder",
+            _kb_settings,
         ),
     )
 }
@@ -203,16 +229,32 @@ def data_fingerprint(model: DomainModel) -> str:
     return hashlib.sha256(lines.encode("utf-8")).hexdigest()
 
 
-def training_record(folder: Path) -> dict[str, Any]:
-    """What a model folder was trained on (its training.json's ``extra``), or {}."""
+def _training_json(folder: Path) -> dict[str, Any]:
     try:
         training = json.loads((Path(folder) / "training.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    if not isinstance(training, dict):
-        return {}
+    return training if isinstance(training, dict) else {}
+
+
+def training_record(folder: Path) -> dict[str, Any]:
+    """What a model folder was trained on (its training.json's ``extra``), or {}."""
+    training = _training_json(folder)
     extra = training.get("extra", training.get("config", {}).get("extra", {}))
     return extra if isinstance(extra, dict) else {}
+
+
+def settings_changed(model: DomainModel, folder: Path) -> bool:
+    """Whether the folder's model was trained with other settings than its kind's today (an
+    upgrade that trains differently retrains it; the data's own record is apart, in extra)."""
+    wanted = KINDS[model.kind].settings
+    if wanted is None:
+        return False
+    recorded = dict(_training_json(folder).get("config") or {})
+    recorded.pop("extra", None)
+    settings = json.loads(json.dumps(wanted(model.language)))  # as JSON keeps it
+    settings.pop("extra", None)
+    return recorded != settings
 
 
 def job_name(domain: str, language: str) -> str:
@@ -253,11 +295,14 @@ def domain_model_state(model: DomainModel, root: Path | None = None) -> ModelSta
     folder = model.folder(root)
     trained = folder.is_dir() and all(f.is_file() for f in model.data_files)
     recorded = training_record(folder).get(KINDS[model.kind].record_key) if trained else None
-    if recorded is not None and recorded == data_fingerprint(model):
+    same_data = recorded is not None and recorded == data_fingerprint(model)
+    if same_data and not settings_changed(model, folder):
         return ModelState("ready", folder)
     if job_running(model.domain, model.language, root):
         return ModelState("training", folder, f"training now ({model.name})")
     fix = f"wenda models prepare {model.role}"
+    if same_data:
+        return ModelState("stale", folder, f"training settings changed since training: {fix}")
     if recorded is not None:
         return ModelState("stale", folder, f"examples changed since training: {fix}")
     return ModelState("missing", folder, f"not trained: {fix}")

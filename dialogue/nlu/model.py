@@ -24,9 +24,7 @@ from torch.nn import functional as F
 
 from dialogue.nlu.crf import LinearChainCrf
 from dialogue.nlu.encoding import IGNORE_INDEX
-
-POOLINGS = ("mean", "cls")
-SLOT_DECODERS = ("softmax", "crf")
+from dialogue.nlu.schema import POOLINGS, SLOT_DECODERS
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,12 @@ def _wait_for_job(domain: str, language: str, timeout_s: float) -> None:
         time.sleep(2)
 
 
-def test_fallback_answers_then_hands_over_to_the_trained_models(first_run: Path) -> None:
+def test_fallback_answers_then_hands_over_to_the_trained_models(
+    first_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first start answers at once and switches to the tuned models when they land; the
+    next start serves them at once; editing the examples makes the NLU stale again. One test:
+    the small domain's training is most of its time."""
     import datetime as dt
 
     from app.config_file import config_from_dict
@@ -113,9 +118,10 @@ def test_fallback_answers_then_hands_over_to_the_trained_models(first_run: Path)
     config = config_from_dict(
         {"general": {"domain": str(first_run)}, "generator": {"enabled": False}}
     )
+    asked = Asked(language="en", generator=False)
     now = dt.datetime(2026, 3, 16, 10, 0)
     started = time.monotonic()
-    serving = resolve(config, Asked(language="en", generator=False))
+    serving = resolve(config, asked)
     assert serving.training == ("nlu", "kb")
     manager = build_dialogue(serving, clock=lambda: now)
     try:
@@ -144,27 +150,9 @@ def test_fallback_answers_then_hands_over_to_the_trained_models(first_run: Path)
         print(f"first answer after {ready_s:.1f} s; tuned models served after {served_s:.0f} s")
     finally:
         _wait_for_job("smallshop", "en", 600)
-
-
-def test_the_trained_models_serve_at_once_next_time(
-    first_run: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from app.config_file import config_from_dict
-    from app.conversation import build_dialogue
-    from app.serving import Asked, resolve
-    from app.store.domain_progress import language_training
-    from app.store.domain_training import run_job
-    from app.store.store import ModelStore
-
-    store = ModelStore()
-    run_job(first_run, "en", lambda role: Path(store.path(role)), wait=True)  # models prepare
-    assert language_training(first_run, "en").ready
-    config = config_from_dict(
-        {"general": {"domain": str(first_run)}, "generator": {"enabled": False}}
-    )
-    asked = Asked(language="en", generator=False)
+    # the next start: nothing to train, no handover
     manager = build_dialogue(resolve(config, asked))
-    assert type(manager.nlu).__name__ == "NluPredictor"  # no handover: nothing is trained
+    assert type(manager.nlu).__name__ == "NluPredictor"
     # editing the domain's examples makes the NLU stale: the fallback serves again, meanwhile
     nlu_file = first_run / "en" / "nlu.jsonl"
     nlu_file.write_text(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from dialogue.nlu.model import POOLINGS, SLOT_DECODERS
+from dialogue.nlu.schema import POOLINGS, SLOT_DECODERS
 
 
 @dataclass(frozen=True)

@@ -166,3 +166,19 @@ def test_a_new_kind_is_one_row(tmp_path: Path, kinds: dict) -> None:
         "kb": "ready",
         "adapter": "stale",
     }
+
+
+def test_a_model_trained_with_other_settings_is_stale(tmp_path: Path, kinds: dict) -> None:
+    """An upgrade that trains differently (here: more epochs) retrains the model; the same
+    settings keep it ready."""
+    domain, root = _domain(tmp_path), tmp_path / "models"
+    kinds["nlu"] = dataclasses.replace(kinds["nlu"], settings=lambda language: {"epochs": 2})
+    run_job(domain, "en", _bases(tmp_path), root)
+    model = DomainModel("shop", "en", domain, "nlu")
+    record = model.folder(root) / "training.json"
+    training = json.loads(record.read_text(encoding="utf-8"))
+    record.write_text(json.dumps({**training, "config": {"epochs": 2}}), encoding="utf-8")
+    assert domain_models.domain_model_state(model, root).state == "ready"
+    kinds["nlu"] = dataclasses.replace(kinds["nlu"], settings=lambda language: {"epochs": 3})
+    state = domain_models.domain_model_state(model, root)
+    assert state.state == "stale" and "settings changed" in state.detail
