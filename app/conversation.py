@@ -95,11 +95,12 @@ def build_dialogue(
     clock: Callable[[], dt.datetime] = dt.datetime.now,
 ) -> DialogueManager:
     """Load everything a conversation needs (seconds: models are loaded here)."""
+    from app.store.handover import serve_domain
     from dialogue.actions.orders_db import open_orders_db
 
     domain, language = serving.domain, serving.language
-    nlu = load_nlu(serving.nlu, serving.nlu_fix)
-    retriever = build_retriever(domain, language, serving.retrieval)
+    # The tuned models, or models that need no training while they train (app/store/handover.py)
+    nlu, retriever = serve_domain(serving, load_nlu, build_retriever)
     orders = open_orders_db(domain.orders_sql, orders_file(domain)) if domain.orders_sql else None
     generator = build_generator(serving.generator, serving.generator_note)
     memory = open_memory(memory_file(), history=serving.history)

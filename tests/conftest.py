@@ -26,6 +26,9 @@ def isolated_user_dirs(
     monkeypatch.setenv("WENDA_DATA_DIR", str(base / "data"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    # No test trains the shared cache's domain models behind its back; the first-run tests
+    # that exercise the background job turn it on for their own temporary cache.
+    monkeypatch.setenv("WENDA_BACKGROUND_TRAINING", "0")
 
 
 @pytest.fixture

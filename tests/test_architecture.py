@@ -31,12 +31,6 @@ FORBIDDEN = {
 MAX_MODULE_LINES = 300
 MAX_FUNCTION_LINES = 50
 
-# Exceptions, if one is ever needed, go here with the reason; an entry that no longer offends
-# fails the test, so the lists only shrink. All empty: no circle, no long module or function.
-ALLOWED_CIRCLES: set[frozenset[str]] = set()
-ALLOWED_LONG_MODULES: set[str] = set()
-ALLOWED_LONG_FUNCTIONS: set[str] = set()
-
 
 def product_files() -> Iterator[Path]:
     """Every Python file the product ships: the four packages and the domains' own code."""
@@ -154,9 +148,7 @@ def test_circles_are_found() -> None:
 
 
 def test_no_import_circle() -> None:
-    groups = circles(import_graph())
-    found = [sorted(group) for group in groups if group not in ALLOWED_CIRCLES]
-    assert not ALLOWED_CIRCLES - set(groups), "allowed circles that are gone now"
+    found = [sorted(group) for group in circles(import_graph())]
     assert not found, f"modules that import each other (in functions too): {found}"
 
 
@@ -166,9 +158,7 @@ def test_no_long_module() -> None:
         for path in product_files()
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
     }
-    unexpected = {name: n for name, n in long.items() if name not in ALLOWED_LONG_MODULES}
-    assert not unexpected, f"modules over {MAX_MODULE_LINES} lines: {unexpected}"
-    assert not ALLOWED_LONG_MODULES - set(long), "allowed long modules that are short now"
+    assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
 
 
 def test_no_long_function() -> None:
@@ -179,10 +169,7 @@ def test_no_long_function() -> None:
                 lines = (node.end_lineno or node.lineno) - node.lineno + 1
                 if lines > MAX_FUNCTION_LINES:
                     long[f"{rel(path)}:{node.name}"] = lines
-    unexpected = {name: n for name, n in long.items() if name not in ALLOWED_LONG_FUNCTIONS}
-    assert not unexpected, f"functions over {MAX_FUNCTION_LINES} lines: {unexpected}"
-    stale = ALLOWED_LONG_FUNCTIONS - set(long)
-    assert not stale, f"allowed long functions that are short now (remove them): {stale}"
+    assert not long, f"functions over {MAX_FUNCTION_LINES} lines: {long}"
 
 
 def _protocols(path: Path) -> list[str]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from app.config import Config, ConfigError
 from app.config_file import load_config
@@ -82,12 +82,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _configure_logging(verbose: bool, debug: bool = False) -> None:
-    """Warnings; ``-v``: progress too; ``--debug``: everything, unmasked (app.log_privacy)."""
-    from app.log_privacy import protect_handlers
+    """Wenda's own lines on the console (warnings; ``-v``: progress too; ``--debug``:
+    everything, unmasked), the libraries' chatter in the log file (app/logs.py); long steps
+    inside loaders draw a bar on stderr (app/cli/progress.py)."""
+    from app.logs import configure_logging
+    from app.store.progress import show_steps_with
 
-    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    protect_handlers(debug)
+    configure_logging(verbose, debug=debug)
+    show_steps_with(_delayed_bar)
+
+
+def _delayed_bar(label: str, total: int) -> Any:
+    from app.cli.progress import delayed_bar  # tqdm only when a step is long
+
+    return delayed_bar(label, total)
 
 
 def _launch_default(parser: argparse.ArgumentParser, config: Config) -> int:

@@ -25,6 +25,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "dialogue: turn latency without speech, retrieval top-1, emotion accuracy",
     ),
     "nlu": ("app.bench.nlu", "NLU: SNIPS test scores, training time, latency, size on disk"),
+    "domain-training": (
+        "app.bench.domain_training",
+        "training a domain's NLU and tuned retrieval for one language: time and dev quality",
+    ),
     "generator": (
         "app.bench.generator",
         "reply generator: time to first token and tokens per second (median)",

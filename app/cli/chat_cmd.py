@@ -15,6 +15,8 @@ import logging
 import sys
 from typing import Any
 
+from app.cli.progress import prepare_language_cli, print_training_note
+
 log = logging.getLogger(__name__)
 
 
@@ -48,26 +50,35 @@ def _clock(now: str) -> Any:
     return lambda: fixed
 
 
-def run(args: argparse.Namespace) -> int:
-    from app.cli.chat_loop import ChatLoop, ChatOutput, binary_stdin
+def _conversation(args: argparse.Namespace, language: str, nlu_model: str = "") -> Any:
+    """The dialogue of ``language`` (else the configured one), the language prepared first
+    (a bar on first use); a note while its tuned models still train."""
     from app.conversation import build_dialogue
     from app.serving import Asked, resolve
 
-    def conversation(language: str, nlu_model: str = "") -> Any:
-        asked = Asked(
-            language=language or "",
-            domain=args.domain or "",
-            nlu_model=nlu_model or "",  # --nlu-model is the first language's
-            generator=not args.no_generator,
-        )
-        return build_dialogue(resolve(args.config, asked), args.user, _clock(args.now))
+    prepare_language_cli(args.config, language or args.config.general.language)
+    asked = Asked(
+        language=language or "",
+        domain=args.domain or "",
+        nlu_model=nlu_model or "",  # --nlu-model is the first language's
+        generator=not args.no_generator,
+    )
+    serving = resolve(args.config, asked)
+    manager = build_dialogue(serving, args.user, _clock(args.now))
+    if serving.training:  # first start: simpler models answer meanwhile
+        print_training_note(serving.domain.root, serving.language)
+    return manager
 
-    manager = conversation(args.lang, args.nlu_model)
+
+def run(args: argparse.Namespace) -> int:
+    from app.cli.chat_loop import ChatLoop, ChatOutput, binary_stdin
+
+    manager = _conversation(args, args.lang, args.nlu_model)
     managers = {manager.language: manager}
 
     def switch(language: str) -> Any:  # /lang: each language is loaded once
         if language not in managers:
-            managers[language] = conversation(language)
+            managers[language] = _conversation(args, language)
         return managers[language]
 
     interactive = sys.stdin.isatty() and sys.stdout.isatty()

@@ -33,6 +33,11 @@ def run(args: argparse.Namespace) -> int:
     if args.config_action == "set":
         set_user_setting(args.key, args.value)
         print(f"{args.key} = {args.value}  ({paths.config_file()})")
+        if args.key == "general.language":  # a language chosen for the first time
+            from app.cli.progress import prepare_language_cli
+            from app.config_file import load_config
+
+            prepare_language_cli(load_config(), args.value)
         return 0
     if args.config_error is not None and not args.defaults:
         raise args.config_error

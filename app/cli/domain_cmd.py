@@ -125,14 +125,14 @@ def _train(args: argparse.Namespace) -> int:
 
 def _tune_kb(domain: Any, language: str, encoder: Path, progress: Any) -> Path:
     from app.store.domain_models import DomainModel, retrieval_encoder_config
-    from training.kb_encoder import train_kb_encoder
+    from training.kb_encoder import domain_kb_config, train_kb_encoder
 
     out = DomainModel(domain.name, language, domain.root, "kb").folder()
     print(f"tuning {domain.name} retrieval ({language}) on {encoder.name} -> {out}",
           file=sys.stderr)  # fmt: skip
     started = time.perf_counter()
     config = retrieval_encoder_config(language, encoder)
-    train_kb_encoder(domain.root, language, config, out, progress=progress)
+    train_kb_encoder(domain.root, language, config, out, domain_kb_config(language), progress)
     print(f"  done in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return out
 

@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from app.cli.progress import model_bar
+from app.cli.progress import model_bar, training_bar
 from app.store.domain_models import domain_model_status
 from app.store.errors import ModelStoreError
 from app.store.status import ModelStatus
@@ -32,6 +32,17 @@ def add_parser(subparsers: Any) -> None:
         action.add_argument("--json", action="store_true", help="print one JSON document")
         if name == "prepare":
             action.add_argument("--force", action="store_true", help="rebuild even if ready")
+            action.add_argument(
+                "--lang",
+                action="append",
+                choices=("en", "zh"),
+                help="only what conversations in this language need (default: every language)",
+            )
+            action.add_argument(
+                "--background",
+                action="store_true",
+                help="train the domain models in a background process (Wenda answers meanwhile)",
+            )
     path = actions.add_parser("path", help="print the folder the model for ROLE loads from")
     path.add_argument("role", metavar="ROLE")
     parser.set_defaults(run=run)
@@ -61,7 +72,10 @@ def _report(rows: list[ModelStatus], as_json: bool) -> int:
 def _prepare(store: ModelStore, args: argparse.Namespace) -> int:
     failures = 0
     results: list[dict[str, Any]] = []
-    for entry in store.entries(args.roles):
+    roles = args.roles
+    if args.lang and not roles:
+        roles = [r for lang in args.lang for r in store.manifest.roles_for(lang)]
+    for entry in store.entries(roles):
         started = time.perf_counter()
         try:
             with model_bar(entry.name) as step:
@@ -78,12 +92,16 @@ def _prepare(store: ModelStore, args: argparse.Namespace) -> int:
             print(
                 f"{status.state:8} {entry.role:15} {entry.name:28} {seconds:6.1f} s  {status.path}"
             )
-    for model in store.domain_models(args.roles):
+    domain = [
+        m for m in store.domain_models(args.roles) if not args.lang or m.language in args.lang
+    ]
+    if args.background and not args.force:
+        return _train_in_background(domain, results, args.json, failures)
+    for model in domain:
         started = time.perf_counter()
-        if not args.json and (args.force or domain_model_status(model).state != "ready"):
-            print(f"training {model.name} from {model.examples} (a few minutes, once)...")
         try:
-            store.prepare_domain(model, force=args.force)
+            with training_bar(model.name) as on_update:
+                store.prepare_domain(model, force=args.force, on_update=on_update)
         except ModelStoreError as e:
             failures += 1
             print(f"wenda: {model.role} ({model.name}): {e}", file=sys.stderr)
@@ -97,6 +115,29 @@ def _prepare(store: ModelStore, args: argparse.Namespace) -> int:
                 f"{status.state:8} {model.role:15} {model.name:28} {seconds:6.1f} s  {status.path}"
             )
     if args.json:
+        print(json.dumps(results, indent=2))
+    return EXIT_PROBLEM if failures else 0
+
+
+def _train_in_background(
+    models: list[Any], results: list[dict[str, Any]], as_json: bool, failures: int
+) -> int:
+    """Start one background job per language whose domain models are not ready."""
+    from app.store.domain_progress import language_training
+    from app.store.domain_training import log_file, start_background
+
+    for language in dict.fromkeys(m.language for m in models):
+        folder = next(m.domain_dir for m in models if m.language == language)
+        status = language_training(folder, language)
+        if not status.ready and not status.training:
+            start_background(folder, language)
+        state = "ready" if status.ready else "training"
+        log = log_file(status.domain, language)
+        results.append({"language": language, "domain": status.domain, "state": state})
+        if not as_json:
+            where = "" if status.ready else f" in the background (log: {log})"
+            print(f"{state:8} {status.domain} models ({language}){where}")
+    if as_json:
         print(json.dumps(results, indent=2))
     return EXIT_PROBLEM if failures else 0
 

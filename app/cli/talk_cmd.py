@@ -118,6 +118,7 @@ def _devices(args: argparse.Namespace, serving: Any) -> tuple[Any, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.cli.progress import prepare_language_cli
     from app.serving import Asked, resolve
     from app.voice import events as ev
     from app.voice.build import load_engines
@@ -131,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         asr_model=args.asr_model,
         generator=not args.no_generator,
     )
+    prepare_language_cli(args.config, args.lang or args.config.general.language)  # first use
     serving = resolve(args.config, asked, speech=True)
     microphone, speaker = _devices(args, serving)
     if not args.json:

@@ -33,8 +33,8 @@ QFrame#footer { background: white; border-top: 1px solid #e4e7ec; }
 """
 
 
-def header(language: str) -> QFrame:
-    """Title and a subtitle naming the conversation language."""
+def header(language: str, note: QWidget | None = None) -> QFrame:
+    """Title and a subtitle naming the conversation language (and ``note`` below them)."""
     frame = QFrame()
     frame.setObjectName("header")
     title = QLabel("Wenda 问答")
@@ -47,6 +47,8 @@ def header(language: str) -> QFrame:
     top.setSpacing(2)
     top.addWidget(title)
     top.addWidget(subtitle)
+    if note is not None:
+        top.addWidget(note)
     return frame
 
 

@@ -26,8 +26,10 @@ from app.gui.background import BackgroundCall
 from app.gui.bridge import SessionBridge
 from app.gui.chat_view import Bubble, ChatView
 from app.gui.frames import STYLE, footer, header, message_box
+from app.gui.language_prep import prepare_language_dialog
 from app.gui.sessions import Session
 from app.gui.settings_dialog import SettingsDialog
+from app.gui.training_note import TrainingNote
 from app.gui.turn_details import details_of
 from app.gui.voice_bar import VoiceBar
 from app.gui.wizard.wizard import FineTuneWizard
@@ -70,6 +72,7 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.stop_speaking)
 
     def _build(self) -> None:
+        self.training_note = TrainingNote(lambda: self.config)  # while tuned models train
         self.chat = ChatView()
         self.voice = VoiceBar()
         self.voice.listen_requested.connect(lambda _hf: self.session.submit(ev.Mute(False)))
@@ -86,7 +89,7 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
-        column.addWidget(header(self.config.general.language))
+        column.addWidget(header(self.config.general.language, self.training_note))
         column.addWidget(self.chat, 1)
         column.addWidget(footer(self.voice, self.input, self.send))
         self.setCentralWidget(central)
@@ -155,6 +158,8 @@ class MainWindow(QMainWindow):
         """New settings take effect now: a new session loads on them (the window shows
         "loading" meanwhile) while the old one shuts down in the background."""
         changed = config != self.config
+        if config.general.language != self.config.general.language:  # first use: prepare it
+            prepare_language_dialog(config, config.general.language, self)
         self.config = config
         if changed:
             self.reload_session()

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from app.log_privacy import protect_handlers
 from app.voice import events as ev
 from app.voice.memory import configure_model_process
 
@@ -112,8 +111,10 @@ class SessionProcess:
 
 def serve(make_session: Callable[[], Any], conn: Connection) -> None:
     """The child: build the session, relay its events, run commands until ``None``."""
-    logging.basicConfig(level=logging.WARNING, format="wenda-session: %(levelname)s %(message)s")
-    protect_handlers()  # no order numbers, emails or phone numbers in the log
+    from app.logs import configure_logging
+
+    # masked (app.log_privacy): no order numbers, emails or phone numbers in the log
+    configure_logging(console_format="wenda-session: %(levelname)s %(message)s")
     configure_model_process()  # before the models and their threads: the memory budget
     lock = threading.Lock()
 

@@ -82,11 +82,13 @@ def build_voice(config: Config, on_event: EventSink) -> Any:
     """The voice session on the configured devices (blocking: devices open, models load),
     with what serves the language now (``app.serving``: the wizard's activated models too)."""
     from app.serving import resolve
+    from app.store.languages import prepare_language
     from app.voice.build import load_engines
     from app.voice.session import VoiceSession
     from speech.microphone import MicrophoneConfig, make_microphone
     from speech.speaker import SpeakerConfig, make_speaker
 
+    prepare_language(config, config.general.language)  # first use (the window showed a bar)
     serving = resolve(config, speech=True)
     microphone = make_microphone(MicrophoneConfig(device=serving.input_device))
     speaker = make_speaker(SpeakerConfig(device=serving.output_device))  # opened even if
@@ -104,8 +106,10 @@ def build_conversation(config: Config) -> Conversation:
     """The dialogue alone (typed chat), with what serves the language now."""
     from app.conversation import build_dialogue
     from app.serving import resolve
+    from app.store.languages import prepare_language
     from app.voice.adapters import DialogueConversation
 
+    prepare_language(config, config.general.language)  # first use (the window showed a bar)
     return DialogueConversation(build_dialogue(resolve(config)))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 PREPARE_KINDS = (
     "copy",
     "join",
+    "ct2-whisper",
     "ct2-to-openai-whisper",
     "gguf-to-transformers",
     "e5q4-to-bert",
@@ -92,6 +93,15 @@ class ModelEntry:
 class Manifest:
     version: int
     models: tuple[ModelEntry, ...]
+    # role -> the conversation languages it serves (absent: every language). Kept out of
+    # ModelEntry so that a prepared folder's entry digest does not depend on it.
+    languages: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def roles_for(self, language: str) -> tuple[str, ...]:
+        """The roles a conversation in ``language`` needs: its own and the shared ones."""
+        return tuple(
+            m.role for m in self.models if language in self.languages.get(m.role, (language,))
+        )
 
     def by_role(self, role: str) -> ModelEntry:
         for model in self.models:
@@ -197,7 +207,17 @@ def parse_manifest(data: dict[str, Any]) -> Manifest:
     missing = [r for r in REQUIRED_ROLES if r not in {m.role for m in models}]
     if missing:
         raise ManifestError(f"manifest: no model for roles {missing}")
-    return Manifest(version=_require(data, "version", int, "manifest"), models=models)
+    languages = {}
+    for index, raw in enumerate(data["model"]):
+        if "languages" in raw:
+            where = f"model #{index + 1} ({raw.get('name', '?')})"
+            values = _require(raw, "languages", list, where)
+            if not values or not all(isinstance(v, str) for v in values):
+                raise ManifestError(f"{where}: languages must be a list of language codes")
+            languages[models[index].role] = tuple(values)
+    return Manifest(
+        version=_require(data, "version", int, "manifest"), models=models, languages=languages
+    )
 
 
 def manifest_text() -> str:

@@ -109,11 +109,7 @@ def _stage_sources(entry: ModelEntry, out: Path, work: Path, step: StepProgress)
 def _convert(entry: ModelEntry, out: Path, work: Path, step: StepProgress) -> None:
     """Run the conversion the manifest names (imports are lazy: torch is slow to import)."""
     if entry.prepare == "ct2-to-openai-whisper":
-        from app.store.convert_whisper import convert_ct2_whisper
-
-        convert_ct2_whisper(
-            out / "ctranslate2", out / "openai-whisper", step("convert to openai-whisper")
-        )
+        ensure_openai_whisper(out, step("convert to openai-whisper"))
     elif entry.prepare == "gguf-to-transformers":
         from app.store.convert_gguf import convert_gguf
 
@@ -123,6 +119,27 @@ def _convert(entry: ModelEntry, out: Path, work: Path, step: StepProgress) -> No
         from app.store.convert_e5 import convert_e5q4
 
         convert_e5q4(work / entry.files[0].dest, out, step("convert to BertModel"))
+
+
+OPENAI_WHISPER = "openai-whisper"  # the subfolder of a Whisper model with its openai checkpoint
+
+
+def ensure_openai_whisper(model_dir: Path, progress: ProgressFn | None = None) -> Path:
+    """The openai-whisper checkpoint of a prepared CTranslate2 Whisper folder, converted into
+    its ``openai-whisper/`` subfolder the first time the openai-whisper engine asks (seconds),
+    so the default faster-whisper install never stores Whisper twice. The converter writes
+    each file under its final name only when complete, and a lock keeps two processes from
+    converting at once."""
+    from app.store.convert_whisper import CHECKPOINT_NAME, convert_ct2_whisper
+
+    target = Path(model_dir) / OPENAI_WHISPER
+    if (target / CHECKPOINT_NAME).is_file():
+        return target
+    with _model_lock(Path(model_dir).parent, f"{Path(model_dir).name}-openai"):
+        if not (target / CHECKPOINT_NAME).is_file():
+            log.info("converting %s for openai-whisper (once)", model_dir)
+            convert_ct2_whisper(Path(model_dir) / "ctranslate2", target, progress)
+    return target
 
 
 def _describe_files(out: Path, step: StepProgress) -> dict[str, dict[str, Any]]:

@@ -8,6 +8,7 @@ sizes (for ``list``); ``deep`` checks re-hash every byte (for ``verify``).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import asdict, dataclass
@@ -43,6 +44,20 @@ class ModelStatus:
 def entry_digest(entry: ModelEntry) -> str:
     """Fingerprint of a manifest entry; a prepared folder is valid only for its entry."""
     return hashlib.sha256(repr(entry).encode("utf-8")).hexdigest()
+
+
+# A folder prepared the older way holds all that the newer one needs (and more).
+_SUPERSEDED = {"ct2-whisper": "ct2-to-openai-whisper"}
+
+
+def prepared_for(marker: dict[str, Any], entry: ModelEntry) -> bool:
+    """Whether the folder's marker was written for ``entry`` (or an older way of preparing
+    it whose folder serves it as well: no re-preparing after an upgrade)."""
+    digest = marker.get("entry_digest")
+    older = _SUPERSEDED.get(entry.prepare)
+    return digest == entry_digest(entry) or (
+        older is not None and digest == entry_digest(dataclasses.replace(entry, prepare=older))
+    )
 
 
 def model_dir(entry: ModelEntry, root: Path) -> Path:
@@ -86,7 +101,7 @@ def check_model(
             entry, folder, "corrupt", 0, f"no valid {MARKER}: wenda models prepare {entry.role}"
         )
     size = sum(int(f.get("size_bytes", 0)) for f in marker["files"].values())
-    if marker.get("entry_digest") != entry_digest(entry):
+    if not prepared_for(marker, entry):
         detail = f"prepared from another manifest version: wenda models prepare {entry.role}"
         return _status(entry, folder, "missing", size, detail)
     total = size if deep else len(marker["files"])

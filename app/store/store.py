@@ -6,7 +6,7 @@ It joins the manifest (what Wenda ships), the cache (what is prepared) and the u
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from app import paths
@@ -15,13 +15,12 @@ from app.store.domain_models import (
     DomainModel,
     domain_model_status,
     domain_models,
-    prepare_domain_model,
 )
+from app.store.domain_training import prepare_domain_model
 from app.store.errors import ModelStoreError
 from app.store.manifest import Manifest, ModelEntry, load_manifest
 from app.store.prepare import StepProgress, prepare_model
 from app.store.progress import ProgressFn
-from app.store.roles import ENCODER_ROLES
 from app.store.status import ModelStatus, check_model, check_override
 
 SERVED_ROLES = ("generator", "generator-zh")  # chat models, served converted (CTranslate2)
@@ -71,11 +70,18 @@ class ModelStore:
         rows = [self.status(e, deep=deep) for e in self.entries(roles)]
         return rows + [domain_model_status(m) for m in self.domain_models(roles)]
 
-    def prepare_domain(self, model: DomainModel, force: bool = False) -> Path:
-        """Train one domain NLU model on its language's encoder (prepared first if needed)."""
-        encoder_role = ENCODER_ROLES[model.language]
-        self.prepare([encoder_role])
-        return prepare_domain_model(model, Path(self.path(encoder_role)), force=force)
+    def prepare_domain(
+        self,
+        model: DomainModel,
+        force: bool = False,
+        on_update: Callable[[float, float | None], None] | None = None,
+    ) -> Path:
+        """Train one domain model on its base model (prepared first if needed);
+        ``on_update`` gets (fraction done, seconds left)."""
+        self.prepare([model.base_role])
+        return prepare_domain_model(
+            model, lambda role: Path(self.path(role)), force=force, on_update=on_update
+        )
 
     def prepare(
         self,

@@ -11,6 +11,12 @@ Layout (``save_model`` writes, ``load_model`` reads):
   ``tokenizer.json`` loaded a different tokenizer and answered "where is order 10482" with
   ``provide_name``). Older folders record only the weights' hash; their tokenizer and config
   must at least be there.
+A model trained with its word embeddings and lower layers frozen can be saved *on its base
+encoder* (``save_model(..., base=folder)``): ``model.safetensors`` then holds only the tensors
+that differ from the base (the trained layers and heads: a few MB instead of e5's 470 MB, whose
+250k-word embedding table would otherwise be stored twice), and ``nlu.json`` names the base
+folder (relative to the model when they share a parent) and its weights' sha256; loading
+starts from the base and checks it is the same one.
 The trainer adds ``training.json``, ``report.json`` and ``loss.jsonl`` beside them.
 Weights are loaded as tensors only (safetensors), never as pickled code.
 """
@@ -51,6 +57,7 @@ class ModelMeta:
     thresholds: OosThresholds
     weights_sha256: str = ""
     intent_slots: dict[str, tuple[str, ...]] | None = None  # None: any slot with any intent
+    base: dict[str, str] | None = None  # {"path", "weights_sha256"}: saved on this encoder
     files: dict[str, dict[str, Any]] | None = None  # {name: {size_bytes, sha256}}; None: old
 
     def to_json(self) -> dict[str, Any]:
@@ -67,6 +74,7 @@ class ModelMeta:
                 if self.intent_slots is not None
                 else {}
             ),
+            **({"base": dict(self.base)} if self.base else {}),
             **({"files": self.files} if self.files is not None else {}),
         }
 
@@ -86,6 +94,7 @@ class ModelMeta:
                 if raw.get("intent_slots") is not None
                 else None
             ),
+            base={str(k): str(v) for k, v in raw["base"].items()} if raw.get("base") else None,
             files=_files_from_json(raw.get("files")),
         )
 
@@ -108,21 +117,64 @@ class LoadedModel:
     references: torch.Tensor | None
 
 
+BASE_WEIGHTS = "model.safetensors"  # the base encoder's weights file (transformers' name)
+
+
+def _base_reference(folder: Path, base: Path) -> dict[str, str]:
+    """Where the base is, seen from the model folder, and its weights' sha256."""
+    import os
+
+    path = os.path.relpath(base.absolute(), folder.absolute())
+    same_parent = base.absolute().parent == folder.absolute().parent
+    return {
+        "path": path if same_parent else str(base.absolute()),
+        "weights_sha256": _base_sha256(base),
+    }
+
+
+def _base_sha256(base: Path) -> str:
+    """The base weights' sha256: from the model store's marker when there is one (no re-hash
+    of e5's 470 MB at every start), else hashed."""
+    try:
+        marker = json.loads((base / "wenda-model.json").read_text(encoding="utf-8"))
+        return str(marker["files"][BASE_WEIGHTS]["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return sha256_file(base / BASE_WEIGHTS)
+
+
+def _differing(state: dict[str, torch.Tensor], base: Path) -> dict[str, torch.Tensor]:
+    """The tensors of ``state`` not equal to the base encoder's (heads, trained layers)."""
+    base_state = load_file(str(base / BASE_WEIGHTS))
+    kept = {}
+    for key, value in state.items():
+        own = key.removeprefix("encoder.")
+        if key.startswith("encoder.") and own in base_state and torch.equal(base_state[own], value):
+            continue
+        kept[key] = value
+    return kept
+
+
 def save_model(
     folder: Path,
     model: JointModel,
     tokenizer: Any,
     meta: ModelMeta,
     references: torch.Tensor | None = None,
+    base: Path | None = None,
 ) -> ModelMeta:
     """Write a loadable model folder into ``folder`` (created); returns the meta with the hash.
 
-    Not atomic by itself: the trainer writes into a temporary folder and renames it.
+    With ``base`` (the encoder folder it was trained from) only the tensors that differ from
+    it are written. Not atomic by itself: the trainer writes into a temporary folder and
+    renames it.
     """
     folder.mkdir(parents=True, exist_ok=True)
     model.encoder_config.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    if base is not None:
+        state = _differing(state, Path(base))
+        meta = ModelMeta(**{**meta.__dict__, "base": _base_reference(folder, Path(base))})
     save_file(state, str(folder / WEIGHTS_FILE), metadata={"format": "pt"})
     if references is not None:
         refs = references.detach().to(torch.float16).contiguous()
@@ -151,6 +203,24 @@ def _read_meta(folder: Path) -> ModelMeta:
         raise NluModelError(f"{path} is damaged ({e}); train the model again") from e
 
 
+def _base_state(folder: Path, base: dict[str, str]) -> dict[str, torch.Tensor]:
+    """The base encoder's tensors, as the joint model names them; the base must be the one
+    the model was trained on."""
+    path = Path(base["path"])
+    path = path if path.is_absolute() else (folder / path).resolve()
+    if not (path / BASE_WEIGHTS).is_file():
+        raise NluModelError(
+            f"the NLU model in {folder} was saved on the encoder {path}, which is missing; "
+            "prepare it (wenda models prepare) or train the model again"
+        )
+    if _base_sha256(path) != base.get("weights_sha256"):
+        raise NluModelError(
+            f"the encoder {path} is not the one the NLU model in {folder} was trained on; "
+            "train the model again"
+        )
+    return {f"encoder.{k}": v for k, v in load_file(str(path / BASE_WEIGHTS)).items()}
+
+
 def load_model(folder: Path, verify: bool = True) -> LoadedModel:
     """Load a model folder written by :func:`save_model`; raises :class:`NluModelError`.
 
@@ -174,7 +244,12 @@ def load_model(folder: Path, verify: bool = True) -> LoadedModel:
         tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
         encoder = AutoModel.from_config(config)
         model = JointModel(encoder, len(meta.intents), len(meta.tags), meta.head)
-        model.load_state_dict(load_file(str(weights)), strict=True)
+        state = load_file(str(weights))
+        if meta.base:
+            expected = model.state_dict().keys()
+            base = _base_state(folder, meta.base)
+            state = {**{k: v for k, v in base.items() if k in expected}, **state}
+        model.load_state_dict(state, strict=True)
     except (OSError, ValueError, RuntimeError) as e:
         raise NluModelError(f"cannot load the NLU model in {folder}: {e}") from e
     references = None

@@ -24,9 +24,7 @@ from torch.nn import functional as F
 
 from dialogue.nlu.crf import LinearChainCrf
 from dialogue.nlu.encoding import IGNORE_INDEX
-
-POOLINGS = ("mean", "cls")
-SLOT_DECODERS = ("softmax", "crf")
+from dialogue.nlu.schema import POOLINGS, SLOT_DECODERS
 
 
 @dataclass(frozen=True)
@@ -92,6 +90,19 @@ class JointModel(nn.Module):
         tag_labels: torch.Tensor | None = None,
     ) -> JointOutput:
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask)[0]
+        return self.heads(hidden, attention_mask, word_index, word_mask, intent_labels, tag_labels)
+
+    def heads(
+        self,
+        hidden: torch.Tensor,
+        attention_mask: torch.Tensor,
+        word_index: torch.Tensor,
+        word_mask: torch.Tensor,
+        intent_labels: torch.Tensor | None = None,
+        tag_labels: torch.Tensor | None = None,
+    ) -> JointOutput:
+        """Everything after the encoder, on its last hidden states (B, T, H): the trainer calls
+        this directly when the bottom of the encoder is frozen and its output cached."""
         pooled = self.pool(hidden, attention_mask)
         index = word_index.unsqueeze(-1).expand(-1, -1, hidden.shape[-1])
         words = torch.gather(hidden, 1, index)  # (B, W, H): each word's first sub-token

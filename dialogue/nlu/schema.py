@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 OUT_OF_SCOPE = "oos"  # the intent label of an out-of-scope example, in data and predictions
+# The model's choices, here (torch-free) so a training config can be read without torch.
+POOLINGS = ("mean", "cls")
+SLOT_DECODERS = ("softmax", "crf")
 
 
 @dataclass(frozen=True)

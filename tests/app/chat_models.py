@@ -20,7 +20,7 @@ from app.store.roles import ENCODER_ROLES
 from app.store.store import ModelStore
 from dialogue.files import sha256_file
 from tests import REPO
-from training.domain_nlu import DOMAIN_EPOCHS, train_domain_nlu, trained_for
+from training.domain_nlu import domain_train_config, train_domain_nlu, trained_for
 
 SHOP = REPO / "assets" / "domains" / "shop"
 
@@ -36,7 +36,8 @@ def shop_nlu_model(language: str) -> Path:
         encoder = Path(ModelStore().path(ENCODER_ROLES[language]))
     except ModelStoreError as e:
         pytest.skip(f"no {language} encoder to train the NLU on: {e.message}")
-    key = hashlib.sha256(json.dumps([digest, str(encoder), DOMAIN_EPOCHS]).encode()).hexdigest()
+    settings = domain_train_config(language).to_json()
+    key = hashlib.sha256(json.dumps([digest, str(encoder), settings]).encode()).hexdigest()
     folder = paths.cache_dir() / "test-models" / f"shop-nlu-{language}-{key[:12]}"
     if not (folder / "training.json").is_file():
         train_domain_nlu(SHOP, language, encoder, folder)

@@ -165,8 +165,14 @@ def test_doctor_runs_headless_and_names_missing(wenda_cmd, wenda_env, tmp_path: 
     checks = {c["name"]: c for c in json.loads(run(wenda_cmd, env, "doctor", "--json").stdout)}
     assert checks["python"]["level"] == "ok" and checks["torch"]["level"] == "ok"
     assert checks["display"]["level"] == "warn" and "wenda chat" in checks["display"]["detail"]
-    # no tuned retrieval encoder: the knowledge base falls back to the base one (a warning)
-    assert checks["model kb-domain-en"]["level"] == "warn"
-    assert checks["model nlu-domain-en"]["level"] == "fail"
+    # no tuned models yet: models that need no training answer meanwhile (a warning)
+    assert checks["domain models en"]["level"] == "warn"
+    assert "not trained yet" in checks["domain models en"]["detail"]
+    # the other language is prepared when it is first chosen: nothing to fix
+    assert (
+        checks["model tts-zh"]["level"] == "ok"
+        and "first chosen" in checks["model tts-zh"]["detail"]
+    )
+    assert checks["domain models zh"]["level"] == "ok"
     for name in ("audio-input", "audio-output", "portaudio", "espeak-ng", "disk"):
         assert name in checks

@@ -14,9 +14,9 @@ import torch
 from dialogue.domain.model import FaqEntry
 from dialogue.kb.encoder import EncoderConfig, TunedEncoderError, load_tuned, make_encoder
 from tests.training.nlu.tiny import make_tiny_encoder
+from training.kb_embed import TextEmbedder, _embed, _length_groups
 from training.kb_encoder import (
     KbTuneConfig,
-    _embed,
     entry_distinct_batches,
     fit,
     save_tuned,
@@ -58,13 +58,15 @@ def _own_entry_top1(vectors: np.ndarray) -> float:
     return float((owner[sims.argmax(1)] == owner).mean())
 
 
-def test_overfit_then_save_and_reload(tiny: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("train_layers", [0, 1], ids=["all-layers", "top-layer-cached"])
+def test_overfit_then_save_and_reload(tiny: Path, tmp_path: Path, train_layers: int) -> None:
+    from safetensors.torch import load_file
     from transformers import AutoModel, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(tiny)
     model = AutoModel.from_pretrained(tiny)
     encoder = EncoderConfig(tiny)
-    config = KbTuneConfig(epochs=40, learning_rate=3e-3, scale=10.0)
+    config = KbTuneConfig(epochs=40, learning_rate=3e-3, scale=10.0, train_layers=train_layers)
     history = fit(model, tokenizer, FAQ, encoder, config)
     assert history[-1]["loss"] < 0.5 * history[0]["loss"]
     questions = [q for e in FAQ for q in e.questions]
@@ -72,6 +74,9 @@ def test_overfit_then_save_and_reload(tiny: Path, tmp_path: Path) -> None:
         tuned = _embed(model, tokenizer, questions, 64).numpy()
     assert _own_entry_top1(tuned) == 1.0
     save_tuned(model, tmp_path / "tuned", {"history": history})
+    saved = load_file(str(tmp_path / "tuned" / "encoder.safetensors"))
+    assert any(k.startswith("encoder.layer.1.") for k in saved)
+    assert any(k.startswith("encoder.layer.0.") for k in saved) == (train_layers == 0)
     loaded = make_encoder(EncoderConfig(tiny, tuned_dir=tmp_path / "tuned"))
     np.testing.assert_allclose(loaded.embed(questions), tuned, atol=1e-5)
     base = make_encoder(encoder)
@@ -88,3 +93,37 @@ def test_tuned_weights_of_another_base_are_refused(tiny: Path, tmp_path: Path) -
     save_tuned(model, tmp_path / "tuned", {})
     with pytest.raises(TunedEncoderError):
         load_tuned(AutoModel.from_pretrained(tiny).embeddings, tmp_path / "tuned")
+
+
+@pytest.mark.parametrize(
+    ("lengths", "groups"),
+    [
+        ([], []),
+        ([12, 10, 11], [[1, 2, 0]]),
+        ([12, 64, 10, 60], [[2, 0], [3, 1]]),
+    ],
+)
+def test_length_groups(lengths: list[int], groups: list[list[int]]) -> None:
+    assert _length_groups(lengths) == groups
+
+
+@pytest.mark.parametrize("groups", [1, 2])
+def test_grouped_embedding_equals_one_padded_batch(tiny: Path, groups: int) -> None:
+    """Rows come back in the order asked for, whether the texts are padded in one group or in
+    two (the first version returned a single group sorted by length: nothing was learnt)."""
+    from transformers import AutoModel, AutoTokenizer
+
+    from training.frozen_bottom import run_top
+
+    tokenizer, model = AutoTokenizer.from_pretrained(tiny), AutoModel.from_pretrained(tiny).eval()
+    long = " ".join([FAQ[1].answer] * 6) if groups == 2 else FAQ[1].answer
+    texts = [FAQ[0].questions[2], long, FAQ[2].questions[1], FAQ[0].questions[0]]
+    embedder = TextEmbedder(model, tokenizer, texts, 64, n_frozen=1)
+    with torch.no_grad():
+        grouped = embedder(texts)
+        hidden, mask = run_top(model, [embedder.features[embedder.index[t]] for t in texts], 1)
+        mask_ = mask.unsqueeze(-1).float()
+        together = torch.nn.functional.normalize((hidden * mask_).sum(1) / mask_.sum(1), dim=-1)
+    lengths = [len(embedder.features[embedder.index[t]]) for t in texts]
+    assert lengths != sorted(lengths) and len(_length_groups(lengths)) == groups
+    assert torch.allclose(grouped, together, atol=1e-5)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from dialogue.nlu.model import POOLINGS, SLOT_DECODERS
+from dialogue.nlu.schema import POOLINGS, SLOT_DECODERS
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,12 @@ class TrainConfig:
     slots_per_intent: bool = True  # decode only the slot types the chosen intent had in training
     max_tokens: int = 64  # sub-tokens per utterance incl. special tokens; spoken commands are short
     freeze_word_embeddings: bool = True  # half the parameters; frozen is faster on CPU
+    # Top encoder layers trained (0: all). The embeddings and the layers below stay frozen and
+    # run once per utterance: their output is cached (training/frozen_bottom.py).
+    train_layers: int = 0
+    # Save only what differs from the base encoder, which the model folder then names: for
+    # models kept next to their base (a domain's, in the model cache). Off: self-contained.
+    save_on_base: bool = False
     dev_fraction: float = 0.1  # held out of train (stratified, seeded) when there is no dev split
     threads: int = 0  # torch CPU threads; 0 = the cores not busy with other work, per epoch
     oos_in_scope_recall: float = 0.99  # out-of-scope thresholds keep this much of dev in scope
@@ -74,6 +80,7 @@ class TrainConfig:
             "pooling": self.pooling in POOLINGS,
             "slot_decoder": self.slot_decoder in SLOT_DECODERS,
             "device": self.device in ("auto", "cpu", "cuda"),
+            "train_layers": self.train_layers >= 0 and not (self.train_layers and self.lora),
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:

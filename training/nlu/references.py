@@ -1,24 +1,29 @@
 """A trained NLU model made ready for use: its out-of-scope reference vectors (pooled
-vectors of training examples, stored with the model in float16) and the out-of-scope
-thresholds calibrated on its dev predictions."""
+training examples), thresholds calibrated on dev, and its final dev scores with them.
+
+With the bottom frozen, the vectors and dev passes come from the run's cache of the frozen
+bottom's features (the same numbers, a fraction of the time).
+"""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
 
-from dialogue.nlu.checkpoint import ModelMeta
+from dialogue.nlu.checkpoint import LoadedModel, ModelMeta
 from dialogue.nlu.encoding import Encoded, collate, encode_words
 from dialogue.nlu.model import JointModel
 from dialogue.nlu.outofscope import OosThresholds
 from dialogue.nlu.predictor import NluPredictor
 from dialogue.nlu.schema import OUT_OF_SCOPE, Example
+from training.nlu.cached import BatchLoss, CachedRunner
 from training.nlu.calibrate import thresholds_for_recall, thresholds_with_oos
 from training.nlu.config import TrainConfig
 from training.nlu.data import Splits
+from training.nlu.evaluate import score
 
 
 def encode_examples(tokenizer: Any, examples: Sequence[Example], meta: ModelMeta) -> list[Encoded]:
@@ -44,15 +49,20 @@ def reference_vectors(
     meta: ModelMeta,
     per_intent: int,
     seed: int,
+    pooled: Callable[[list[int]], torch.Tensor] | None = None,
 ) -> torch.Tensor:
-    """Pooled vectors of up to ``per_intent`` in-scope training examples per intent (N, H)."""
+    """Pooled vectors of up to ``per_intent`` in-scope training examples per intent (N, H);
+    ``pooled(indices)`` gives them from a cache instead of running the model."""
     rng = random.Random(seed)
-    chosen: list[Example] = []
+    picked: list[int] = []
     for intent in meta.intents:
-        group = [e for e in examples if e.intent == intent and intent != OUT_OF_SCOPE]
-        chosen += rng.sample(group, min(per_intent, len(group)))
-    if not chosen:
+        group = [i for i, e in enumerate(examples) if e.intent == intent != OUT_OF_SCOPE]
+        picked += rng.sample(group, min(per_intent, len(group)))
+    if not picked:
         return torch.zeros((0, int(model.encoder_config.hidden_size)))
+    if pooled is not None:
+        return pooled(picked)
+    chosen = [examples[i] for i in picked]
     encoded = encode_examples(tokenizer, chosen, meta)
     pad_id = int(tokenizer.pad_token_id or 0)
     vectors = []
@@ -62,6 +72,31 @@ def reference_vectors(
         inputs = {k: v.to(device) for k, v in inputs.items() if not k.endswith("labels")}
         vectors.append(model(**inputs).pooled.float().cpu())
     return torch.cat(vectors)
+
+
+def calibrated(
+    joint: JointModel,
+    tokenizer: Any,
+    meta: ModelMeta,
+    splits: Splits,
+    config: TrainConfig,
+    cache: tuple[BatchLoss, CachedRunner | None],
+) -> tuple[NluPredictor, OosThresholds, dict[str, Any]]:
+    """The trained model with its out-of-scope references and thresholds, and its dev scores
+    with them; on the cache of the frozen bottom when there is one (the same numbers)."""
+    batch_loss, runner = cache
+    pooled = batch_loss.pooled if runner is not None else None
+    references = reference_vectors(
+        joint, tokenizer, splits.train, meta, config.references_per_intent, config.seed, pooled
+    )
+    references = references.half().float()  # as saved: the model in memory is the one on disk
+    runs: Any = runner or joint
+    predictor = NluPredictor(LoadedModel(runs, tokenizer, meta, references))
+    thresholds = calibrate(predictor, splits.dev, config)
+    predictor.meta = ModelMeta(**{**meta.__dict__, "thresholds": thresholds})
+    dev_final = score(splits.dev, predictor.predict_words([(e.text, e.words) for e in splits.dev]))
+    final = NluPredictor(LoadedModel(joint, tokenizer, predictor.meta, references))
+    return final, thresholds, dev_final
 
 
 def calibrate(
@@ -81,14 +116,3 @@ def calibrate(
         [similarities[i] for i in in_scope],
         config.oos_in_scope_recall,
     )
-
-
-def saved_references(
-    joint: Any, tokenizer: Any, splits: Splits, meta: ModelMeta, config: TrainConfig
-) -> torch.Tensor:
-    """The out-of-scope reference vectors as saved (float16), so the model in memory is the
-    one on disk."""
-    vectors = reference_vectors(
-        joint, tokenizer, splits.train, meta, config.references_per_intent, config.seed
-    )
-    return vectors.half().float()

@@ -14,25 +14,28 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 import torch
 
 from dialogue.atomic import atomic_folder
 from dialogue.nlu.bio import transition_mask
-from dialogue.nlu.checkpoint import LoadedModel, ModelMeta, save_model
+from dialogue.nlu.checkpoint import ModelMeta, save_model
 from dialogue.nlu.errors import Issue, NluDataError, NluError
 from dialogue.nlu.model import HeadConfig, JointModel
 from dialogue.nlu.outofscope import OosThresholds
 from dialogue.nlu.predictor import NluPredictor
 from dialogue.nlu.schema import OUT_OF_SCOPE
 from dialogue.nlu.validate import intent_slot_types, summarize, tag_inventory
+from training.frozen_bottom import freeze_bottom, frozen_count
+from training.nlu.cached import frozen_cache
 from training.nlu.config import TrainConfig
 from training.nlu.data import Splits, data_hash, load_splits
-from training.nlu.evaluate import score
-from training.nlu.references import calibrate, encode_examples, saved_references
+from training.nlu.losslog import LossLog, steps_to
+from training.nlu.references import calibrated, encode_examples
 from training.nlu.trainer import EpochFn, TrainResult, free_cores, train_loop
 
 log = logging.getLogger(__name__)
@@ -57,6 +60,7 @@ class RunHooks:
     on_data: Callable[[Splits], None] | None = None
     on_epoch: EpochFn | None = None
     on_folder: Callable[[Path], None] | None = None  # the temporary folder, while training
+    on_step: Callable[[int, int], None] | None = None  # (optimizer steps done, at most in all)
     progress: bool = True
 
 
@@ -112,28 +116,16 @@ def build_model(
         return tokenizer, get_peft_model(model, lora)
     if config.freeze_word_embeddings:
         encoder.get_input_embeddings().weight.requires_grad_(False)
+    if config.train_layers:
+        freeze_bottom(encoder, frozen_count(encoder, config.train_layers))
     return tokenizer, model
 
 
-class _LossLog:
-    """Appends one JSON line per step to ``loss.jsonl`` (and ``--log-jsonl``), flushed at once
-    so a GUI can plot the curve while training runs."""
-
-    def __init__(self, paths: Sequence[Path]) -> None:
-        self.files: list[TextIO] = []
-        for path in paths:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.files.append(path.open("a", encoding="utf-8"))
-
-    def __call__(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record) + "\n"
-        for f in self.files:
-            f.write(line)
-            f.flush()
-
-    def close(self) -> None:
-        for f in self.files:
-            f.close()
+def _stages(marks: dict[str, float]) -> dict[str, float]:
+    """Seconds per stage from the times each one ended (the first mark is the start)."""
+    names, times = list(marks), list(marks.values())
+    stages = {n: round(t - p, 1) for n, t, p in zip(names[1:], times[1:], times[:-1], strict=True)}
+    return {**stages, "save": round(time.perf_counter() - times[-1], 1)}
 
 
 def _check_trainable(splits: Splits) -> None:
@@ -143,7 +135,8 @@ def _check_trainable(splits: Splits) -> None:
 
 
 def _model_meta(splits: Splits, config: TrainConfig) -> ModelMeta:
-    """The labels, heads and limits the model is built for (thresholds come after training)."""
+    """What the saved model must know about the data: its intents, BIO tags and (when asked)
+    which slot types each intent takes; out-of-scope thresholds come after calibration."""
     return ModelMeta(
         tuple(sorted({e.intent for e in splits.train})),
         tuple(tag_inventory(splits.train)),
@@ -154,8 +147,49 @@ def _model_meta(splits: Splits, config: TrainConfig) -> ModelMeta:
     )
 
 
-def _training_record(data: Path, base: Path, splits: Splits, config: TrainConfig) -> dict:
-    """``training.json``: what the model was trained from and with."""
+def _logged_loop(
+    loss_files: list[Path], hooks: RunHooks, loop: Callable[..., TrainResult]
+) -> TrainResult:
+    """Run ``loop`` with every optimizer step written to ``loss_files`` (closed even when
+    training fails) and passed on to the hooks."""
+    loss_log = LossLog(loss_files)
+    try:
+        return loop(
+            on_step=steps_to(loss_log, hooks.on_step),
+            on_epoch=hooks.on_epoch,
+            progress=hooks.progress,
+        )
+    finally:
+        loss_log.close()
+
+
+def _report(
+    result: TrainResult,
+    calibration: tuple[OosThresholds, dict[str, Any]],
+    marks: dict[str, float],
+    device: torch.device,
+) -> dict[str, Any]:
+    """``report.json``: how training went (epochs, the chosen one, dev metrics before and
+    after the out-of-scope thresholds) and what it cost (steps, seconds per stage)."""
+    thresholds, dev_final = calibration
+    return {
+        "epochs": result.epochs,
+        "best_epoch": result.best_epoch,
+        "best_dev": result.best_dev,
+        "dev_with_oos_thresholds": dev_final,
+        "thresholds": thresholds.to_json(),
+        "steps": result.steps,
+        "train_loop_s": round(result.train_s, 1),
+        "wall_s": round(time.perf_counter() - marks["start"], 1),
+        "stages_s": _stages(marks),
+        "threads": torch.get_num_threads(),
+        "device": str(device),
+    }
+
+
+def _training_record(config: TrainConfig, base: Path, data: Path, splits: Splits) -> dict[str, Any]:
+    """``training.json``: what the model was made from (config, base, data and its hash,
+    library versions), so a run can be repeated and a stale model recognised."""
     return {
         "config": config.to_json(),
         "base": str(base),
@@ -169,22 +203,8 @@ def _training_record(data: Path, base: Path, splits: Splits, config: TrainConfig
     }
 
 
-def _report(
-    result: TrainResult, dev_final: dict, thresholds: OosThresholds, wall_s: float, device: str
-) -> dict:
-    """``report.json``: the epochs, the chosen one, and the dev scores with the thresholds."""
-    return {
-        "epochs": result.epochs,
-        "best_epoch": result.best_epoch,
-        "best_dev": result.best_dev,
-        "dev_with_oos_thresholds": dev_final,
-        "thresholds": thresholds.to_json(),
-        "steps": result.steps,
-        "train_loop_s": round(result.train_s, 1),
-        "wall_s": round(wall_s, 1),
-        "threads": torch.get_num_threads(),
-        "device": device,
-    }
+def _write_json(path: Path, value: dict[str, Any]) -> None:
+    path.write_text(json.dumps(value, indent=2) + "\n", "utf-8")
 
 
 def train_nlu(
@@ -197,7 +217,7 @@ def train_nlu(
 ) -> TrainedRun:
     """Train on ``data``, write the model folder ``out`` atomically; the report and model."""
     config, hooks = config or TrainConfig(), hooks or RunHooks()
-    wall_started = time.perf_counter()
+    marks = {"start": time.perf_counter()}  # when each stage ended: the report's "stages_s"
     torch.set_num_threads(config.threads or free_cores())
     seed_everything(config.seed)
     splits = load_splits(Path(data), config.dev_fraction, config.seed)
@@ -207,33 +227,27 @@ def train_nlu(
     meta = _model_meta(splits, config)
     device = pick_device(config.device)
     tokenizer, model = build_model(Path(base), meta.tags, len(meta.intents), config)
+    marks["load"] = time.perf_counter()
     model.to(device)
-    train_encoded = encode_examples(tokenizer, splits.train, meta)
+    encoded = encode_examples(tokenizer, splits.train, meta)
+    cache = frozen_cache(model, tokenizer, meta, encoded, splits.dev, config.train_layers)
+    marks["cache"] = time.perf_counter()
     with atomic_folder(out) as folder:
         if hooks.on_folder:
             hooks.on_folder(folder)
-        loss_log = _LossLog([folder / LOSS_FILE, *([Path(log_jsonl)] if log_jsonl else [])])
-        try:
-            result = train_loop(
-                model, tokenizer, meta, train_encoded, splits.dev, config, device,
-                on_step=loss_log, on_epoch=hooks.on_epoch, progress=hooks.progress,
-            )  # fmt: skip
-        finally:
-            loss_log.close()
-        joint = model.merge_and_unload() if config.lora else model
-        joint = joint.to("cpu").eval()
-        references = saved_references(joint, tokenizer, splits, meta, config)
-        predictor = NluPredictor(LoadedModel(joint, tokenizer, meta, references))
-        thresholds = calibrate(predictor, splits.dev, config)
-        meta = ModelMeta(**{**meta.__dict__, "thresholds": thresholds})
-        predictor.meta = meta
-        dev_items = [(e.text, e.words) for e in splits.dev]
-        dev_final = score(splits.dev, predictor.predict_words(dev_items))
-        meta = save_model(folder, joint, tokenizer, meta, references)
-        wall_s = time.perf_counter() - wall_started
-        report = _report(result, dev_final, thresholds, wall_s, str(device))
-        training = _training_record(data, base, splits, config)
-        (folder / TRAINING_FILE).write_text(json.dumps(training, indent=2) + "\n", "utf-8")
-        (folder / REPORT_FILE).write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+        loop = partial(train_loop, model, tokenizer, meta, encoded, splits.dev, config, device)
+        loss_files = [folder / LOSS_FILE, *([Path(log_jsonl)] if log_jsonl else [])]
+        result = _logged_loop(loss_files, hooks, partial(loop, cache=cache))
+        joint = (model.merge_and_unload() if config.lora else model).to("cpu").eval()
+        marks["train"] = time.perf_counter()
+        predictor, thresholds, dev_final = calibrated(joint, tokenizer, meta, splits, config, cache)
+        on_base = Path(base) if config.save_on_base else None
+        marks["calibrate"] = time.perf_counter()
+        meta = save_model(
+            folder, joint, tokenizer, predictor.meta, predictor.references, base=on_base
+        )
+        report = _report(result, (thresholds, dev_final), marks, device)
+        _write_json(folder / TRAINING_FILE, _training_record(config, base, data, splits))
+        _write_json(folder / REPORT_FILE, report)
     predictor.meta = meta
     return TrainedRun(report, predictor)

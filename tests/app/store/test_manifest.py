@@ -74,3 +74,20 @@ def test_malformed_manifest_names_the_problem(edit, message: str) -> None:
     edit(doc)
     with pytest.raises(ManifestError, match=re.escape(message)):
         parse_manifest(doc)
+
+
+def test_a_folder_prepared_the_older_whisper_way_still_serves() -> None:
+    """Folders prepared with ct2-to-openai-whisper (before the openai checkpoint was made on
+    first use) hold all that ct2-whisper needs: an upgrade does not prepare them again."""
+    import dataclasses
+
+    from app.store.status import entry_digest, prepared_for
+
+    entry = load_manifest().by_role("asr")
+    assert entry.prepare == "ct2-whisper"
+    older = dataclasses.replace(entry, prepare="ct2-to-openai-whisper")
+    assert prepared_for({"entry_digest": entry_digest(older)}, entry)
+    assert prepared_for({"entry_digest": entry_digest(entry)}, entry)
+    other = dataclasses.replace(entry, prepare="copy")
+    assert not prepared_for({"entry_digest": entry_digest(other)}, entry)
+    assert not prepared_for({"entry_digest": entry_digest(entry)}, older)  # not the other way

@@ -99,6 +99,61 @@ def test_overfit_and_reload(
     assert report["best_dev"]["intent_accuracy"] == 1.0 and report["best_dev"]["slot_f1"] == 1.0
 
 
+def test_overfit_top_layer_on_cached_features(tmp_path: Path, tiny_base: Path) -> None:
+    """Only the top layer and the heads train (the bottom runs once, cached): it still learns,
+    the frozen weights are saved unchanged, and the folder reloads to the same outputs."""
+    from transformers import AutoModel
+
+    config = TrainConfig(**{**OVERFIT.__dict__, "train_layers": 1, "epochs": 40})
+    trained = _train(tmp_path, tiny_base, config)
+    _assert_learnt(trained.predictor)
+    base = AutoModel.from_pretrained(tiny_base).state_dict()
+    tuned = trained.predictor.model.encoder.state_dict()
+    assert torch.equal(
+        tuned["encoder.layer.0.output.dense.weight"], base["encoder.layer.0.output.dense.weight"]
+    )
+    assert not torch.equal(
+        tuned["encoder.layer.1.output.dense.weight"], base["encoder.layer.1.output.dense.weight"]
+    )
+    _assert_same_outputs(trained.predictor, NluPredictor.load(tmp_path / "model"))
+
+
+def test_saved_on_its_base_encoder(tmp_path: Path, tiny_base: Path) -> None:
+    """With the bottom frozen, the folder keeps only what differs from the base encoder and
+    names the base; it loads to the same outputs, and refuses a missing or different base."""
+    import shutil
+
+    from safetensors.torch import load_file
+
+    from dialogue.nlu.errors import NluModelError
+
+    base = tmp_path / "models" / "encoder"
+    shutil.copytree(tiny_base, base)
+    config = TrainConfig(
+        **{**OVERFIT.__dict__, "train_layers": 1, "epochs": 40, "save_on_base": True}
+    )
+    rows = tiny_jsonl_rows()
+    write_jsonl(tmp_path / "data" / "train.jsonl", rows)
+    write_jsonl(tmp_path / "data" / "dev.jsonl", rows)
+    out = tmp_path / "models" / "nlu"
+    trained = train_nlu(tmp_path / "data", out, base, config, hooks=RunHooks(progress=False))
+    saved = load_file(str(out / "model.safetensors"))
+    assert not any(k.startswith(("encoder.embeddings.", "encoder.encoder.layer.0.")) for k in saved)
+    assert any(k.startswith("encoder.encoder.layer.1.") for k in saved)
+    assert "intent_head.weight" in saved
+    assert json.loads((out / "nlu.json").read_text())["base"]["path"] == "../encoder"
+    _assert_same_outputs(trained.predictor, NluPredictor.load(out))
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(tmp_path / "models", moved)  # moved together: the relative path holds
+    _assert_same_outputs(trained.predictor, NluPredictor.load(moved / "nlu"))
+    make_tiny_encoder(base, extra_words=("other",))  # another encoder in the base's place
+    with pytest.raises(NluModelError, match="not the one"):
+        NluPredictor.load(out)
+    shutil.rmtree(base)
+    with pytest.raises(NluModelError, match="missing"):
+        NluPredictor.load(out)
+
+
 def test_same_seed_same_run(tmp_path: Path, tiny_base: Path) -> None:
     config = TrainConfig(**{**OVERFIT.__dict__, "epochs": 3})
     first = _train(tmp_path / "a", tiny_base, config)
