@@ -64,7 +64,7 @@ def _nlu(domain: Any, language: str, encoder: Path, out: Path, overrides: dict) 
 
 def _nlu_encoder_top1(domain: Any, language: str, nlu_dir: Path, cache: Path) -> float:
     """Retrieval top-1 with the NLU model's own (tuned) encoder: could one encoder serve both?"""
-    from app.store.domain_models import retrieval_encoder_config
+    from app.store.domain_trainers import retrieval_encoder_config
     from dialogue.kb.encoder import TransformersEncoder
     from dialogue.kb.index import build_kb
     from dialogue.nlu.checkpoint import load_model
@@ -79,7 +79,7 @@ def _nlu_encoder_top1(domain: Any, language: str, nlu_dir: Path, cache: Path) ->
 
 
 def _kb(domain: Any, language: str, encoder: Path, out: Path, overrides: dict) -> dict:
-    from app.store.domain_models import retrieval_encoder_config
+    from app.store.domain_trainers import retrieval_encoder_config
     from training.kb_encoder import domain_kb_config, train_kb_encoder
 
     config = domain_kb_config(language, **overrides)
@@ -115,7 +115,7 @@ def _fallback(domain: Any, language: str, encoder: Path, cache: Path) -> dict:
     """What answers before training ends, on the same dev split as the NLU's."""
     import dataclasses
 
-    from app.store.domain_models import retrieval_encoder_config
+    from app.store.domain_trainers import retrieval_encoder_config
     from app.store.handover import fallback_nlu
     from dialogue.kb.encoder import make_encoder
     from training.domain_nlu import domain_train_config

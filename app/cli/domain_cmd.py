@@ -124,7 +124,8 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _tune_kb(domain: Any, language: str, encoder: Path, progress: Any) -> Path:
-    from app.store.domain_models import DomainModel, retrieval_encoder_config
+    from app.store.domain_models import DomainModel
+    from app.store.domain_trainers import retrieval_encoder_config
     from training.kb_encoder import domain_kb_config, train_kb_encoder
 
     out = DomainModel(domain.name, language, domain.root, "kb").folder()

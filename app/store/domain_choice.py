@@ -13,7 +13,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.store.domain_models import DomainModel, domain_model_state, retrieval_encoder_config
+from app.store.domain_models import DomainModel, domain_model_state
+from app.store.domain_trainers import retrieval_encoder_config
 from app.store.errors import ModelStoreError
 from app.store.roles import ENCODER_ROLES
 

@@ -31,7 +31,6 @@ switch when training lands.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
@@ -43,59 +42,16 @@ from typing import Any, Literal
 from app import paths
 from app.config import Config
 from app.domains import domain_or_none
+from app.store.domain_trainers import Progress, kb_settings, nlu_settings, train_kb, train_nlu
 from app.store.errors import ModelStoreError
+from app.store.job_files import job_running
 from app.store.roles import ENCODER_ROLES
 from app.store.status import ModelStatus
 from dialogue.files import sha256_file
-from dialogue.kb.encoder import EncoderConfig
 
 log = logging.getLogger(__name__)
 
-E5_PREFIXES = ("query: ", "passage: ")  # multilingual-e5 (the Chinese encoder) needs these
-
 DomainState = Literal["ready", "training", "stale", "missing"]
-Progress = Callable[[int, int], None]
-"""(units done, units total) of one model's training."""
-
-
-def retrieval_encoder_config(
-    language: str, encoder_dir: Path, tuned_dir: Path | None = None
-) -> EncoderConfig:
-    """How the retrieval encoder of ``language`` is fed: the one place that knows prefixes."""
-    prefixes = E5_PREFIXES if language == "zh" else ("", "")
-    return EncoderConfig(Path(encoder_dir), *prefixes, tuned_dir=tuned_dir)
-
-
-def _train_nlu(model: DomainModel, encoder_dir: Path, out: Path, progress: Progress) -> Path:
-    from training.domain_nlu import train_domain_nlu
-
-    return train_domain_nlu(
-        model.domain_dir, model.language, encoder_dir, out, step_progress=progress
-    )
-
-
-def _nlu_settings(language: str) -> dict[str, Any]:
-    from training.domain_nlu import domain_train_config
-
-    return domain_train_config(language).to_json()
-
-
-def _kb_settings(language: str) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    from training.kb_encoder import domain_kb_config
-
-    return asdict(domain_kb_config(language))
-
-
-def _train_kb(model: DomainModel, encoder_dir: Path, out: Path, progress: Progress) -> Path:
-    from training.kb_encoder import domain_kb_config, train_kb_encoder
-
-    encoder = retrieval_encoder_config(model.language, encoder_dir)
-    config = domain_kb_config(model.language)
-    return train_kb_encoder(
-        model.domain_dir, model.language, encoder, out, config, step_progress=progress
-    )
 
 
 @dataclass(frozen=True)
@@ -129,20 +85,20 @@ KINDS: dict[str, DomainKind] = {
             ("nlu.jsonl",),
             "nlu_sha256",
             ENCODER_ROLES,
-            _train_nlu,
+            train_nlu,
             0.6,
             "the nearest labelled example",
-            _nlu_settings,
+            nlu_settings,
         ),
         DomainKind(
             "kb",
             ("faq.jsonl",),
             "faq_sha256",
             ENCODER_ROLES,
-            _train_kb,
+            train_kb,
             0.4,
             "the untuned encoder",
-            _kb_settings,
+            kb_settings,
         ),
     )
 }
@@ -255,30 +211,6 @@ def settings_changed(model: DomainModel, folder: Path) -> bool:
     settings = json.loads(json.dumps(wanted(model.language)))  # as JSON keeps it
     settings.pop("extra", None)
     return recorded != settings
-
-
-def job_name(domain: str, language: str) -> str:
-    return f"{domain}-{language}"
-
-
-def job_files(domain: str, language: str, root: Path | None = None) -> tuple[Path, Path]:
-    """The lock a training job holds while it runs, and the progress file it writes."""
-    base = (root or paths.models_dir()) / f".train-{job_name(domain, language)}"
-    return base.with_suffix(".lock"), base.with_suffix(".json")
-
-
-def job_running(domain: str, language: str, root: Path | None = None) -> bool:
-    """Whether a training job holds the lock of this domain and language now."""
-    lock, _ = job_files(domain, language, root)
-    if not lock.is_file():
-        return False
-    with open(lock, "a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return False
 
 
 @dataclass(frozen=True)

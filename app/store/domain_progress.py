@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.store.domain_models import ModelState, domain_model_state, job_files, language_models
+from app.store.domain_models import ModelState, domain_model_state, language_models
+from app.store.job_files import job_files
 
 
 @dataclass(frozen=True)

@@ -28,13 +28,11 @@ from app.store import domain_models
 from app.store.domain_models import (
     DomainModel,
     domain_model_state,
-    job_files,
-    job_name,
-    job_running,
     language_models,
     read_domain_meta,
     train_kind,
 )
+from app.store.job_files import job_files, job_name, job_running
 from dialogue.atomic import write_text_atomic
 
 log = logging.getLogger(__name__)

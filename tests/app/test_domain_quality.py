@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from app.store.domain_models import DomainModel, domain_model_state, retrieval_encoder_config
+from app.store.domain_models import DomainModel, domain_model_state
+from app.store.domain_trainers import retrieval_encoder_config
 from app.store.errors import ModelStoreError
 from app.store.roles import ENCODER_ROLES
 from app.store.store import ModelStore

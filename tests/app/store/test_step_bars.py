@@ -17,7 +17,7 @@ from app.store.progress import ShownEncoder, show_steps_with
 
 @pytest.fixture
 def base_encoder():
-    from app.store.domain_models import retrieval_encoder_config
+    from app.store.domain_trainers import retrieval_encoder_config
     from app.store.errors import ModelStoreError
     from app.store.store import ModelStore
     from dialogue.kb.encoder import make_encoder
