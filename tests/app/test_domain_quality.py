@@ -51,7 +51,13 @@ def _ready(language: str, kind: str) -> Path:
     return state.path
 
 
-def _nlu_scores(language: str, folder: Path) -> dict[str, float]:
+def _nlu_scores(language: str, folder: Path) -> tuple[dict[str, float], float]:
+    """The dev scores as the trainer measures them (no out-of-scope thresholds: those are
+    calibrated after training), and the intent accuracy as served (with them)."""
+    from dataclasses import replace
+
+    from dialogue.nlu.checkpoint import LoadedModel, load_model
+    from dialogue.nlu.outofscope import OosThresholds
     from dialogue.nlu.predictor import NluPredictor
     from training.domain_nlu import domain_train_config
     from training.nlu.data import load_splits
@@ -61,8 +67,12 @@ def _nlu_scores(language: str, folder: Path) -> dict[str, float]:
     dev = load_splits(
         load_domain(SHOP).pack(language).nlu_file, config.dev_fraction, config.seed
     ).dev
-    predicted = NluPredictor.load(folder).predict_words([(e.text, e.words) for e in dev])
-    return score(dev, predicted)
+    words = [(e.text, e.words) for e in dev]
+    loaded = load_model(folder)
+    served = score(dev, NluPredictor(loaded).predict_words(words))["intent_accuracy"]
+    plain = replace(loaded.meta, thresholds=OosThresholds())
+    untouched = NluPredictor(LoadedModel(loaded.model, loaded.tokenizer, plain, None))
+    return score(dev, untouched.predict_words(words)), served
 
 
 def _kb_top1(language: str, tuned: Path, cache: Path) -> float:
@@ -83,16 +93,13 @@ def _kb_top1(language: str, tuned: Path, cache: Path) -> float:
 
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_served_domain_models_keep_dev_quality(tmp_path: Path, language: str) -> None:
-    nlu = _nlu_scores(language, _ready(language, "nlu"))
+    nlu, served = _nlu_scores(language, _ready(language, "nlu"))
     kb_top1 = _kb_top1(language, _ready(language, "kb"), tmp_path / "kb-cache")
     before = BEFORE[language]
     print(
-        f"{language}: intent {nlu['closed_set_intent_accuracy']:.3f} (served "
-        f"{nlu['intent_accuracy']:.3f}) slot F1 {nlu['slot_f1']:.3f} "
-        f"KB top-1 {kb_top1:.3f} (before: {before})"
+        f"{language}: intent {nlu['intent_accuracy']:.3f} (served {served:.3f}) slot F1 "
+        f"{nlu['slot_f1']:.3f} KB top-1 {kb_top1:.3f} (before: {before})"
     )
-    # closed set: the best known intent, as the trainer's dev figure (the out-of-scope
-    # thresholds, calibrated after training, also turn some in-scope turns away)
-    assert nlu["closed_set_intent_accuracy"] >= before["intent_accuracy"] - NLU_MARGIN
+    assert nlu["intent_accuracy"] >= before["intent_accuracy"] - NLU_MARGIN
     assert nlu["slot_f1"] >= before["slot_f1"] - NLU_MARGIN
     assert kb_top1 >= before["kb_dev_top1"] - KB_MARGIN
