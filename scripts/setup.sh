@@ -113,10 +113,14 @@ install_torch() {
                 --index-url "$TORCH_CPU_INDEX" --extra-index-url https://pypi.org/simple
             return 0
         fi
-        say "the PyTorch CPU index ($TORCH_CPU_INDEX) does not answer: installing torch from PyPI,"
-        say "which on Linux is the CUDA build (about 3 GB more; it runs on the CPU all the same)"
+        say "the PyTorch CPU index ($TORCH_CPU_INDEX) does not answer: torch comes from pip's"
+        say "own sources (a local CPU wheel if pip is configured with one, else PyPI's CUDA build)"
     fi
     pip_bar "torch $TORCH_VERSION ($variant)" 20 install "torch==$TORCH_VERSION"
+    installed="$("$VENV/bin/python" -c 'import torch; print(torch.__version__)' 2>> "$LOG" || true)"
+    if [[ "$variant" == cpu && "$installed" != *+cpu ]]; then
+        say "installed torch $installed, the CUDA build (about 3 GB more; it runs on the CPU all the same)"
+    fi
 }
 
 install_python_packages() {
