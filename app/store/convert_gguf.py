@@ -116,17 +116,22 @@ def _load_gguf_model(gguf_file: Path, torch_dtype: torch.dtype) -> PreTrainedMod
     the current directory first, so a bare file name could pick up a same-named file from there
     while the config comes from the folder.
     """
+    import contextlib
+    import io
+
     from transformers import AutoModelForCausalLM
 
+    drawn = io.StringIO()  # transformers draws its own tqdm bar here; Wenda's bar shows the step
     try:
-        loaded: Any = AutoModelForCausalLM.from_pretrained(
-            str(gguf_file.parent),
-            gguf_file=str(gguf_file),
-            dtype=torch_dtype,
-            local_files_only=True,
-            output_loading_info=True,
-            **_dequantize_kwargs(),
-        )
+        with contextlib.redirect_stderr(drawn):
+            loaded: Any = AutoModelForCausalLM.from_pretrained(
+                str(gguf_file.parent),
+                gguf_file=str(gguf_file),
+                dtype=torch_dtype,
+                local_files_only=True,
+                output_loading_info=True,
+                **_dequantize_kwargs(),
+            )
     except Exception as e:
         raise ConversionError(
             f"Could not read {gguf_file.name} as a GGUF chat model ({type(e).__name__}: {e}). "

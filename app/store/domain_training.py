@@ -93,7 +93,9 @@ class JobProgress:
     def report(self, fraction: float, error: str = "", force: bool = False) -> None:
         self.fraction = max(self.fraction, fraction)
         elapsed = time.monotonic() - self.started
-        left = elapsed / self.fraction * (1 - self.fraction) if self.fraction > 0.02 else None
+        # no guess before a tenth is done: the first epochs share the machine with the models
+        # a first start loads, and a guess from them was minutes too long
+        left = elapsed / self.fraction * (1 - self.fraction) if self.fraction >= 0.1 else None
         if self.on_update:
             self.on_update(self.fraction, left)
         now = time.monotonic()
