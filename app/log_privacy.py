@@ -10,6 +10,7 @@ logged them. ``wenda --debug`` turns both off: debug logging is the user's choic
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 
@@ -37,15 +38,23 @@ def redact(text: str) -> str:
 
 
 class PrivateFormatter(logging.Formatter):
-    """Formats as ``inner`` does (or with ``fmt``), then masks what :func:`redact` finds."""
+    """Formats as ``inner`` does (or with ``fmt``), with what :func:`redact` finds masked in
+    the message and its traceback; the line's own fields (time, level, logger) stay as they
+    are (masking the whole line read "2026-12-07 15" as a phone number)."""
 
     def __init__(self, inner: logging.Formatter | None = None, fmt: str | None = None) -> None:
         super().__init__(fmt)
         self.inner = inner
 
     def format(self, record: logging.LogRecord) -> str:
-        text = self.inner.format(record) if self.inner is not None else super().format(record)
-        return redact(text)
+        masked = copy.copy(record)
+        masked.msg, masked.args = redact(record.getMessage()), None
+        if record.exc_info:
+            masked.exc_text = redact(self.formatException(record.exc_info))
+            masked.exc_info = None
+        if record.stack_info:
+            masked.stack_info = redact(record.stack_info)
+        return self.inner.format(masked) if self.inner is not None else super().format(masked)
 
 
 def protect_handlers(debug: bool = False) -> None:

@@ -80,3 +80,15 @@ def test_a_failing_event_handler_logs_no_words(caplog: pytest.LogCaptureFixture)
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert "event handler failed on Transcript" in logged
     assert not any(value in logged for value in PRIVATE)
+
+
+def test_the_line_keeps_its_time_and_masks_the_message() -> None:
+    """The log file's time stamp is not a phone number; the message's number still is."""
+    from app.log_privacy import PrivateFormatter
+
+    formatter = PrivateFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "order %s", ("10482",), None)
+    record.created = 1796655390.25  # 2026-12-07, a time with seven digits and a dash
+    line = formatter.format(record)
+    stamp = logging.Formatter().formatTime(record)
+    assert line == f"{stamp} INFO order <number>", line
