@@ -95,7 +95,7 @@ class TurnResult:
             "nlu_intent": self.nlu_intent,
             "language": self.language,
             "turn": self.turn,
-            **{k: self.extra[k] for k in ("written_language",) if k in self.extra},
+            **{k: self.extra[k] for k in ("written_language", "compose") if k in self.extra},
         }
 
 

@@ -47,6 +47,14 @@ GENERATOR_TURNS = (
     "What do you think about cats?",
     "Hello.",
 )
+# Knowledge questions whose best passage is a document: the chat model words the answer
+# (generator.compose = "documents") when an adapter serves.
+COMPOSED_TURNS = (
+    "How big is the linen tablecloth?",
+    "How many people does the tablecloth seat?",
+    "What material is the bathrobe made of?",
+    "How much does the waffle bath towel cost?",
+)
 # A long answer to talk over, for the barge-in trials.
 LONG_ANSWER_TURN = "What are your opening hours?"
 INTERRUPTION = "Sorry, how much does shipping cost?"

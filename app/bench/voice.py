@@ -32,6 +32,7 @@ from unittest import mock
 import psutil
 
 from app.bench.utterances import (
+    COMPOSED_TURNS,
     GENERATOR_TURNS,
     TEMPLATE_KB_TURNS,
     Clip,
@@ -60,7 +61,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _group(done: ev.TurnDone, clip: Clip) -> str:
     if clip.kind == "recording":
         return "recording"
-    return "generator" if done.source == "generator" else "template_kb"
+    if done.source == "generator":
+        return "generator"
+    return "composed" if done.extra.get("compose") else "template_kb"
 
 
 def _latency_phase(driver: VoiceDriver, clips: list[Clip]) -> list[dict[str, Any]]:
@@ -164,6 +167,7 @@ def _clips(args: argparse.Namespace, folder: Path, speak: Callable[[str], Any]) 
     clips = synthesize_clips(TEMPLATE_KB_TURNS * args.rounds, "template-kb", folder, speak)
     if not args.no_generator:
         clips += synthesize_clips(GENERATOR_TURNS, "generator", folder, speak)
+        clips += synthesize_clips(COMPOSED_TURNS * args.rounds, "composed", folder, speak)
     return clips + real_recordings()
 
 
