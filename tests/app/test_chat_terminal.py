@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 WENDA = [sys.executable, "-m", "app"]
 NOW = "2026-03-16T10:00"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-QUESTION = "What do you think about football?"  # no template or FAQ fits: generated
+QUESTION = "What is the meaning of life?"  # out of scope, no template or FAQ fits: generated
 
 
 def _read_until(fd: int, marker: str, timeout_s: float) -> str:
