@@ -86,6 +86,20 @@ def _route_transformers() -> None:
         sys.meta_path.insert(0, _AfterImport(name, _transformers_to_root))
 
 
+class _LogFile(logging.handlers.RotatingFileHandler):
+    """The log file. One that cannot be written (a full disk, a lost permission) is given up
+    quietly: logging never breaks a turn or prints a traceback among Wenda's own lines."""
+
+    failed = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        self.failed = True
+
+
 def configure_logging(
     verbose: bool = False,
     console_format: str = "%(levelname)s %(name)s: %(message)s",
@@ -109,9 +123,7 @@ def configure_logging(
     path = log_file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=5_000_000, backupCount=2, encoding="utf-8", delay=True
-        )
+        handler = _LogFile(path, maxBytes=5_000_000, backupCount=2, encoding="utf-8", delay=True)
     except OSError:
         protect_handlers(debug)
         return None
