@@ -95,13 +95,14 @@ def _kb(domain: Any, language: str, encoder: Path, out: Path, overrides: dict) -
         "load_s": info.get("load_s"),
         "cache_s": info["history"][0].get("cache_s"),
         "epoch_end_s": [h["seconds"] for h in info["history"]],
-        "kb_dev_top1": _kb_dev_top1(domain, language, tuned, out.parent / "kb-cache"),
+        "kb_dev_top1": kb_dev_top1(domain, language, tuned, out.parent / "kb-cache"),
         "folder_mb": round(sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6),
         "settings": config.__dict__,
     }
 
 
-def _kb_dev_top1(domain: Any, language: str, encoder_config: Any, cache: Path) -> float:
+def kb_dev_top1(domain: Any, language: str, encoder_config: Any, cache: Path) -> float:
+    """Retrieval top-1 on the domain's ``eval/kb_dev.jsonl`` with ``encoder_config``."""
     from dialogue.kb.encoder import make_encoder
     from dialogue.kb.index import build_kb
     from training.dialogue_eval import kb_dev_pairs, top1
@@ -133,7 +134,7 @@ def _fallback(domain: Any, language: str, encoder: Path, cache: Path) -> dict:
     return {
         "ready_s": round(ready_s, 1),
         "intent_accuracy": round(metrics["intent_accuracy"], 4),
-        "kb_dev_top1_base_encoder": _kb_dev_top1(
+        "kb_dev_top1_base_encoder": kb_dev_top1(
             domain, language, retrieval_encoder_config(language, encoder), cache
         ),
     }

@@ -76,19 +76,14 @@ def _nlu_scores(language: str, folder: Path) -> tuple[dict[str, float], float]:
 
 
 def _kb_top1(language: str, tuned: Path, cache: Path) -> float:
-    from dialogue.kb.encoder import make_encoder
-    from dialogue.kb.index import build_kb
-    from training.dialogue_eval import kb_dev_pairs, top1
+    from app.bench.domain_training import kb_dev_top1
 
     try:
         base = Path(ModelStore().path(ENCODER_ROLES[language]))
     except ModelStoreError as e:
         pytest.skip(f"no {language} encoder: {e.message}")
-    domain = load_domain(SHOP)
-    pack = domain.pack(language)
-    encoder = make_encoder(retrieval_encoder_config(language, base, tuned))
-    kb = build_kb(pack.faq, pack.documents, language, encoder, cache)
-    return float(top1(kb.search, kb_dev_pairs(pack, domain.root))["top1"])
+    config = retrieval_encoder_config(language, base, tuned)
+    return kb_dev_top1(load_domain(SHOP), language, config, cache)
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
