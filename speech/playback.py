@@ -17,7 +17,9 @@ own voice through as the user barging in).
 from __future__ import annotations
 
 import logging
+import statistics
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,9 +29,42 @@ from speech.audio import DTYPE, SAMPLE_RATE
 
 log = logging.getLogger(__name__)
 
+DRIFT_S = 0.001  # the playback grid follows its estimate once they are this far apart
 SLIP_S = 0.02  # a block heard this much later than planned is a slip (two 10 ms blocks)
 # Told, from the audio thread, when a clip's first sample is heard (monotonic seconds).
 OnStart = Callable[[float], None] | None
+
+
+class PlaybackClock:
+    """When each block of a continuous output stream is heard, on a steady sample grid.
+
+    Each callback gives a time for its block (the device's DAC time): good to a fraction of
+    a millisecond, but not steady to the sample. The stream itself is continuous, so block
+    ``n`` is heard at ``origin + samples before it / rate``, with the origin the median of
+    the recent callbacks' estimates; an echo canceller, whose filter sits on the sample
+    grid, then sees each clip where the previous one left off. An underflow (the device
+    played silence of its own) moves the grid: the estimates start over.
+    """
+
+    def __init__(self, sample_rate: int, window: int = 64) -> None:
+        self.sample_rate = sample_rate
+        self._samples = 0
+        self._origins: deque[float] = deque(maxlen=window)
+        self._origin: float | None = None
+
+    def heard_at(self, dac_s: float, frames: int) -> float:
+        """The time the first of ``frames`` samples, to be heard at about ``dac_s``, is heard."""
+        first, self._samples = self._samples, self._samples + frames
+        self._origins.append(dac_s - first / self.sample_rate)
+        estimate = statistics.median(self._origins)
+        if self._origin is None or abs(estimate - self._origin) > DRIFT_S:
+            self._origin = estimate  # held, so the grid does not wobble by a sample or two
+        return self._origin + first / self.sample_rate
+
+    def restart(self) -> None:
+        """The device lost its place (an underflow): forget the old estimates."""
+        self._origins.clear()
+        self._origin = None
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import numpy as np
 from speech.audio import SAMPLE_RATE
 from speech.devices import find_device, import_sounddevice
 from speech.errors import AudioDeviceError
-from speech.playback import OnStart, PlaybackQueue, PlayedClip
+from speech.playback import OnStart, PlaybackClock, PlaybackQueue, PlayedClip
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,7 @@ class SoundDeviceSpeaker:
         sd = import_sounddevice()
         index = find_device(config.device, "output")
         self._queue = PlaybackQueue(SAMPLE_RATE)
+        self._clock = PlaybackClock(SAMPLE_RATE)
         self.underflows = 0  # blocks the device had to fill with silence itself
         self.callback_errors = 0
         self._blocks = 0
@@ -135,12 +136,13 @@ class SoundDeviceSpeaker:
             delay = time_info.outputBufferDacTime - time_info.currentTime
             if not 0.0 <= delay < 1.0:  # some host APIs report no usable DAC time
                 delay = self._latency_s
-            self._queue.fill(outdata[:, 0], time.monotonic() + delay)
+            if status.output_underflow:
+                self.underflows += 1
+                self._clock.restart()
+            self._queue.fill(outdata[:, 0], self._clock.heard_at(time.monotonic() + delay, frames))
             self._blocks += 1
             if self._blocks >= self._warm_blocks:
                 self._warm.set()
-            if status.output_underflow:
-                self.underflows += 1
         except Exception:  # an exception here would kill the stream; count it instead
             outdata.fill(0.0)
             self.callback_errors += 1

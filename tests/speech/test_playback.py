@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from speech.playback import PlaybackQueue
+from speech.playback import PlaybackClock, PlaybackQueue
 
 RATE = 1000  # samples per second, to keep the arithmetic readable
 
@@ -99,3 +100,18 @@ def test_a_slip_moves_the_clip_start_and_is_told_again() -> None:
     (report,) = queue.reports(now=5.45)
     assert report.started_at == 5.1 and report.played == 350  # heard until the stop, no more
     assert report.interrupted
+
+
+def test_the_playback_clock_puts_blocks_on_a_steady_sample_grid() -> None:
+    """DAC times jitter by a millisecond from callback to callback; the stream is continuous,
+    so each block is heard exactly one block after the previous one (an echo canceller's
+    filter sits on that grid). An underflow moves the grid."""
+    clock = PlaybackClock(16_000)
+    rng = np.random.default_rng(0)
+    times = [clock.heard_at(5.0 + 0.01 * n + rng.uniform(-0.001, 0.001), 160) for n in range(200)]
+    steps = np.diff(times[64:])
+    assert np.allclose(steps, 0.01, atol=1e-9)  # exactly 160 samples apart
+    assert abs(times[100] - (5.0 + 1.0)) < 0.0005
+    clock.restart()  # the device played 50 ms of silence of its own
+    late = clock.heard_at(5.0 + 2.0 + 0.05, 160)
+    assert late == pytest.approx(7.05, abs=1e-9)
