@@ -197,6 +197,12 @@ class VoiceConfig:
         "How much louder than Wenda's own echo your voice must be to interrupt, in dB "
         "(raise it if Wenda interrupts itself, lower it if it does not hear you; 0-40).",
     )
+    echo_cancel: bool = _opt(
+        False,
+        "Cancel Wenda's own voice in the microphone (WebRTC echo cancellation) before the "
+        "echo margin judges it (experimental: it can still interrupt itself in the first "
+        "seconds of a session); off: the echo margin alone decides.",
+    )
     turn_end_max_ms: int = _opt(
         1600,
         "With the turn model: the longest silence Wenda waits when you sound unfinished, in "

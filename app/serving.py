@@ -175,6 +175,7 @@ def voice_settings(config: Config, language: str) -> VoiceSettings:
     return VoiceSettings(
         endpoint=endpoint,
         echo=EchoGateConfig(margin_db=config.voice.echo_margin_db),
+        echo_cancel=config.voice.echo_cancel,
         barge_in=config.voice.barge_in,
         language=language,
         turn_rule=TurnRule(max_ms=config.voice.turn_end_max_ms),

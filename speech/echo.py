@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -31,6 +32,15 @@ BLOCK_SAMPLES = 128  # 8 ms envelope resolution
 BLOCK_S = BLOCK_SAMPLES / SAMPLE_RATE
 HISTORY_BLOCKS = 2048  # 16 s of envelope kept (ring buffers)
 SILENT_POWER = 1e-9  # -90 dBFS: an empty block
+ONSET_GAP_BLOCKS = 32  # a pause in Wenda's speech this long (256 ms) makes the next an onset
+
+
+class HearsPlayback(Protocol):
+    """Told what the speaker plays and when (the gate; the canceller, speech.echo_cancel)."""
+
+    def add_reference(self, audio: np.ndarray, start_s: float) -> None: ...
+
+    def cut_reference(self, at_s: float) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,12 @@ class EchoGateConfig:
     initial_gain: float = 1.0  # echo path amplitude gain assumed before it is measured
     min_correlation: float = 0.6  # a delay estimate needs at least this NCC peak
     estimate_every_blocks: int = 64  # re-measure the delay about twice a second while playing
+    # Seconds of Wenda's speech before the gain is measured at all: behind an echo canceller,
+    # which leaks while it converges, a gain measured on its first clean second is far too low.
+    settle_s: float = 0.0
+    # After a silence, the first this-many ms of Wenda's speech are judged at the initial gain:
+    # a canceller leaks for a moment while it picks the echo up again.
+    onset_guard_ms: float = 0.0
 
     def __post_init__(self) -> None:
         if self.margin_db < 0 or self.initial_gain <= 0:
@@ -108,7 +124,10 @@ class EchoGate:
         self.delay_blocks: int | None = None
         self.gain = self.config.initial_gain
         self._since_estimate = 0
+        self._heard_s = 0.0  # microphone time judged while echo was expected
+        self._onset = -(10**9)  # first block of the latest speech after a silence
         cfg = self.config
+        self._guard = _blocks(cfg.onset_guard_ms) if cfg.onset_guard_ms > 0 else None
         self._lags = range(_blocks(cfg.min_delay_ms), _blocks(cfg.max_delay_ms) + 1)
         self._jitter = max(1, _blocks(cfg.jitter_ms))
         self._tail = max(0, _blocks(cfg.reverb_ms))
@@ -125,6 +144,8 @@ class EchoGate:
     def add_reference(self, audio: np.ndarray, start_s: float) -> None:
         """``audio`` is being played with its first sample leaving the speaker at ``start_s``."""
         first = self._block(start_s)
+        if first - self._ref_until > ONSET_GAP_BLOCKS:
+            self._onset = first
         self._segments.append((first, block_powers(audio)))
         horizon = first - HISTORY_BLOCKS
         self._segments = [(f, p) for f, p in self._segments if f + len(p) > horizon]
@@ -171,7 +192,11 @@ class EchoGate:
         mic_power = float(powers.mean())
         if not self.active(start_s):
             return EchoVerdict(mic_power, 0.0, explained=False)
-        echo = float(np.mean([self._predict(int(b)) for b in blocks])) * self.gain**2
+        gain = self.gain
+        if self._guard is not None and first <= self._onset + self._lags[-1] + self._guard:
+            gain = max(gain, self.config.initial_gain)  # just after a silence: full echo
+        echo = float(np.mean([self._predict(int(b)) for b in blocks])) * gain**2
+        self._heard_s += len(frame) / SAMPLE_RATE
         self._learn(len(powers))
         return EchoVerdict(mic_power, echo, explained=mic_power <= self._margin * echo)
 
@@ -180,6 +205,8 @@ class EchoGate:
         self._since_estimate += new_blocks
         if self._since_estimate < self.config.estimate_every_blocks:
             return
+        if self._heard_s < self.config.settle_s:
+            return  # still settling: the initial gain stands
         self._since_estimate = 0
         span = 256  # about 2 s of envelope
         blocks = np.arange(self._mic_until - span + 1, self._mic_until + 1)

@@ -8,9 +8,10 @@ syllable survives even though the VAD notices speech a frame or two late. The st
 speech is passed on at once (``speech.endpoint.SpeechStarted``), so a caller can stop
 playback the moment the user starts talking.
 
-Where issue 17's pieces go: an echo canceller cleans the frames before the caller's VAD
-sees them; a turn-completion model judges the audio of a :class:`HeardPause` and, when the
-user is done, calls :meth:`Listener.end` instead of waiting for the silence rule.
+The caller's echo canceller (``speech.echo_cancel``) has cleaned the frames before its VAD
+saw them, so the gate here judges what the canceller left; a turn-completion model judges
+the audio of a :class:`HeardPause` and, when the user is done, calls :meth:`Listener.end`
+instead of waiting for the silence rule.
 """
 
 from __future__ import annotations

@@ -101,7 +101,12 @@ class VirtualAudio:
         """Loop the speaker back into the microphone: acoustic echo at ``volume`` (PulseAudio
         volume: 100% is unity gain, the worst case; 70% is about -9 dB)."""
         self.echo_off()
-        self._echo_module = self.pactl(
+        self._echo_module = self.loopback(latency_ms, volume)
+
+    def loopback(self, latency_ms: int, volume: str = "100%") -> str:
+        """One path from the speaker into the microphone, ``latency_ms`` late at ``volume``;
+        returns its module id (unload it with ``pactl unload-module``)."""
+        module = self.pactl(
             "load-module",
             "module-loopback",
             "source=speaker.monitor",
@@ -110,8 +115,9 @@ class VirtualAudio:
         )
         if volume != "100%":
             for block in self.pactl("list", "sink-inputs").split("Sink Input #")[1:]:
-                if f"Owner Module: {self._echo_module}" in block:
+                if f"Owner Module: {module}" in block:
                     self.pactl("set-sink-input-volume", block.split()[0], volume)
+        return module
 
     def echo_off(self) -> None:
         if self._echo_module is not None:

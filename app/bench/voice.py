@@ -8,7 +8,9 @@ virtual speaker, exactly as ``wenda talk`` would. Reported:
   real recordings;
 - false barge-ins: the speaker looped back into the microphone (acoustic echo at unity
   gain) while Wenda gives long answers and nobody talks, with the echo gate on and off;
-- barge-in: the user talks over a long answer; time from their first speech to silence.
+- barge-in: the user talks over a long answer; time from their first speech to silence;
+- the same through a room (delay, reverberation, noise; the user 6 dB under the echo),
+  with the echo gate alone and with the canceller before it (``app.bench.voice_echo``);
 - with the turn model (Smart Turn), the same turns again with silence alone ending them,
   back to back: ``silence_only``, and how many transcripts came out exact in each.
 
@@ -56,6 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--nlu-model", default="", metavar="DIR", help="NLU model folder")
     parser.add_argument("--rounds", type=int, default=2, help="times each shop turn is said")
     parser.add_argument("--quick", action="store_true", help="latency only: no echo trials")
+    parser.add_argument("--echo-only", action="store_true", help="echo trials only: no latency")
 
 
 def _group(done: ev.TurnDone, clip: Clip) -> str:
@@ -117,17 +120,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         engines = load_engines(serving, make_microphone(), speaker, "bench")
         load_s = time.perf_counter() - started
         rss_loaded = process.memory_info().rss
-        clips = _clips(args, Path(tmp), engines.synthesizer.synthesize)
+        clips = [] if args.echo_only else _clips(args, Path(tmp), engines.synthesizer.synthesize)
         with VoiceDriver(audio, engines, settings) as driver:
             rows = _latency_phase(driver, clips)
         silence_rows: list[dict[str, Any]] = []
-        if engines.turn_model is not None:  # the baseline, back to back: silence alone
+        if clips and engines.turn_model is not None:  # the baseline, back to back: silence alone
             with VoiceDriver(audio, replace(engines, turn_model=None), settings) as driver:
                 silence_rows = _latency_phase(driver, clips)
         echo = {} if args.quick else echo_trials(audio, engines, settings, Path(tmp))
         underflows = speaker.underflows
         speaker.close()
-    report = _report(serving, engines, rows, silence_rows)
+    report = _report(serving, engines, rows, silence_rows) if rows else {}
     return {
         **report,
         **echo,

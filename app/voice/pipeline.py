@@ -1,7 +1,7 @@
 """The voice pipeline: five stages in a straight line on one asyncio loop.
 
-    mic -> listen (VAD, echo gate, endpointer) -> recognise (ASR) -> think (dialogue,
-    sentences) -> speak (TTS) -> play (speaker)
+    mic -> listen (echo canceller, VAD, echo gate, endpointer) -> recognise (ASR)
+        -> think (dialogue, sentences) -> speak (TTS) -> play (speaker)
 
 The stages (``app.voice.stages``) pass typed frames (``app.voice.frames``) through bounded
 queues, each model on its own single-worker executor. Every data frame carries its
@@ -33,11 +33,18 @@ from app.voice.stages.speak import SpeakStage
 from app.voice.stages.think import ThinkStage
 from app.voice.turns import ReplyStream, Turn, Turns, TurnState
 from speech.echo import EchoGate
+from speech.echo_cancel import make_canceller
 from speech.endpoint import SpeechStarted
 from speech.transcript import Transcript
 
 __all__ = ["VoicePipeline"]
 log = logging.getLogger(__name__)
+
+# Behind the canceller the gate assumes the full echo until Wenda has spoken this long (the
+# canceller converges within about a second, but leaks when it re-converges early on), and
+# at the start of each reply (for ~150 ms after a silence AEC3 lets the echo through).
+CANCELLER_SETTLE_S = 3.0
+CANCELLER_ONSET_MS = 400.0
 
 
 class VoicePipeline:
@@ -47,9 +54,15 @@ class VoicePipeline:
         self.engines, self.settings = engines, settings
         self.workers = Workers()
         self.turns = Turns(emit, self._tell_heard)
-        self.gate = EchoGate(settings.echo, time.monotonic()) if settings.echo else None
+        now = time.monotonic()
+        self.canceller = make_canceller(now) if settings.echo_cancel else None
+        gate = settings.echo
+        if gate is not None and self.canceller is not None:  # judge what the canceller leaves
+            gate = replace(gate, settle_s=CANCELLER_SETTLE_S, onset_guard_ms=CANCELLER_ONSET_MS)
+        self.gate = EchoGate(gate, now) if gate else None
         crew = Crew(self.turns, self.workers, settings.queue_frames)
-        self.play = PlayStage(crew, engines.speaker, self.gate)
+        echo = [e for e in (self.canceller, self.gate) if e is not None]
+        self.play = PlayStage(crew, engines.speaker, echo)
         self.speak = SpeakStage(crew, engines.synthesizer, self.play)
         self.think = ThinkStage(
             crew,
@@ -67,7 +80,7 @@ class VoicePipeline:
             engines.microphone,
             engines.vad,
             settings,
-            self.gate,
+            (self.canceller, self.gate),
             self.control,
             self.recognise,
             lambda: self.play.playing == self.turn.turn_id,

@@ -16,10 +16,14 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class VoiceSettings:
     """How the loop behaves; ``endpoint`` carries ``audio.end_silence_ms`` and
-    ``audio.max_utterance_s``, ``echo`` ``voice.echo_margin_db``."""
+    ``audio.max_utterance_s``, ``echo`` ``voice.echo_margin_db``, ``echo_cancel``
+    ``voice.echo_cancel``."""
 
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
     echo: EchoGateConfig | None = field(default_factory=EchoGateConfig)  # None: no gating
+    # Cancel Wenda's echo in the microphone (WebRTC AEC3) before the VAD and the gate: off
+    # by default until it stops leaking while it converges (BENCHMARKS.md, echo cancellation).
+    echo_cancel: bool = False
     barge_in: bool = True  # False: the microphone is ignored while Wenda speaks
     queue_frames: int = 8  # bound of each queue between stages
     lead_chunk_words: int = 8  # a longer first sentence is cut at a comma (0: never)

@@ -170,6 +170,9 @@ def test_barge_in_and_echo_margin_reach_the_session() -> None:
     config = config_from_dict({"voice": {"barge_in": False, "echo_margin_db": 12.0}})
     voice = resolve(config, Asked(generator=False)).voice
     assert not voice.barge_in and voice.echo is not None and voice.echo.margin_db == 12.0
+    assert not voice.echo_cancel  # off by default (experimental)
+    config = config_from_dict({"voice": {"echo_cancel": True}})
+    assert resolve(config, Asked(generator=False)).voice.echo_cancel
 
 
 @pytest.mark.parametrize(

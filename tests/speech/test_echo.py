@@ -183,3 +183,39 @@ def test_after_a_playback_slip_the_echo_is_expected_where_it_now_is() -> None:
     told_verdicts = np.array(run_gate(told, mic, t0=1.0))[: len(voiced)]
     assert not stale_verdicts[voiced].all()
     assert told_verdicts[voiced].all()
+
+
+def test_behind_a_canceller_the_gain_is_not_measured_until_it_settles() -> None:
+    """A canceller leaves almost nothing of the echo once it has converged; measured in its
+    first moments that would make the gate trust it too early."""
+    ref = speechlike(6.0, seed=11)
+    mic = echo_of(ref, 0.05, 0.01)  # what a converged canceller leaves: -40 dB
+    settling = EchoGate(EchoGateConfig(settle_s=4.0), origin_s=0.0)
+    eager = EchoGate(EchoGateConfig(), origin_s=0.0)
+    for gate in (settling, eager):
+        gate.add_reference(ref, start_s=0.0)
+        run_gate(gate, mic[: 3 * SAMPLE_RATE], t0=0.0)
+    assert settling.gain == 1.0 and eager.gain < 0.1
+    run_gate(settling, mic[3 * SAMPLE_RATE :], t0=3.0)  # 6 s judged in all: settled
+    assert settling.gain < 0.1
+
+
+def test_after_a_silence_the_first_moments_are_judged_at_full_echo() -> None:
+    """Behind a canceller, which lets the echo through for a moment when Wenda starts
+    speaking again, the gate expects the full echo at each onset (``onset_guard_ms``)."""
+    first, second = speechlike(4.0, seed=12), speechlike(2.0, seed=13)
+    leak = echo_of(second, 0.05, 1.0)  # the canceller leaked the onset: the full echo
+    verdicts = {}
+    for guard in (0.0, 400.0):
+        gate = EchoGate(EchoGateConfig(onset_guard_ms=guard), origin_s=0.0)
+        gate.add_reference(first, start_s=0.0)
+        run_gate(gate, echo_of(first, 0.05, 0.01), t0=0.0)  # converged: gain learned low
+        assert gate.gain < 0.1
+        gate.add_reference(second, start_s=5.0)  # a second after the first reply ended
+        onset = leak[: int(0.35 * SAMPLE_RATE)]
+        loud = _frame_rms(onset) > 0.01
+        verdicts[guard] = [
+            v for v, ld in zip(run_gate(gate, onset, t0=5.0), loud, strict=False) if ld
+        ]
+    assert verdicts[400.0] and all(verdicts[400.0])
+    assert not all(verdicts[0.0])  # without the guard the leak passes for the user

@@ -24,7 +24,7 @@ class Tagged(Protocol):
 
 
 F = TypeVar("F", bound=Tagged)
-WORKERS = ("microphone", "vad", "turn", "asr", "dialogue", "tts", "speaker")
+WORKERS = ("microphone", "echo", "vad", "turn", "asr", "dialogue", "tts", "speaker")
 Trace = Callable[[str, Any, bool], None]  # (stage, frame, live): sees every frame taken
 
 

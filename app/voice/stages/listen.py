@@ -2,8 +2,8 @@
 
 The start of speech goes to the pipeline's fast lane at once (a barge-in must not wait for
 anything); a pause mid-utterance starts recognition early; a finished utterance goes to the
-recognise stage's queue. Issue 17's pieces slot in here: an echo canceller cleans each
-frame before the VAD sees it (with what the play stage played as its reference), and a
+recognise stage's queue. The echo canceller cleans each block before the VAD sees it (with
+what the play stage played as its reference; the gate then judges what is left), and the
 turn-completion model judges the audio at a pause and ends the turn with
 :meth:`ListenStage.end_utterance` when the user is done.
 """
@@ -23,6 +23,7 @@ from app.voice.stages.base import Crew
 from app.voice.stages.recognise import RecogniseStage
 from speech.audio import FrameClock
 from speech.echo import EchoGate
+from speech.echo_cancel import EchoCanceller
 from speech.endpoint import SpeechStarted
 from speech.listen import Heard, HeardPause, Listener
 from speech.microphone import Microphone
@@ -43,7 +44,7 @@ class ListenStage:
         microphone: Microphone,
         vad: Vad,
         settings: VoiceSettings,
-        gate: EchoGate | None,
+        echo: tuple[EchoCanceller | None, EchoGate | None],
         on_speech: Callable[[SpeechStarted], None],
         recognise: RecogniseStage,
         playing: Callable[[], bool],
@@ -52,6 +53,7 @@ class ListenStage:
         self.microphone, self.vad, self.settings = microphone, vad, settings
         self.turns, self.workers = crew.turns, crew.workers
         self.on_speech, self.recognise, self.playing = on_speech, recognise, playing
+        self.canceller, gate = echo
         self.listener = Listener(settings.endpoint, gate, settings.early_asr_ms)
         self.turn_model, self.rule = turn_model, settings.turn_rule
         if turn_model is not None:  # silence ends a turn only after max_ms; the model sooner
@@ -65,9 +67,13 @@ class ListenStage:
     async def run(self) -> None:
         clock = FrameClock()
         while (block := await self.workers.call("microphone", self.microphone.read)) is not None:
+            samples, block_s = block.samples, block.start_s
+            if self.canceller is not None:  # every block, so the canceller's filter keeps up
+                samples = await self.workers.call("echo", self.canceller.process, samples, block_s)
+                block_s -= self.canceller.delay_s
             if self.muted or (self.playing() and not self.settings.barge_in):
                 continue
-            for frame, start_s in clock.push(block.samples, block.start_s):
+            for frame, start_s in clock.push(samples, block_s):
                 p = await self.workers.call("vad", self.vad.probability, frame)
                 self.heard(self.listener.push(frame, start_s, p))
         self.end_utterance()

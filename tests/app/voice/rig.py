@@ -29,6 +29,7 @@ SCRIPT = {
 SETTINGS = VoiceSettings(
     endpoint=EndpointConfig(start_ms=64, end_silence_ms=160, pre_roll_ms=96),
     echo=EchoGateConfig(),
+    echo_cancel=False,  # the fake microphone's samples are codes for words, not sound
 )
 
 

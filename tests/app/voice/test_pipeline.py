@@ -7,12 +7,14 @@ every 10 ms block it let out, so the tests check what a listener would have hear
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import pytest
 
 from app.voice import events as ev
 from app.voice.engines import Engines
 from app.voice.session import VoiceSession
+from speech.echo_cancel import EchoCanceller
 from speech.endpoint import SpeechStarted
 from speech.sentences import SentenceAggregator, split_sentences
 from speech.transcript import Transcript
@@ -206,3 +208,14 @@ def test_a_fact_keeps_its_type_from_birth_to_the_window(rig_factory) -> None:
     assert type(started) is SpeechStarted and started.turn_id == 1
     assert type(transcript) is Transcript and transcript.text == "number four two"
     assert any(frame is transcript for frame in taken)  # the think stage's own frame
+
+
+def test_the_echo_cancel_setting_puts_the_canceller_before_the_vad(rig_factory) -> None:
+    """``voice.echo_cancel`` on: the listen stage cleans every block with the canceller and
+    the play stage tells it what plays (beside the gate); off: the gate alone."""
+    on = rig_factory(settings=replace(SETTINGS, echo_cancel=True)).session.pipeline
+    off = rig_factory().session.pipeline
+    assert off.canceller is None and off.listen.canceller is None
+    assert off.play.echo == (off.gate,)
+    assert isinstance(on.canceller, EchoCanceller) and on.listen.canceller is on.canceller
+    assert on.play.echo == (on.canceller, on.gate)

@@ -22,9 +22,10 @@ import numpy as np
 import pytest
 import soundfile
 
-from app.bench.utterances import synthesize_clips
+from app.bench.utterances import INTERRUPTION, LONG_ANSWER_TURN, synthesize_clips
 from app.bench.virtual_audio import VirtualAudio
 from app.bench.voice_driver import VoiceDriver
+from app.bench.voice_echo import room_trials
 from app.config import Config
 from app.serving import Asked, resolve
 from app.voice import events as ev
@@ -204,3 +205,22 @@ def test_own_voice_in_the_microphone_does_not_barge_in(rig) -> None:
     assert spoken_s > 10
     assert [s.barge_in for s in starts] == [False] * len(clips)
     assert not any(d.interrupted for d in turns)
+
+
+def test_through_a_room_wenda_hears_the_user_talk_over_it(rig) -> None:
+    """A harder echo path than one loopback (a direct path, reflections to 190 ms, noise;
+    ``app.bench.echo_room``) with the user talking 6 dB under Wenda's echo: Wenda does not
+    interrupt itself, stops for the user, and hears what they said."""
+    audio, engines, settings, folder = rig
+    engines.conversation.manager.state = DialogueState()
+    speak = engines.synthesizer.synthesize
+    texts = ("What are your opening hours?", "How do I return an item?")
+    echo = synthesize_clips(texts, "room-echo", folder, speak)
+    (long_clip,) = synthesize_clips([LONG_ANSWER_TURN], "room-long", folder, speak)
+    (interruption,) = synthesize_clips([INTERRUPTION], "room-interrupt", folder, speak)
+    result = room_trials(audio, engines, settings, (echo, long_clip, interruption), barge_ins=2)
+    print(result)
+    false, barge = result["false_barge_in"], result["barge_in"]
+    assert false["wenda_speech_s"] > 10 and false["false_barge_ins"] == 0, result
+    assert barge["detected"] == barge["trials"], result
+    assert barge["word_error_rate"] <= 0.35, barge["trials_detail"]
