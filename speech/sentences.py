@@ -205,6 +205,7 @@ class SentenceAggregator:
 # --- the first sentence in two, and what was heard of a sentence -------------------------
 
 CLAUSE_ENDS = (",", ";", ":", "，", "；", "：")
+CJK_CLAUSE_ENDS = "，、；："
 # Words that start a clause: a long first sentence may be cut before them.
 CONJUNCTIONS = frozenset({"and", "but", "or", "so", "because", "which", "when", "if", "then"})
 CJK_RANGE = ("\u3400", "\u9fff")  # scripts without spaces: heard text is cut by characters
@@ -218,8 +219,11 @@ def lead_chunks(sentence: str, max_words: int = 8, min_words: int = 3) -> list[s
     Synthesis time grows with the length of the text, and the user waits for the whole
     first sentence to be synthesised before hearing anything; cut at a comma or before a
     conjunction, the short pause between the halves sounds like phrasing. Later sentences
-    are synthesised while earlier ones play, so they stay whole.
+    are synthesised while earlier ones play, so they stay whole. Chinese has no spaces to
+    count words by: there a character counts as half a word (``_lead_cjk``).
     """
+    if _cjk(sentence):
+        return _lead_cjk(sentence, 2 * max_words, 2 * min_words)
     words = list(_WORD.finditer(sentence))
     if len(words) <= max_words:
         return [sentence]
@@ -228,6 +232,21 @@ def lead_chunks(sentence: str, max_words: int = 8, min_words: int = 3) -> list[s
         if after_clause or (words[i].group().lower() in CONJUNCTIONS and i > min_words):
             cut = words[i].start()
             return [sentence[:cut].rstrip(), sentence[cut:]]
+    return [sentence]
+
+
+def _cjk(text: str) -> bool:
+    return any(CJK_RANGE[0] <= ch <= CJK_RANGE[1] for ch in text)
+
+
+def _lead_cjk(sentence: str, max_chars: int, min_chars: int) -> list[str]:
+    """A Chinese sentence longer than ``max_chars`` cut after its first clause mark
+    (，、；：) that leaves at least ``min_chars`` before it and something after it."""
+    if len(sentence) <= max_chars:
+        return [sentence]
+    for i, ch in enumerate(sentence[:-2], start=1):
+        if ch in CJK_CLAUSE_ENDS and i >= min_chars:
+            return [sentence[:i], sentence[i:]]
     return [sentence]
 
 

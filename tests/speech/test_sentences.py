@@ -125,6 +125,16 @@ def test_clock_times_are_said_as_people_say_them(text: str, spoken: str) -> None
           "and on Saturday mornings."]),
         ("One two three four five six seven eight nine ten eleven twelve.",
          ["One two three four five six seven eight nine ten eleven twelve."]),
+        # Chinese: no spaces; cut at the first clause mark once the piece is long enough.
+        ("谢谢。", ["谢谢。"]),
+        ("我们的客服时间是周一至周五八点到二十点，周六九点到十四点。",
+         ["我们的客服时间是周一至周五八点到二十点，", "周六九点到十四点。"]),
+        ("退货、换货和退款都可以在网站上申请，一般三天内处理完毕。",
+         ["退货、换货和退款都可以在网站上申请，", "一般三天内处理完毕。"]),
+        ("好的，我们可以在发货前修改您的收货地址，请告诉我新的地址。",
+         ["好的，我们可以在发货前修改您的收货地址，", "请告诉我新的地址。"]),
+        ("您的订单已经在昨天从我们的仓库发出了预计周五到达。",
+         ["您的订单已经在昨天从我们的仓库发出了预计周五到达。"]),
     ],
 )  # fmt: skip
 def test_lead_chunks(sentence: str, chunks: list[str]) -> None:

@@ -15,6 +15,7 @@ import pytest
 
 from dialogue.generation import GenerationRequest, Passage
 from dialogue.generator import GenerationTimeout, GeneratorOptions, make_generator
+from dialogue.generator.loading import cpu_has_native_bfloat16
 from dialogue.generator.local import LocalGenerator
 from dialogue.generator.prompt import REFUSE_INSTRUCTIONS, RULES
 from tests.dialogue.generator.models import ScriptedLM
@@ -108,9 +109,12 @@ def test_tiny_model_end_to_end_through_the_factory(tiny_lm_path: Path) -> None:
     assert reply == text.strip()  # greedy: the same tokens again, filtered and trimmed
 
 
+AUTO_ON_THIS_CPU = "torch.bfloat16" if cpu_has_native_bfloat16() else "torch.float32"
+
+
 @pytest.mark.parametrize(
     "dtype, expected",
-    [("auto", "torch.bfloat16"), ("bfloat16", "torch.bfloat16"), ("float32", "torch.float32")],
+    [("auto", AUTO_ON_THIS_CPU), ("bfloat16", "torch.bfloat16"), ("float32", "torch.float32")],
 )
 def test_weights_load_in_the_requested_type_on_the_cpu(
     tiny_lm_path: Path, dtype: str, expected: str
