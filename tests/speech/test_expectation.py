@@ -80,7 +80,9 @@ def _right(recognizer: Recognizer, rate_hz: int, expected: Expectation | None = 
 
 
 @pytest.mark.slow
-def test_padding_short_answers_costs_nothing_over_both_rates(recognizer: Callable[..., Recognizer], vad) -> None:
+def test_padding_short_answers_costs_nothing_over_both_rates(
+    recognizer: Callable[..., Recognizer], vad
+) -> None:
     """Measured on an EPYC with avx512_bf16: 16 kHz 11 of 12 right padded, 9 unpadded; 8 kHz
     10 and 9-10. On an EPYC without it (CTranslate2's other int8 kernels): 16 kHz 8 padded,
     9-10 unpadded; 8 kHz 10 and 7-8. What holds on both: over both rates padding gets at
