@@ -111,10 +111,6 @@ class Reference:
                 out[lo - first : hi - first] = audio[lo - start : hi - start]
         return out
 
-    def playing(self, first: int, count: int) -> bool:
-        with self._lock:
-            return any(f < first + count and f + len(a) > first for f, a in self._segments)
-
 
 class EchoCanceller:
     """Cleans microphone blocks of Wenda's echo. ``add_reference``/``cut_reference`` as for

@@ -145,8 +145,8 @@ def _barge_in_phase(driver: VoiceDriver, long_clip: Clip, interruption: Clip, tr
         try:
             driver.wait_for(partial(_long_reply_speaking, driver, start), 90)
         except DriverTimeout:  # Wenda cut its own answer short (its echo): a failed trial
-            results.append({"detected": False, "stop_after_speech_onset_ms": None, "heard": ""})
-            results[-1]["self_interrupted"] = True
+            failed = {"detected": False, "stop_after_speech_onset_ms": None, "heard": ""}
+            results.append({**failed, "self_interrupted": True})
             continue
         threading.Event().wait(BARGE_IN_AFTER_S)
         mid = driver.mark()
