@@ -208,10 +208,17 @@ class VoiceConfig:
         "With the turn model: the longest silence Wenda waits when you sound unfinished, in "
         "ms (a finished answer ends your turn after 200 ms).",
     )
+    partial_ms: int = _opt(
+        700,
+        "How often the window shows your words while you speak, in ms (0: only once you "
+        "have finished; 300-5000).",
+    )
 
     def __post_init__(self) -> None:
         _within(self.echo_margin_db, 0, 40, "voice.echo_margin_db", " (dB)")
         _within(self.turn_end_max_ms, 300, 5000, "voice.turn_end_max_ms", " (ms)")
+        if self.partial_ms != 0:
+            _within(self.partial_ms, 300, 5000, "voice.partial_ms", " (ms; 0 turns it off)")
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,7 @@ def voice_settings(config: Config, language: str) -> VoiceSettings:
         barge_in=config.voice.barge_in,
         language=language,
         turn_rule=TurnRule(max_ms=config.voice.turn_end_max_ms),
+        partial_ms=config.voice.partial_ms,
     )
 
 

@@ -1,7 +1,9 @@
 """Listening: frames with their VAD probabilities in, the start of speech and utterances out.
 
 Pure logic around the endpointer: the caller runs the VAD (on its own thread) and hands
-each 32 ms frame with its start time and probability. The echo gate first zeroes the
+each 32 ms frame with its start time and probability. While the user speaks, the audio so far
+comes out every ``partial_ms`` (:class:`HeardSoFar`), so a window can show their words as they
+speak; nothing else depends on it. The echo gate first zeroes the
 probability of frames that Wenda's own voice explains, so echo can neither start a turn
 nor barge in. A ring of recent frames gives every utterance its pre-roll, so the first
 syllable survives even though the VAD notices speech a frame or two late. The start of
@@ -59,20 +61,36 @@ class Utterance:
     turn_id: int = 0
 
 
-Heard = SpeechStarted | HeardPause | Utterance
+@dataclass(frozen=True)
+class HeardSoFar:
+    """The user is still speaking: the audio so far (with pre-roll), for a partial transcript.
+    Only ever handed out on a voiced frame, so it never stands where a pause would."""
+
+    audio: np.ndarray = field(repr=False)
+    at_s: float
+
+
+Heard = SpeechStarted | HeardPause | HeardSoFar | Utterance
 
 
 class Listener:
     """Feed ``(frame, start_s, probability)``; get :class:`~speech.endpoint.SpeechStarted`,
-    :class:`HeardPause` (after ``early_ms`` of silence; 0: never) and :class:`Utterance`."""
+    :class:`HeardPause` (after ``early_ms`` of silence; 0: never), :class:`HeardSoFar` (every
+    ``partial_ms`` of an utterance; 0: never) and :class:`Utterance`."""
 
     def __init__(
-        self, endpoint: EndpointConfig, gate: EchoGate | None = None, early_ms: int = 0
+        self,
+        endpoint: EndpointConfig,
+        gate: EchoGate | None = None,
+        early_ms: int = 0,
+        partial_ms: int = 0,
     ) -> None:
         self.endpoint_config = endpoint
         self.gate = gate
         self._endpointer = Endpointer(endpoint)
-        self._early_frames = -(-early_ms // round(FRAME_S * 1000)) if early_ms else 0
+        self._early_frames = _frames(early_ms)
+        self._partial_frames = _frames(partial_ms)
+        self._last_partial = 0  # frame index of the latest HeardSoFar (or the speech start)
         self._start = 0  # first frame (pre-roll included) of the utterance being heard
         self._quiet = 0  # consecutive quiet frames in it
         keep = endpoint.max_frames + endpoint.pre_roll_frames + endpoint.end_frames + 4
@@ -111,7 +129,7 @@ class Listener:
         if isinstance(event, SpeechStarted):
             first = self._endpointer.speech_start
             self._start = max(0, first - self.endpoint_config.pre_roll_frames)
-            self._quiet = 0
+            self._quiet, self._last_partial = 0, index
             return event
         if isinstance(event, SpeechEnded):
             return self._cut(event, start_s + FRAME_S)
@@ -120,6 +138,10 @@ class Listener:
             self._quiet = self._quiet + 1 if quiet else 0
             if self._early_frames and self._quiet == self._early_frames:
                 return self._pause(index)
+            due = self._partial_frames and index - self._last_partial >= self._partial_frames
+            if due and not quiet:
+                self._last_partial = index
+                return HeardSoFar(self._audio(self._start, index + 1), start_s + FRAME_S)
         return None
 
     def end(self, now_s: float) -> Utterance | None:
@@ -164,3 +186,8 @@ class Listener:
             endpoint_s=now_s,
             reason=event.reason,
         )
+
+
+def _frames(ms: int) -> int:
+    """Whole frames that cover ``ms`` (0: 0)."""
+    return -(-ms // round(FRAME_S * 1000)) if ms > 0 else 0

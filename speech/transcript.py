@@ -26,6 +26,8 @@ class Transcript:
 
     ``turn_id`` names the voice turn it belongs to (0 outside a conversation) and ``typed``
     marks text the user typed instead of saying; empty text means nothing usable was heard.
+    ``partial`` marks what was heard so far while the user is still speaking: shown, then
+    replaced by the turn's final transcript, and never answered.
     """
 
     text: str
@@ -35,6 +37,7 @@ class Transcript:
     audio_seconds: float = 0.0
     turn_id: int = 0
     typed: bool = False
+    partial: bool = False
 
     @property
     def empty(self) -> bool:

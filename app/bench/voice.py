@@ -12,7 +12,10 @@ virtual speaker, exactly as ``wenda talk`` would. Reported:
 - the same through a room (delay, reverberation, noise; the user 6 dB under the echo),
   with the echo gate alone and with the canceller before it (``app.bench.voice_echo``);
 - with the turn model (Smart Turn), the same turns again with silence alone ending them,
-  back to back: ``silence_only``, and how many transcripts came out exact in each.
+  back to back: ``silence_only``, and how many transcripts came out exact in each;
+- partial transcripts: how many each turn showed and how soon after the user began, and
+  with ``--compare-partials`` the same turns again without them (``no_partials``), so the
+  cost of showing words while the user speaks is measured back to back.
 
 Synthetic shop turns are spoken by the bundled Piper voice at run time (``app.bench.utterances``).
 """
@@ -45,7 +48,7 @@ from app.bench.virtual_audio import VirtualAudio
 from app.bench.voice_driver import VoiceDriver
 from app.bench.voice_echo import echo_trials
 from app.voice import events as ev
-from app.voice.latency import summarise
+from app.voice.latency import percentiles, summarise
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rounds", type=int, default=2, help="times each shop turn is said")
     parser.add_argument("--quick", action="store_true", help="latency only: no echo trials")
     parser.add_argument("--echo-only", action="store_true", help="echo trials only: no latency")
+    parser.add_argument(
+        "--compare-partials",
+        action="store_true",
+        help="say the turns again without partial transcripts, back to back",
+    )
 
 
 def _group(done: ev.TurnDone, clip: Clip) -> str:
@@ -72,6 +80,7 @@ def _group(done: ev.TurnDone, clip: Clip) -> str:
 def _latency_phase(driver: VoiceDriver, clips: list[Clip]) -> list[dict[str, Any]]:
     rows = []
     for clip in clips:
+        start = driver.mark()
         done = driver.turn(clip.path)
         rows.append(
             {
@@ -84,6 +93,7 @@ def _latency_phase(driver: VoiceDriver, clips: list[Clip]) -> list[dict[str, Any
                 "source": done.source,
                 "group": _group(done, clip),
                 "stages_ms": done.times.stage_ms(),
+                **_partials(driver, start),
             }
         )
         log.info("%s -> %s (%s)", done.transcript, done.reply[:60], done.source)
@@ -93,6 +103,17 @@ def _latency_phase(driver: VoiceDriver, clips: list[Clip]) -> list[dict[str, Any
 def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     groups = sorted({r["group"] for r in rows})
     return {g: summarise(r["stages_ms"] for r in rows if r["group"] == g) for g in groups}
+
+
+def _partials(driver: VoiceDriver, start: int) -> dict[str, Any]:
+    """How many partial transcripts a turn showed, and the first one's delay from the
+    moment the session heard the user start (None: none showed)."""
+    partials = [t for t in driver.since(start, ev.Transcript) if t.partial]
+    began = driver.since(start, ev.SpeechStarted)
+    first_ms = None
+    if partials and began:
+        first_ms = round((driver.time_of(partials[0]) - driver.time_of(began[0])) * 1000)
+    return {"partials": len(partials), "first_partial_ms": first_ms}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -121,16 +142,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         load_s = time.perf_counter() - started
         rss_loaded = process.memory_info().rss
         clips = [] if args.echo_only else _clips(args, Path(tmp), engines.synthesizer.synthesize)
-        with VoiceDriver(audio, engines, settings) as driver:
-            rows = _latency_phase(driver, clips)
-        silence_rows: list[dict[str, Any]] = []
-        if clips and engines.turn_model is not None:  # the baseline, back to back: silence alone
-            with VoiceDriver(audio, replace(engines, turn_model=None), settings) as driver:
-                silence_rows = _latency_phase(driver, clips)
+        rows, silence_rows, plain_rows = _phases(audio, engines, settings, clips, args)
         echo = {} if args.quick else echo_trials(audio, engines, settings, Path(tmp))
         underflows = speaker.underflows
         speaker.close()
     report = _report(serving, engines, rows, silence_rows) if rows else {}
+    if plain_rows:
+        report["no_partials"] = _summary(plain_rows)
     return {
         **report,
         **echo,
@@ -141,6 +159,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "turn_log": rows,
     }
+
+
+Rows = list[dict[str, Any]]
+
+
+def _phases(
+    audio: VirtualAudio, engines: Any, settings: Any, clips: list[Clip], args: argparse.Namespace
+) -> tuple[Rows, Rows, Rows]:
+    """The clips said as configured, then back to back the baselines: silence alone ending
+    turns (when there is a turn model), and with ``--compare-partials`` no partials."""
+    with VoiceDriver(audio, engines, settings) as driver:
+        rows = _latency_phase(driver, clips)
+    silence_rows: Rows = []
+    if clips and engines.turn_model is not None:
+        with VoiceDriver(audio, replace(engines, turn_model=None), settings) as driver:
+            silence_rows = _latency_phase(driver, clips)
+    plain_rows: Rows = []
+    if clips and args.compare_partials:
+        with VoiceDriver(audio, engines, replace(settings, partial_ms=0)) as driver:
+            plain_rows = _latency_phase(driver, clips)
+    return rows, silence_rows, plain_rows
 
 
 def _report(serving: Any, engines: Any, rows: list[dict], silence_rows: list[dict]) -> dict:
@@ -161,6 +200,9 @@ def _report(serving: Any, engines: Any, rows: list[dict], silence_rows: list[dic
         "silence_only": _summary(silence_rows) if silence_rows else {},
         "transcripts_exact_silence_only": _exact(silence_rows),
         "transcripts_exact": _exact(rows),
+        "partial_ms": settings.partial_ms,
+        "partials_per_turn": percentiles(r["partials"] for r in rows),
+        "first_partial_ms": percentiles(r["first_partial_ms"] for r in rows),
     }
 
 

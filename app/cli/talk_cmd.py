@@ -13,6 +13,7 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import replace
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -139,7 +140,8 @@ def run(args: argparse.Namespace) -> int:
         print("loading models...", file=sys.stderr, flush=True)
     engines = load_engines(serving, microphone, speaker, args.user)
     printer = Printer(args.json, getattr(microphone, "next_turn", None))
-    session = VoiceSession(engines, serving.voice, printer)
+    # A terminal shows final transcripts only: no partial recognitions to pay for.
+    session = VoiceSession(engines, replace(serving.voice, partial_ms=0), printer)
     session.start(listen=True)
     try:
         session.wait()

@@ -1,5 +1,6 @@
 """The conversation as chat bubbles: the user's on the right, Wenda's on the left with its
-details (intent, confidence, sources, latency) behind a toggle, errors as red notes.
+details (intent, confidence, sources, latency) behind a toggle, errors as red notes. While the
+user speaks, their words so far show in a paler bubble that the final transcript settles.
 
 Widgets only: the main window feeds it from session events on the GUI thread.
 """
@@ -24,9 +25,12 @@ from app.gui.turn_details import TurnDetails, describe
 log = logging.getLogger(__name__)
 
 BUBBLE_MAX_WIDTH = 520
+HEARING_WHO = "You (speaking...)"
 STYLE = """
 QFrame[role="user"] { background: #2f6fed; border-radius: 14px; }
 QFrame[role="user"] QLabel { color: #ffffff; }
+QFrame[role="hearing"] { background: #dce7fd; border-radius: 14px; }
+QFrame[role="hearing"] QLabel { color: #344054; font-style: italic; }
 QFrame[role="wenda"] { background: #ffffff; border: 1px solid #e4e7ec; border-radius: 14px; }
 QFrame[role="wenda"] QLabel { color: #1d2939; }
 QFrame[role="error"] { background: #fef3f2; border: 1px solid #fecdca; border-radius: 10px; }
@@ -47,10 +51,10 @@ class Bubble(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 8, 14, 8)
         layout.setSpacing(3)
-        if who:
-            label = QLabel(who)
-            label.setProperty("part", "who")
-            layout.addWidget(label)
+        self.who_label = QLabel(who)
+        self.who_label.setProperty("part", "who")
+        self.who_label.setVisible(bool(who))
+        layout.addWidget(self.who_label)
         self.text_label = QLabel(text)
         self.text_label.setWordWrap(True)
         self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -77,6 +81,14 @@ class Bubble(QFrame):
     def set_text(self, text: str) -> None:
         self.text_label.setText(text)
         self._fit()
+
+    def settle(self, role: str, who: str) -> None:
+        """Become a ``role`` bubble (the words heard so far become what was said)."""
+        self.setProperty("role", role)
+        self.who_label.setText(who)
+        for widget in (self, *self.findChildren(QLabel)):
+            widget.style().unpolish(widget)  # a property selector is applied on polish
+            widget.style().polish(widget)
 
     def _fit(self) -> None:
         """Short messages keep their natural width; long ones wrap at the maximum width (a
@@ -113,6 +125,7 @@ class ChatView(QScrollArea):
         self.column.addStretch(1)
         self.setWidget(inner)
         self.bubbles: list[Bubble] = []
+        self.rows: dict[Bubble, QHBoxLayout] = {}
         self.show_details = False
         self.verticalScrollBar().rangeChanged.connect(self._follow)
 
@@ -129,12 +142,28 @@ class ChatView(QScrollArea):
             row.addStretch(1)
         self.column.addLayout(row)
         self.bubbles.append(bubble)
+        self.rows[bubble] = row
         QTimer.singleShot(0, lambda: self._follow(0, self.verticalScrollBar().maximum()))
         return bubble
 
     def add_user(self, text: str, spoken: bool = False) -> Bubble:
         who = "You (spoken)" if spoken else "You"
         return self._add(Bubble("user", text, who), Qt.AlignmentFlag.AlignRight)
+
+    def add_hearing(self, text: str) -> Bubble:
+        """The user's words so far, while they speak; :meth:`Bubble.settle` or
+        :meth:`remove` it when the final transcript comes."""
+        return self._add(Bubble("hearing", text, HEARING_WHO), Qt.AlignmentFlag.AlignRight)
+
+    def remove(self, bubble: Bubble) -> None:
+        """Take one bubble out (words heard so far that came to nothing)."""
+        row = self.rows.pop(bubble, None)
+        if row is None:
+            return
+        self.bubbles.remove(bubble)
+        self.column.removeItem(row)
+        bubble.deleteLater()
+        row.deleteLater()
 
     def add_wenda(self, text: str) -> Bubble:
         return self._add(Bubble("wenda", text, "Wenda"), Qt.AlignmentFlag.AlignLeft)
@@ -153,6 +182,7 @@ class ChatView(QScrollArea):
         for bubble in self.bubbles:
             bubble.deleteLater()
         self.bubbles.clear()
+        self.rows.clear()
         while self.column.count() > 1:
             item = self.column.takeAt(1)
             layout = item.layout() if item is not None else None

@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
         self.bridge = self._new_bridge()
         self.closing_sessions: list[BackgroundCall] = []
         self.replies: dict[int, tuple[Bubble, list[str]]] = {}  # turn id -> bubble, sentences
+        self.hearing: dict[int, Bubble] = {}  # turn id -> the words heard so far
         self.errors: list[str] = []
         self.ready: ev.Ready | None = None
         self.stopped = False
@@ -142,6 +143,7 @@ class MainWindow(QMainWindow):
             self.session.submit(ev.ForgetMe())
             self.chat.clear()
             self.replies.clear()
+            self.hearing.clear()
 
     def _new_bridge(self) -> SessionBridge:
         bridge = SessionBridge(self)
@@ -229,10 +231,23 @@ class MainWindow(QMainWindow):
             self.chat.add_error(f"{event.reason[:1].upper()}{event.reason[1:]}. Typing works.")
 
     def _on_transcript(self, event: ev.Transcript) -> None:
+        """Words so far fill the turn's pale bubble; the final transcript settles it."""
         if event.typed:
             return  # the window showed it when it was sent
         self.voice.set_transcript(event.text)
-        if event.text.strip():
+        hearing = self.hearing.pop(event.turn_id, None)
+        if event.partial:
+            if hearing is None:
+                hearing = self.chat.add_hearing(event.text)
+            hearing.set_text(event.text)
+            self.hearing[event.turn_id] = hearing
+        elif not event.text.strip():
+            if hearing is not None:
+                self.chat.remove(hearing)
+        elif hearing is not None:
+            hearing.set_text(event.text)
+            hearing.settle("user", "You (spoken)")
+        else:
             self.chat.add_user(event.text, spoken=True)
 
     def _on_reply(self, event: ev.ReplyText) -> None:
@@ -245,6 +260,9 @@ class MainWindow(QMainWindow):
         bubble.set_text(join_pieces(sentences, self.config.general.language))
 
     def _on_turn_done(self, event: ev.TurnDone) -> None:
+        hearing = self.hearing.pop(event.turn_id, None)
+        if hearing is not None:  # cut before its final transcript (the user went on)
+            self.chat.remove(hearing)
         entry = self.replies.pop(event.turn_id, None)
         bubble = entry[0] if entry else None
         if bubble is None and event.reply:

@@ -73,7 +73,12 @@ class VoicePipeline:
             engines.expectation,
         )
         self.recognise = RecogniseStage(
-            crew, engines.recognizer, settings.language, self.think, lambda: self.think.expected
+            crew,
+            engines.recognizer,
+            settings.language,
+            self.think,
+            lambda: self.think.expected,
+            partials=settings.partial_ms > 0,
         )
         self.listen = ListenStage(
             crew,

@@ -28,6 +28,7 @@ class VoiceSettings:
     queue_frames: int = 8  # bound of each queue between stages
     lead_chunk_words: int = 8  # a longer first sentence is cut at a comma (0: never)
     early_asr_ms: int = 200  # silence after which ASR starts before the turn ends (0: never)
+    partial_ms: int = 0  # recognise the audio so far this often while the user speaks (0: never)
     language: str = "en"
     # With a turn model: a pause of turn_rule.quick_ms ends the turn when the model says
     # complete, else turn_rule.max_ms does (the endpoint's end_silence_ms is then unused).

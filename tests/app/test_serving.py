@@ -28,7 +28,7 @@ from app.store.errors import ModelStoreError
 from app.store.store import ModelStore
 from speech.audio import FRAME_SAMPLES, SAMPLE_RATE
 from speech.errors import LanguageError
-from speech.listen import Listener, Utterance
+from speech.listen import HeardSoFar, Listener, Utterance
 
 FRAME_S = FRAME_SAMPLES / SAMPLE_RATE
 
@@ -173,6 +173,22 @@ def test_barge_in_and_echo_margin_reach_the_session() -> None:
     assert not voice.echo_cancel  # off by default (experimental)
     config = config_from_dict({"voice": {"echo_cancel": True}})
     assert resolve(config, Asked(generator=False)).voice.echo_cancel
+
+
+def test_partial_ms_reaches_the_voice_loop_and_is_range_checked() -> None:
+    """voice.partial_ms is how often the loop's listener hands out the audio so far (the
+    fake-engine pipeline test shows the session emitting partial transcripts from it)."""
+    counts = {}
+    for partial_ms in (0, 400, 1000):
+        config = config_from_dict({"voice": {"partial_ms": partial_ms}})
+        voice = resolve(config, Asked(generator=False)).voice
+        assert voice.partial_ms == partial_ms
+        listener = Listener(voice.endpoint, None, voice.early_asr_ms, voice.partial_ms)
+        heard = [listener.push(np.zeros(512, np.float32), i * FRAME_S, 1.0) for i in range(94)]
+        counts[partial_ms] = sum(isinstance(h, HeardSoFar) for h in heard)  # 3 s of speech
+    assert counts[0] == 0 and counts[400] > counts[1000] >= 2
+    with pytest.raises(ConfigError, match="voice.partial_ms"):
+        config_from_dict({"voice": {"partial_ms": 100}})
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from speech.asr import GatedRecognizer
 from speech.audio import FRAME_SAMPLES, SAMPLE_RATE, frames_of
 from speech.endpoint import FRAME_S, EndpointConfig, SpeechStarted
 from speech.hallucination import HallucinationGuard, ScoredText
-from speech.listen import Heard, Listener, Utterance
+from speech.listen import Heard, HeardSoFar, Listener, Utterance
 from speech.recognition import build_transcript, pick_language
 from speech.speak import speak, synthesize_all
 from speech.transcript import Transcript
@@ -60,9 +60,11 @@ def test_build_transcript_joins_kept_segments() -> None:
     assert [(s.start_s, s.end_s) for s in result.segments] == [(0.0, 1.0), (2.0, 3.0)]
 
 
-def listen(audio: np.ndarray, vad: Vad, config: EndpointConfig) -> list[Heard]:
+def listen(
+    audio: np.ndarray, vad: Vad, config: EndpointConfig, early_ms: int = 0, partial_ms: int = 0
+) -> list[Heard]:
     """Everything a listener hears in a recording, frame ``i`` beginning at ``i * 32 ms``."""
-    listener = Listener(config)
+    listener = Listener(config, early_ms=early_ms, partial_ms=partial_ms)
     frames = frames_of(audio)
     heard = [listener.push(f, i * FRAME_S, vad.probability(f)) for i, f in enumerate(frames)]
     heard.append(listener.end(len(frames) * FRAME_S))
@@ -88,6 +90,30 @@ def test_listener_cuts_utterances_with_pre_roll() -> None:
     started = next(e for e in events if isinstance(e, SpeechStarted))
     assert started.at_s == first.speech_start_s
     assert started.noticed_s - started.at_s == pytest.approx(config.start_frames * FRAME_S)
+
+
+def test_listener_hands_out_the_audio_so_far_while_the_user_speaks() -> None:
+    """Every ``partial_ms`` of speech: the utterance so far (growing, from the same start),
+    never in a pause (that is the early recognition's moment) and never without speech."""
+    config = EndpointConfig(end_silence_ms=480, pre_roll_ms=96)
+    speech = np.concatenate([tone(1.0), silence(0.3), tone(1.0)])
+    audio = np.concatenate([silence(0.5), speech, silence(0.6)])
+    events = listen(audio, FakeVad(), config, early_ms=192, partial_ms=400)
+    kinds = [type(e).__name__ for e in events]
+    assert kinds[0] == "SpeechStarted" and kinds[-1] == "Utterance"
+    so_far = [e for e in events if isinstance(e, HeardSoFar)]
+    assert 3 <= len(so_far) <= 5  # 2 s of speech, one every 0.4 s
+    assert kinds.index("HeardPause") > kinds.index("HeardSoFar")  # the pause in between
+    lengths = [len(e.audio) for e in so_far]
+    assert lengths == sorted(lengths) and len(set(lengths)) == len(lengths)
+    final = events[-1]
+    assert isinstance(final, Utterance)
+    for e in so_far:  # the same audio the utterance begins with
+        np.testing.assert_array_equal(e.audio, final.audio[: len(e.audio)])
+        assert final.speech_start_s < e.at_s <= final.speech_end_s + FRAME_S
+    gaps = np.diff([e.at_s for e in so_far])
+    assert all(gap >= 0.4 - 1e-6 for gap in gaps)
+    assert not any(isinstance(e, HeardSoFar) for e in listen(audio, FakeVad(), config))
 
 
 def test_speak_synthesizes_the_next_sentence_while_one_plays() -> None:

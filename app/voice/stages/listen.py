@@ -1,8 +1,9 @@
 """Stage 1, listen: microphone blocks -> VAD frames -> the echo gate and the endpointer.
 
 The start of speech goes to the pipeline's fast lane at once (a barge-in must not wait for
-anything); a pause mid-utterance starts recognition early; a finished utterance goes to the
-recognise stage's queue. The echo canceller cleans each block before the VAD sees it (with
+anything); the audio so far is recognised now and then for the window (partial transcripts);
+a pause mid-utterance starts recognition early; a finished utterance goes to the recognise
+stage's queue. The echo canceller cleans each block before the VAD sees it (with
 what the play stage played as its reference; the gate then judges what is left), and the
 turn-completion model judges the audio at a pause and ends the turn with
 :meth:`ListenStage.end_utterance` when the user is done.
@@ -25,7 +26,7 @@ from speech.audio import FrameClock
 from speech.echo import EchoGate
 from speech.echo_cancel import EchoCanceller
 from speech.endpoint import SpeechStarted
-from speech.listen import Heard, HeardPause, Listener
+from speech.listen import Heard, HeardPause, HeardSoFar, Listener
 from speech.microphone import Microphone
 from speech.turn_end import TurnModel
 from speech.vad import Vad
@@ -54,11 +55,12 @@ class ListenStage:
         self.turns, self.workers = crew.turns, crew.workers
         self.on_speech, self.recognise, self.playing = on_speech, recognise, playing
         self.canceller, gate = echo
-        self.listener = Listener(settings.endpoint, gate, settings.early_asr_ms)
+        partial_ms = settings.partial_ms
+        self.listener = Listener(settings.endpoint, gate, settings.early_asr_ms, partial_ms)
         self.turn_model, self.rule = turn_model, settings.turn_rule
         if turn_model is not None:  # silence ends a turn only after max_ms; the model sooner
             endpoint = replace(settings.endpoint, end_silence_ms=self.rule.max_ms)
-            self.listener = Listener(endpoint, gate, self.rule.quick_ms)
+            self.listener = Listener(endpoint, gate, self.rule.quick_ms, partial_ms)
         self._pause_s = -1.0  # when the speech before the latest pause ended
         self._judging: set[asyncio.Future[None]] = set()
         self.muted = False
@@ -117,6 +119,9 @@ class ListenStage:
         audio = heard.audio
         if turn.utterance is not None:  # what they said before a pause, see the pipeline
             audio = np.concatenate([turn.utterance, audio])
+        if isinstance(heard, HeardSoFar):
+            self.recognise.partial(turn.turn_id, audio)
+            return
         if isinstance(heard, HeardPause):
             self.recognise.early(turn.turn_id, audio, heard.speech_end_s)
             self._pause_s = heard.speech_end_s

@@ -2,7 +2,8 @@
 session in its own process loads the real VAD, Whisper and Piper while the window shows
 "loading"; the mic button opens the microphone, the level meter moves, the spoken question
 becomes the user's bubble, the reply is shown and spoken (captured from the virtual
-speaker), and the window's event loop never stalls for long meanwhile.
+speaker), a long sentence read by a person shows its words while it is being said, and the
+window's event loop never stalls for long meanwhile.
 
 Run with ``-s`` to see the stall numbers reported in BENCHMARKS.md."""
 
@@ -24,10 +25,12 @@ from app.gui.main_window import MainWindow
 from app.gui.session_process import SessionProcess
 from app.gui.sessions import SessionHost, build_voice
 from app.voice import events as ev
+from tests.speech.recordings import POCKETSPHINX
 from tests.tools.stall_probe import StallProbe
 
 pytestmark = [pytest.mark.gui, pytest.mark.audio, pytest.mark.slow]
 REPLY = "Your order has shipped."
+LONG_SENTENCE = POCKETSPHINX / "librivox/sense_and_sensibility_01_austen_64kb-0870.wav"  # 7.1 s
 
 
 class ScriptedConversation:
@@ -96,6 +99,10 @@ def test_spoken_question_through_the_window(qtbot, tmp_path: Path, audio_env) ->
     window.bridge.arrived.connect(
         lambda e: levels.append(e.level) if isinstance(e, ev.InputLevel) else None
     )
+    transcripts: list[ev.Transcript] = []
+    window.bridge.arrived.connect(
+        lambda e: transcripts.append(e) if isinstance(e, ev.Transcript) else None
+    )
     window.show()
     probe = StallProbe()
     probe.start()
@@ -118,6 +125,8 @@ def test_spoken_question_through_the_window(qtbot, tmp_path: Path, audio_env) ->
         )
         qtbot.waitUntil(lambda: window.chat.bubbles[-1].turn is not None, timeout=30000)
         qtbot.wait(1500)  # the reply is being played
+        qtbot.waitUntil(lambda: player.poll() is not None, timeout=10000)  # not blocking Qt
+        hearing_seen = _say_a_long_sentence(qtbot, window, audio_env)
     finally:
         player.wait(10)
         report("recognition, reply and playback (session process)", probe)
@@ -136,3 +145,39 @@ def test_spoken_question_through_the_window(qtbot, tmp_path: Path, audio_env) ->
 
     heard = load_audio(str(played))
     assert heard.size and float(abs(heard).max()) > 0.05  # the reply came out of the speaker
+    # The long sentence: words showed while it was said, and the final transcripts settled
+    # them (no pale bubble left, each partial one turn's words so far, before its final).
+    assert hearing_seen, [t.text for t in transcripts]
+    print(f"\nWORDS SO FAR while the sentence played: {hearing_seen!r}")
+    print(
+        "TRANSCRIPTS: "
+        + " | ".join(f"{t.turn_id}{'~' if t.partial else ''} {t.text}" for t in transcripts)
+    )
+    assert not [b for b in window.chat.bubbles if b.property("role") == "hearing"]
+    finals = {t.turn_id: i for i, t in enumerate(transcripts) if not t.partial}
+    for i, t in enumerate(transcripts):
+        if t.partial:
+            assert t.text and i < finals.get(t.turn_id, len(transcripts))
+    said = " ".join(b.text().lower() for b in window.chat.bubbles if b.property("role") == "user")
+    assert "dashwood" in said and "power" in said
+
+
+def _say_a_long_sentence(qtbot: Any, window: MainWindow, audio: VirtualAudio) -> str:
+    """Play a 7 s sentence into the microphone; what a pale bubble showed while it played."""
+    player = audio.say(LONG_SENTENCE)
+    seen = ""
+    try:
+
+        def hearing() -> bool:
+            nonlocal seen
+            pale = [b for b in window.chat.bubbles if b.property("role") == "hearing"]
+            seen = pale[-1].text() if pale else seen
+            return bool(seen)
+
+        qtbot.waitUntil(hearing, timeout=6000)  # before the 7 s recording has ended
+        assert player.poll() is None, "the words showed only after the sentence was over"
+    finally:
+        qtbot.waitUntil(lambda: player.poll() is not None, timeout=15000)
+    settled = lambda: window.chat.bubbles[-1].turn is not None  # noqa: E731
+    qtbot.waitUntil(settled, timeout=60000)
+    return seen

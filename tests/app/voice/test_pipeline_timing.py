@@ -50,6 +50,41 @@ def test_speech_after_an_early_recognition_is_not_lost(rig_factory) -> None:
     assert rig.log.of(ev.TurnDone)[0].transcript == "where is my order number four two"
 
 
+def test_words_so_far_are_shown_while_the_user_speaks(rig_factory) -> None:
+    """Partial transcripts come while the user talks, each for the turn being heard, all
+    before the final one, which alone is answered; without partial_ms there are none."""
+    rig = rig_factory(asr_delay_s=0.05, settings=replace(EARLY, partial_ms=300))
+    rig.mic.say(np.concatenate([utterance(1, 1.0), utterance(3, 1.0)]))
+    rig.turns_done(1)
+    transcripts = rig.log.of(ev.Transcript)
+    *partials, final = transcripts
+    assert final.text == "where is my order number four two" and not final.partial
+    assert len(partials) >= 3 and all(p.partial and p.turn_id == final.turn_id for p in partials)
+    assert partials[0].text == "where is my order"
+    assert partials[-1].text == final.text  # the user's last words showed before the end
+    assert rig.log.of(ev.TurnDone)[0].reply == "Order 42 is on its way."
+    assert [text for kind, text in rig.dialogue.calls if kind == "respond"] == [final.text]
+
+    quiet = rig_factory(asr_delay_s=0.05, settings=EARLY)
+    quiet.mic.say(np.concatenate([utterance(1, 1.0), utterance(3, 1.0)]))
+    quiet.turns_done(1)
+    assert [t.partial for t in quiet.log.of(ev.Transcript)] == [False]
+
+
+def test_a_slow_partial_does_not_hold_up_the_final_transcript(rig_factory) -> None:
+    """Recognition slower than the partial interval: partials are skipped while one runs,
+    so the ASR worker is never queued up and the turn's end waits at most one of them."""
+    rig = rig_factory(asr_delay_s=0.4, settings=replace(EARLY, partial_ms=300))
+    rig.mic.say(np.concatenate([utterance(1, 1.5), utterance(3, 1.5)]))
+    rig.turns_done(1)
+    done = rig.log.of(ev.TurnDone)[0]
+    assert done.transcript == "where is my order number four two"
+    # 3 s of speech with one recognition at a time (0.4 s each, every 0.3 s asked): at most
+    # 3 / 0.4 partial calls, plus the early one and no more.
+    assert len(rig.asr.calls) <= 3 / 0.4 + 2
+    assert done.times.stage_ms()["asr_ms"] < 450
+
+
 class StallingSpeaker(FakeSpeaker):
     """The sound server stalls for ``STALL_S`` just as a clip starts: the speaker says the
     clip started, then, once the stall is over, that it now starts that much later."""
