@@ -7,7 +7,9 @@ template. What is not understood climbs a ladder, one rung per turn: one clarify
 mean ...?", then the knowledge base, then the generator when one is configured, then the
 offer of a human. A general question ("how long does a refund take?", not "where is my
 refund?") that the knowledge base answers confidently is answered at once, whether the
-understanding model was unsure or heard a task in it. Facts come only from actions (the
+understanding model was unsure or heard a task in it; one that asks for a quantity none of
+the confident passages states ("how heavy is the throw?") gets "I don't know" and the
+offer of a colleague (``dialogue.asked_fact``). Facts come only from actions (the
 order database) and the knowledge base.
 Frustration adds an apology and keeps replies brief; after ``frustration_turns`` such turns
 a human is offered.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from dialogue.asked_fact import fact_missing
 from dialogue.domain.model import Domain, LanguagePack
 from dialogue.kb.types import Hit
 from dialogue.questions import general_question
@@ -26,6 +29,7 @@ from dialogue.tracker import Reading
 NEGATIVE = ("frustrated", "angry")
 GLOBAL = "_global"
 COMPLAINT_INTENTS = frozenset({"complaint"})
+ASKING_ACTS = frozenset({"new_task", "question", "unclear", "clarify_no"})  # may be a question
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,8 @@ def _main(state: DialogueState, reading: Reading, ctx: PolicyContext) -> Decisio
         return Decision("handoff", intent=reading.intent)
     if act == "human_no":
         return Decision("say", intent=GLOBAL, key="human_declined", resume=state.form is not None)
+    if act in ASKING_ACTS and _general(reading, ctx) and _fact_missing(reading, ctx):
+        return _offer_human(state, key="dont_know")  # known topic, unknown fact: say so
     if act == "new_task" and _general(reading, ctx) and _answer(ctx) is not None:
         state.form = None  # a question about the rules, not this customer's own task
         return _answered(reading, ctx)
@@ -155,6 +161,13 @@ def _answer(ctx: PolicyContext) -> Hit | None:
     if ctx.hits and ctx.hits[0].confidence >= ctx.domain.policy.kb_min_score:
         return ctx.hits[0]
     return None
+
+
+def _fact_missing(reading: Reading, ctx: PolicyContext) -> bool:
+    """The question asks for a quantity (a weight, a size ...) that no confident passage
+    states: reading the nearest passage out would answer something else."""
+    threshold = ctx.domain.policy.kb_min_score
+    return fact_missing(reading.query, ctx.hits, ctx.pack.language, threshold)
 
 
 def _general(reading: Reading, ctx: PolicyContext) -> bool:

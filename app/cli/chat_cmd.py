@@ -36,7 +36,8 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def _clock(now: str) -> Any:
+def clock_of(now: str) -> Any:
+    """The dialogue's clock: now, or the fixed ISO time ``now`` (replays, tests, evaluations)."""
     if not now:
         return dt.datetime.now
     try:
@@ -64,7 +65,7 @@ def _conversation(args: argparse.Namespace, language: str, nlu_model: str = "") 
         generator=not args.no_generator,
     )
     serving = resolve(args.config, asked)
-    manager = build_dialogue(serving, args.user, _clock(args.now))
+    manager = build_dialogue(serving, args.user, clock_of(args.now))
     if serving.training:  # first start: simpler models answer meanwhile
         print_training_note(serving.domain.root, serving.language)
     return manager

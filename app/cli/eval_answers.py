@@ -19,6 +19,8 @@ from typing import Any
 from app.config import Config
 from app.generator import NO_ADAPTER
 
+EVAL_NOW = "2026-03-16T10:00"
+
 
 def add_parser(actions: Any) -> None:
     """Add the ``answers`` action to ``wenda eval``'s sub-parsers."""
@@ -32,6 +34,13 @@ def add_parser(actions: Any) -> None:
     model.add_argument("--adapter", type=Path, default=None, help="serve this LoRA adapter")
     model.add_argument("--base-model", action="store_true", help="serve no adapter")
     parser.add_argument("--engine", choices=("ctranslate2", "transformers"), default=None)
+    parser.add_argument(
+        "--now",
+        metavar="ISO",
+        default=EVAL_NOW,
+        help="the conversation's clock (default: a Monday 10:00, within the team's hours, "
+        "so the scores do not depend on when the evaluation runs)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(run=run)
 
@@ -53,6 +62,7 @@ def _config(args: argparse.Namespace, language: str) -> Config:
 
 def run(args: argparse.Namespace) -> int:
     from app import serving
+    from app.cli.chat_cmd import clock_of
     from app.conversation import build_dialogue
     from training.generator.answers import (
         ANSWERS_DEV_FILE,
@@ -67,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     served = serving.resolve(config, serving.Asked(language=language))
     pack = served.domain.pack(language)
     items = load_answer_items(args.data or served.domain.root / language / ANSWERS_DEV_FILE)
-    manager = build_dialogue(served, "wenda-eval")
+    manager = build_dialogue(served, "wenda-eval", clock_of(args.now))
     if args.compose and manager.generator is not None:  # also for the base model (evaluation)
         manager.compose = args.compose
 

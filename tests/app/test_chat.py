@@ -182,3 +182,16 @@ def test_plain_piped_mode_prints_one_reply_per_line(env: dict[str, str]) -> None
     lines = result.stdout.splitlines()
     assert len(lines) == 2 and lines[1] == ""  # the blank line gets an empty one
     assert "you>" not in result.stdout and "\033[" not in result.stdout
+
+
+def test_a_fact_the_shop_does_not_state_is_not_read_from_the_nearest_passage(env) -> None:
+    """The catalogue knows the throw but not its weight: "I don't know", a colleague offered;
+    the scarf's length it does state, and that is answered."""
+    weight, length = chat(
+        env, ["What does the merino throw weigh?", "What length is the merino scarf?"]
+    )
+    assert weight["decision"] == "offer_human" and not weight["sources"]
+    assert any(line in weight["reply"] for line in responses("en")["_global"]["dont_know"])
+    assert length["decision"] == "answer" and "180" in length["reply"]
+    (zh_weight,) = chat(env, ["美利奴羊毛盖毯重多少？"], "zh")
+    assert any(line in zh_weight["reply"] for line in responses("zh")["_global"]["dont_know"])
