@@ -8,7 +8,12 @@ use. Every failure is an :class:`AudioFileError` that names the file and what to
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +26,9 @@ log = logging.getLogger(__name__)
 
 RAW_SUFFIXES = (".raw", ".pcm")
 MIN_SAMPLE_RATE = 4_000  # Hz; below this there is no intelligible speech to recover
+# Hz; above this no recorder goes, and a damaged header's rate (4 GHz) would make the
+# resampler's filter as long as the rate: gigabytes for a second of audio.
+MAX_SAMPLE_RATE = 384_000
 SUPPORTED = "WAV, FLAC, OGG (Vorbis/Opus), MP3, AIFF, or 16 kHz 16-bit mono .raw"
 
 
@@ -63,6 +71,29 @@ def _check_path(path: Path) -> None:
         raise AudioFileError(f"{path}: the file is empty (0 bytes)")
 
 
+@contextlib.contextmanager
+def _decoder_notes_to_log() -> Iterator[None]:
+    """libsndfile's MP3 decoder (mpg123) writes notes such as "Illegal Audio-MPEG-Header"
+    straight to file descriptor 2, past Python: catch them there and log them, so a damaged
+    file gives Wenda's one message on the terminal and nothing else."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real stderr (embedded, closed): nothing to keep clean
+        yield
+        return
+    with tempfile.TemporaryFile() as notes:
+        os.dup2(notes.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            notes.seek(0)
+            for line in notes.read().decode("utf-8", "replace").splitlines():
+                log.debug("audio decoder: %s", line)
+
+
 def probe(path: Path) -> AudioInfo:
     """Header information without decoding the samples (cheap, for the length check)."""
     import soundfile as sf
@@ -73,7 +104,8 @@ def probe(path: Path) -> AudioInfo:
         size = path.stat().st_size
         return AudioInfo(SAMPLE_RATE, 1, size / 2 / SAMPLE_RATE, "RAW", "PCM_16")
     try:
-        info = sf.info(str(path))
+        with _decoder_notes_to_log():
+            info = sf.info(str(path))
     except (sf.LibsndfileError, RuntimeError, OSError) as e:
         raise _open_error(path, e) from e
     if info.samplerate <= 0 or info.channels <= 0:
@@ -117,7 +149,8 @@ def _decode(path: Path) -> tuple[np.ndarray, int]:
     if path.suffix.lower() in RAW_SUFFIXES:
         kwargs = {"samplerate": SAMPLE_RATE, "channels": 1, "subtype": "PCM_16", "endian": "LITTLE"}
     try:
-        data, rate = sf.read(str(path), dtype="float32", always_2d=True, **kwargs)
+        with _decoder_notes_to_log():
+            data, rate = sf.read(str(path), dtype="float32", always_2d=True, **kwargs)
     except (sf.LibsndfileError, RuntimeError, OSError, ValueError) as e:
         raise _open_error(path, e) from e
     return data, rate
@@ -142,15 +175,32 @@ def load_audio(path: str | Path, max_seconds: float | None = None) -> np.ndarray
             f"{path}: sample rate {info.sample_rate} Hz is too low for speech "
             f"(at least {MIN_SAMPLE_RATE} Hz is needed)"
         )
+    if info.sample_rate > MAX_SAMPLE_RATE:
+        raise AudioFileError(
+            f"{path}: sample rate {info.sample_rate} Hz is not an audio rate (at most "
+            f"{MAX_SAMPLE_RATE} Hz); the file's header is probably damaged"
+        )
     data, rate = _decode(path)
     _warn_if_truncated_wav(path, len(data), info)
     if len(data) == 0:
         raise AudioFileError(f"{path}: the file holds no audio samples (0 s)")
     if rate < SAMPLE_RATE:
         log.info("%s: %d Hz audio (telephone quality) upsampled to 16 kHz", path, rate)
-    audio = resample(to_mono(to_float32(data)), rate, SAMPLE_RATE)
+    audio = resample(_within_full_scale(path, to_mono(to_float32(data))), rate, SAMPLE_RATE)
     log.debug("%s: %s %d Hz x%d, %.2f s", path, info.format, rate, data.shape[1], seconds(audio))
     return audio
+
+
+def _within_full_scale(path: Path, audio: np.ndarray) -> np.ndarray:
+    """Float files may hold any value: a damaged one (a byte lost, so every sample is read
+    from the wrong bytes) holds 1e36 and worse, which resampling turns into infinities.
+    Samples are clipped to full scale, with a warning when that is more than a little."""
+    peak = float(np.abs(audio).max()) if audio.size else 0.0
+    if peak <= 1.0:
+        return audio
+    if peak > 2.0:
+        log.warning("%s: samples reach %.3g, far beyond full scale (damaged?); clipped", path, peak)
+    return np.clip(audio, -1.0, 1.0)
 
 
 def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> None:

@@ -139,3 +139,31 @@ def test_write_wav_round_trip(tmp_path: Path, speech: np.ndarray) -> None:
     assert correlation(load_audio(path), np.clip(speech * 2, -1, 1)) > 0.999
     with pytest.raises(AudioFileError):
         write_wav(tmp_path / "no" / "such" / "dir.wav", speech)
+
+
+def test_a_damaged_headers_sample_rate_is_refused_before_decoding(tmp_path: Path) -> None:
+    """A rate no recorder uses (the header's bytes damaged) would make the resampler's
+    filter gigabytes long: refused, naming the file (found by tests/sweep)."""
+    path = tmp_path / "damaged.wav"
+    sf.write(str(path), np.zeros(16_000, np.float32), SAMPLE_RATE)
+    data = bytearray(path.read_bytes())
+    data[24:28] = (2_000_003).to_bytes(4, "little")  # the fmt chunk's sample rate
+    path.write_bytes(bytes(data))
+    with pytest.raises(AudioFileError, match="not an audio rate.*damaged"):
+        load_audio(path)
+
+
+def test_a_float_file_read_from_the_wrong_bytes_stays_finite(
+    tmp_path: Path, speech: np.ndarray, caplog
+) -> None:
+    """A float WAV with one byte lost reads 1e36-sized samples, which resampling turned into
+    infinities for Whisper: clipped to full scale, with a warning."""
+    path = tmp_path / "shifted.wav"
+    sf.write(str(path), speech[:8000], 8000, subtype="FLOAT")
+    data = path.read_bytes()
+    path.write_bytes(data[:1000] + b"\x00" + data[1000:])
+    with caplog.at_level(logging.WARNING):
+        audio = load_audio(path)
+    # clipped before resampling, whose ringing stays near full scale (not 1e36, not inf)
+    assert np.isfinite(audio).all() and np.abs(audio).max() < 3.0
+    assert "beyond full scale" in caplog.text
