@@ -12,6 +12,7 @@ Paths (all per user, see app/paths.py):
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -108,3 +109,31 @@ def build_dialogue(
     return DialogueManager(
         domain, language, nlu, retriever, generator, orders, memory, user, clock, compose=compose
     )
+
+
+class OneLanguage:
+    """The conversation in one language at a time, for a process that may switch (``/lang``
+    in ``wenda chat``, the soak): switching lets the old language's dialogue and models go
+    before the new one loads, so the process holds one language's models, as the window
+    does (it starts a new session). Switching back loads again (seconds, from the cache)."""
+
+    def __init__(self, first: DialogueManager, build: Callable[[str], DialogueManager]) -> None:
+        self.current: DialogueManager | None = first
+        self.build = build
+
+    def get(self, language: str) -> DialogueManager:
+        if self.current is not None and self.current.language == language:
+            return self.current
+        self.close()
+        self.current = self.build(language)
+        return self.current
+
+    def close(self) -> None:
+        """Close the current dialogue's memory and hand its models' memory back."""
+        from app.voice.memory import release_free_memory
+
+        if self.current is not None and self.current.memory is not None:
+            self.current.memory.close()
+        self.current = None
+        gc.collect()  # the models sit in reference cycles (torch modules): free them now
+        release_free_memory()

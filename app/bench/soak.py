@@ -4,9 +4,11 @@ The real dialogue as ``wenda chat`` builds it (the domain's NLU model, the knowl
 the order database, the memory database, the chat model unless ``--no-generator``) answers
 ``N`` turns cycling through a script of the things users do: greetings, order look-ups and
 forms, knowledge questions, small talk only the chat model answers, out-of-scope text, bad
-input, and a switch to Chinese and back every ``--switch-every`` turns (both languages are
-loaded and answered during the warm-up, so loading is not counted as growth). Memory and history
-go to a temporary data folder, so the user's own history is never touched.
+input, and a switch to Chinese and back every ``--switch-every`` turns (one language is
+loaded at a time, as in ``wenda chat``; both are loaded and answered during the warm-up, and
+growth compares the end with the same language after its warm-up, so loading is not counted
+as growth). Memory and history go to a temporary data folder, so the user's own history is
+never touched.
 
 Reported: ``turns``, ``errors`` (turns that raised), ``rss_after_warmup_mb`` (resident
 memory after the first ``--warmup`` turns), ``rss_end_mb``, ``rss_growth_mb`` (the target:
@@ -83,26 +85,20 @@ def _history_rows(memory_file: Path) -> int:
         return int(db.execute("SELECT COUNT(*) FROM turns").fetchone()[0])
 
 
-class _Conversations:
-    """One manager per language, built on first use (as ``/lang`` does in ``wenda chat``)."""
+def _build(args: argparse.Namespace) -> Any:
+    """Builds the conversation in a language, as ``wenda chat`` does (one at a time)."""
+    from app.conversation import OneLanguage, build_dialogue
+    from app.serving import Asked, resolve
 
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.args = args
-        self.managers: dict[str, Any] = {}
+    def build(language: str) -> Any:
+        asked = Asked(
+            language=language,
+            nlu_model=getattr(args, f"nlu_{language}") or "",
+            generator=not args.no_generator,
+        )
+        return build_dialogue(resolve(args.config, asked), "soak")
 
-    def get(self, language: str) -> Any:
-        from app.conversation import build_dialogue
-        from app.serving import Asked, resolve
-
-        if language not in self.managers:
-            asked = Asked(
-                language=language,
-                nlu_model=getattr(self.args, f"nlu_{language}") or "",
-                generator=not self.args.no_generator,
-            )
-            serving = resolve(self.args.config, asked)
-            self.managers[language] = build_dialogue(serving, "soak")
-        return self.managers[language]
+    return OneLanguage(build(_language(1, args)), build)
 
 
 def _language(turn: int, args: argparse.Namespace) -> str:
@@ -116,26 +112,27 @@ def _language(turn: int, args: argparse.Namespace) -> str:
 
 
 def _converse(args: argparse.Namespace, memory_file: Path) -> dict[str, Any]:
-    conversations = _Conversations(args)
+    conversations = _build(args)
     scripts = {lang: itertools.cycle(lines) for lang, lines in SCRIPT.items()}
     errors, latencies, curve = 0, [], []
-    baseline = 0.0
+    warm: dict[str, float] = {}  # language -> resident MB after its last warm-up turn
     for turn in range(1, args.turns + 1):
         language = _language(turn, args)
-        manager = conversations.get(language)
         started = time.perf_counter()
-        try:
-            manager.turn(next(scripts[language]))
+        try:  # no reference kept between turns: a switch lets the old language go
+            conversations.get(language).turn(next(scripts[language]))
         except Exception:  # counted and reported: a soak must see every failure
             errors += 1
             log.exception("turn %d failed", turn)
         latencies.append((time.perf_counter() - started) * 1000)
-        if turn == min(args.warmup, args.turns):
-            baseline = _rss_mb()
+        if turn <= args.warmup and _language(turn + 1, args) != language or turn == args.warmup:
+            warm[language] = _rss_mb()
         if turn % args.sample_every == 0 or turn == args.turns:
             curve.append([turn, round(_rss_mb(), 1)])
             log.info("turn %d: %.1f MB resident, %d errors", turn, curve[-1][1], errors)
-    end = _rss_mb()
+    end, last = _rss_mb(), _language(args.turns, args)
+    baseline = warm.get(last, end)  # the same language's models loaded: growth is a leak
+    conversations.close()
     return {
         "turns": args.turns,
         "errors": errors,
@@ -146,7 +143,8 @@ def _converse(args: argparse.Namespace, memory_file: Path) -> dict[str, Any]:
         "history_rows": _history_rows(memory_file),
         "turn_ms_median": round(statistics.median(latencies), 1),
         "turn_ms_p95": round(sorted(latencies)[int(0.95 * (len(latencies) - 1))], 1),
-        "languages": sorted(conversations.managers),
+        "languages": sorted({_language(t, args) for t in range(1, args.turns + 1)}),
+        "rss_after_warmup_by_language_mb": {k: round(v, 1) for k, v in sorted(warm.items())},
         "curve": curve,
     }
 

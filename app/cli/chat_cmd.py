@@ -73,27 +73,21 @@ def _conversation(args: argparse.Namespace, language: str, nlu_model: str = "") 
 
 def run(args: argparse.Namespace) -> int:
     from app.cli.chat_loop import ChatLoop, ChatOutput, binary_stdin
+    from app.conversation import OneLanguage
 
-    manager = _conversation(args, args.lang, args.nlu_model)
-    managers = {manager.language: manager}
-
-    def switch(language: str) -> Any:  # /lang: each language is loaded once
-        if language not in managers:
-            managers[language] = _conversation(args, language)
-        return managers[language]
-
+    first = _conversation(args, args.lang, args.nlu_model)
+    languages = OneLanguage(first, lambda language: _conversation(args, language))
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     if interactive and not args.json:
-        print(f"Wenda ({manager.domain.name}, {manager.language}). Type /quit or Ctrl-D to leave.")
+        print(f"Wenda ({first.domain.name}, {first.language}). Type /quit or Ctrl-D to leave.")
     output = ChatOutput(sys.stdout, sys.stderr, args.json, interactive)
-    loop = ChatLoop(manager, output, switch, debug=args.debug)
+    loop = ChatLoop(first, output, languages.get, debug=args.debug)
+    del first  # the loop and the holder keep the one in use; /lang lets it go
     try:
         loop.run(binary_stdin())
     except KeyboardInterrupt:
         if interactive:
             sys.stdout.write("\n")
     finally:
-        for each in managers.values():
-            if each.memory is not None:
-                each.memory.close()
+        languages.close()
     return 0

@@ -200,7 +200,13 @@ class ChatLoop:
             return {"note": f"the conversation is already in {language}"}
         if self.switch is None or language not in ("en", "zh"):
             return {"error": f"cannot switch to {language!r}; /lang en or /lang zh"}
-        self.manager = self.switch(language)
+        before, switch = self.manager.language, self.switch
+        del self.manager  # the old language's models go before the new one's load
+        try:
+            self.manager = switch(language)
+        except BaseException:
+            self.manager = switch(before)  # the conversation stays where it was
+            raise
         return {"note": f"the conversation is now in {language}", "language": language}
 
 

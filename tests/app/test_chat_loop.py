@@ -11,12 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import sqlite3
+import weakref
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from app.cli.chat_loop import ChatLoop, ChatOutput, decode_line
+from app.conversation import OneLanguage
 from dialogue.actions.orders_db import memory_orders_db
 from dialogue.domain import load_domain
 from dialogue.manager import DialogueManager
@@ -110,6 +113,30 @@ def test_lang_switches_the_conversation_and_back() -> None:
     assert lines[0]["language"] == "zh" and lines[1]["language"] == "zh"
     assert lines[1]["intent"] == "greet" and lines[3]["language"] == "en"
     assert "cannot switch" in lines[4]["error"]
+
+
+def test_lang_lets_the_old_language_go_before_the_new_one_loads(tmp_path: Path) -> None:
+    """One language's models at a time (issue 15: both languages held 1.76 GB): when the
+    next language is built, nothing holds the old one any more, and its memory is closed."""
+    memory = Memory(tmp_path / "memory.sqlite")
+    alive: list[bool] = []
+
+    def build(language: str) -> DialogueManager:
+        alive.append(english_ref() is not None)
+        return manager(language=language)
+
+    english = manager(memory)
+    english_ref = weakref.ref(english)
+    languages = OneLanguage(english, build)
+    out = io.StringIO()
+    loop = ChatLoop(english, ChatOutput(out, io.StringIO(), True, False), languages.get)
+    del english
+    loop.run(io.BytesIO(b"/lang zh\n\xe4\xbd\xa0\xe5\xa5\xbd\n"))
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert lines[1]["language"] == "zh" and lines[1]["intent"] == "greet"
+    assert alive == [False]  # gone before Chinese was built
+    with pytest.raises(sqlite3.ProgrammingError):  # closed with it
+        memory.db.execute("SELECT 1")
 
 
 def test_a_failing_turn_is_a_line_with_the_error_and_the_next_is_answered() -> None:
