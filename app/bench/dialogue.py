@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from app.cli.arg_types import count
+
 # One conversation per language: a form over turns, an FAQ, chitchat, out of scope.
 SCRIPTS = {
     "en": [
@@ -52,7 +54,9 @@ NOW = dt.datetime(2026, 3, 16, 10, 0)  # the reference date of the shop's orders
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--domain", metavar="DIR", default="", help="domain folder")
     parser.add_argument("--lang", choices=("en", "zh"), action="append", help="only this language")
-    parser.add_argument("--rounds", type=int, default=5, help="conversations per language")
+    parser.add_argument(
+        "--rounds", type=count(1, 10_000), default=5, help="conversations per language"
+    )
     parser.add_argument(
         "--base-encoder", action="store_true", help="retrieve with the untuned base encoder"
     )

@@ -21,6 +21,7 @@ import subprocess
 import sys
 from typing import Any
 
+from app.cli.arg_types import count
 from dialogue.generation import GenerationRequest, Message, Passage
 
 REQUESTS = {
@@ -103,8 +104,10 @@ def long_request(language: str) -> GenerationRequest:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", choices=tuple(REQUESTS), default=None, help="default: config")
-    parser.add_argument("--runs", type=int, default=5, help="measured requests (median)")
-    parser.add_argument("--max-new-tokens", type=int, default=48)
+    parser.add_argument(
+        "--runs", type=count(1, 10_000), default=5, help="measured requests (median)"
+    )
+    parser.add_argument("--max-new-tokens", type=count(1, 4096), default=48)
     parser.add_argument("--adapter", default=None, help="LoRA adapter folder (default: config)")
     parser.add_argument(
         "--dtype", default=None, help="weight type: auto, bfloat16, float32 (default: config)"

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from app import paths
+from app.cli.arg_types import count
 from dialogue.nlu.errors import NluModelError
 
 # SNIPS as JointBERT folders, kept beside the checkout (see README); --data overrides it.
@@ -45,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--threads",
-        type=int,
+        type=count(1, 1024),
         default=1,
         help="torch CPU threads for inference (default 1: one short utterance gains little "
         "from a second thread, and the voice pipeline's other models need the other core)",

@@ -33,6 +33,8 @@ from typing import Any
 
 import psutil
 
+from app.cli.arg_types import count
+
 log = logging.getLogger(__name__)
 
 SCRIPT = {
@@ -55,21 +57,19 @@ SCRIPT = {
 TARGET_GROWTH_MB = 50
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--turns", type=_positive, default=1000, help="typed turns (1000)")
-    parser.add_argument("--warmup", type=int, default=20, help="turns before the baseline")
-    parser.add_argument("--switch-every", type=int, default=100, help="turns between /lang")
-    parser.add_argument("--sample-every", type=_positive, default=10, help="turns a sample")
+    parser.add_argument(
+        "--turns", type=count(1, 10_000_000), default=1000, help="typed turns (1000)"
+    )
+    parser.add_argument(
+        "--warmup", type=count(0, 10_000_000), default=20, help="turns before the baseline"
+    )
+    parser.add_argument(
+        "--switch-every", type=count(0, 10_000_000), default=100, help="turns between /lang"
+    )
+    parser.add_argument(
+        "--sample-every", type=count(1, 10_000_000), default=10, help="turns a sample"
+    )
     parser.add_argument("--no-generator", action="store_true", help="templates and KB only")
     parser.add_argument("--nlu-en", default="", help="NLU model folder for English")
     parser.add_argument("--nlu-zh", default="", help="NLU model folder for Chinese")

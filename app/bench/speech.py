@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from app.cli.arg_types import count
+
 UTTERANCE = Path(
     "/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav"
 )  # 2.99 s of read speech, "he was not an ill disposed young man" (pocketsphinx-testdata)
@@ -39,8 +41,12 @@ LOADS = 3
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--runs", type=int, default=5, help="timed runs per figure (default 5)")
-    parser.add_argument("--beam-size", type=int, help="Whisper beam width (default: asr.beam_size)")
+    parser.add_argument(
+        "--runs", type=count(1, 10_000), default=5, help="timed runs per figure (default 5)"
+    )
+    parser.add_argument(
+        "--beam-size", type=count(1, 10), help="Whisper beam width (default: asr.beam_size)"
+    )
     parser.add_argument(
         "--part",
         choices=("asr", "tts", "vad"),

@@ -47,6 +47,7 @@ from app.bench.utterances import (
 from app.bench.virtual_audio import VirtualAudio
 from app.bench.voice_driver import VoiceDriver
 from app.bench.voice_echo import echo_trials
+from app.cli.arg_types import count
 from app.voice import events as ev
 from app.voice.latency import percentiles, summarise
 
@@ -59,7 +60,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-generator", action="store_true", help="without the chat model")
     parser.add_argument("--nlu-model", default="", metavar="DIR", help="NLU model folder")
-    parser.add_argument("--rounds", type=int, default=2, help="times each shop turn is said")
+    parser.add_argument(
+        "--rounds", type=count(1, 1000), default=2, help="times each shop turn is said"
+    )
     parser.add_argument("--quick", action="store_true", help="latency only: no echo trials")
     parser.add_argument("--echo-only", action="store_true", help="echo trials only: no latency")
     parser.add_argument(

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from app.cli.arg_types import count
+
 
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser("domain", help="check a domain folder or train its NLU")
@@ -25,7 +27,9 @@ def add_parser(subparsers: Any) -> None:
     train.add_argument("dir", nargs="?", default="", help="domain folder (default: configured)")
     train.add_argument("--lang", choices=("en", "zh"), action="append", help="only this language")
     train.add_argument("--out", metavar="DIR", default="", help="model folder (one language)")
-    train.add_argument("--epochs", type=int, default=0, help="NLU training epochs (default: 6)")
+    train.add_argument(
+        "--epochs", type=count(0, 1000), default=0, help="NLU training epochs (0: the default, 6)"
+    )
     train.add_argument(
         "--only", choices=("nlu", "kb"), default="", help="train only the NLU or only retrieval"
     )

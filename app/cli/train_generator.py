@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from app.cli.arg_types import count, number
 from app.cli.train_cmd import exit_on_sigterm
 
 
@@ -30,24 +31,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--base", default=None, help="base model folder (default: the bundled chat model for LANG)"
     )
-    parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
-    parser.add_argument("--rank", type=int, default=TrainConfig.rank, help="LoRA rank")
+    parser.add_argument("--epochs", type=count(1, 1000), default=TrainConfig.epochs)
+    parser.add_argument("--rank", type=count(1, 1024), default=TrainConfig.rank, help="LoRA rank")
     parser.add_argument(
-        "--max-steps", type=int, default=TrainConfig.max_steps, help="stop early (0: no limit)"
+        "--max-steps",
+        type=count(0, 10_000_000),
+        default=TrainConfig.max_steps,
+        help="stop early (0: no limit)",
     )
-    parser.add_argument("--lr", type=float, default=TrainConfig.learning_rate)
-    parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
-    parser.add_argument("--max-seq-len", type=int, default=TrainConfig.max_seq_len)
+    parser.add_argument("--lr", type=number(1e-8, 1.0), default=TrainConfig.learning_rate)
+    parser.add_argument("--batch-size", type=count(1, 4096), default=TrainConfig.batch_size)
+    parser.add_argument("--max-seq-len", type=count(16, 131_072), default=TrainConfig.max_seq_len)
     parser.add_argument(
         "--decline-share",
-        type=float,
+        type=number(0.0, 1.0),
         default=TrainConfig.decline_share,
         help="share of FAQ entries that also teach declining (0-1)",
     )
     parser.add_argument(
         "--log-file", type=Path, default=None, help="step log (default: OUT.log.jsonl beside OUT)"
     )
-    parser.add_argument("--seed", type=int, default=TrainConfig.seed)
+    parser.add_argument("--seed", type=count(0, 2**32 - 1), default=TrainConfig.seed)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.cli.arg_types import count, number
 from app.cli.train_cmd import exit_on_sigterm, quiet_transformers
 from dialogue.nlu.errors import NluError
 
@@ -43,12 +44,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_training_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--epochs", type=int, default=None, help="most epochs (early stopping)")
-    parser.add_argument("--lora", action="store_true", help="train LoRA adapters, not all weights")
-    parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument(
-        "--lr", type=float, default=None, help="encoder learning rate (adapters' with --lora)"
+        "--epochs", type=count(1, 1000), default=None, help="most epochs (early stopping)"
+    )
+    parser.add_argument("--lora", action="store_true", help="train LoRA adapters, not all weights")
+    parser.add_argument("--seed", type=count(0, 2**32 - 1), default=None)
+    parser.add_argument("--batch-size", type=count(1, 4096), default=None)
+    parser.add_argument(
+        "--lr",
+        type=number(1e-8, 1.0),
+        default=None,
+        help="encoder learning rate (adapters' with --lora)",
     )
     parser.add_argument("--pooling", choices=("mean", "cls"), default=None)
     parser.add_argument(
@@ -74,7 +80,7 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
         help="also fine-tune the word embeddings (frozen by default)",
     )
     parser.add_argument(
-        "--threads", type=int, default=None, help="CPU threads (default: the idle cores)"
+        "--threads", type=count(1, 1024), default=None, help="CPU threads (default: the idle cores)"
     )
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default=None)
 

@@ -219,7 +219,7 @@ def test_a_rare_intent_is_a_warning(tmp_path, trained, wenda_cmd_module, wenda_e
         (["train", "nlu", "--data", "{tmp}/none.jsonl", "--out", "{tmp}/m", "--base", "{tmp}"],
          "no such file or folder"),
         (["train", "nlu", "--data", "{data}", "--out", "{tmp}/m", "--epochs", "0"],
-         "invalid training settings: epochs=0"),
+         "argument --epochs: 0 is out of range (1 to 1000)"),
         (["train", "nlu", "--data", "{data}", "--out", "{tmp}/m", "--base", "{tmp}"],
          "cannot load the base encoder"),
     ],
