@@ -80,19 +80,19 @@ def _right(recognizer: Recognizer, rate_hz: int, expected: Expectation | None = 
 
 
 @pytest.mark.slow
-def test_padding_short_answers_costs_nothing_over_both_rates(
+def test_padding_short_answers_costs_at_most_two_at_either_rate(
     recognizer: Callable[..., Recognizer], vad
 ) -> None:
-    """Measured on an EPYC with avx512_bf16: 16 kHz 11 of 12 right padded, 9 unpadded; 8 kHz
-    10 and 9-10. On an EPYC without it (CTranslate2's other int8 kernels): 16 kHz 8 padded,
-    9-10 unpadded; 8 kHz 10 and 7-8. What holds on both: over both rates padding gets at
-    least as many right, and at one rate it costs at most two."""
+    """Measured (right of 12, padded / unpadded) on an EPYC with avx512_bf16: 16 kHz 11 / 9,
+    8 kHz 10 / 9-10. On EPYCs without it (CTranslate2's other int8 kernels), two runs: 16 kHz
+    8 / 9-10 and 10 / 9; 8 kHz 10 / 7-8 and 10 / 12. So the gain over both rates is not
+    stable on every CPU (BENCHMARKS.md); what held in every run: at either rate padding
+    costs at most two, and it gets at least 8 of 12 right."""
     padded = recognizer("faster", "base")
     assert isinstance(padded, GatedRecognizer) and isinstance(padded.inner, PaddedRecognizer)
     unpadded = GatedRecognizer(padded.inner.inner, vad)
     right = {rate: (_right(padded, rate), _right(unpadded, rate)) for rate in (16_000, 8_000)}
     print("right (padded, unpadded) of", len(ANSWERS), right)
-    assert sum(p for p, _ in right.values()) >= sum(u for _, u in right.values()), right
     assert all(p >= u - 2 and p >= len(ANSWERS) - 4 for p, u in right.values()), right
 
 
