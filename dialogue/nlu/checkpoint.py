@@ -33,6 +33,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from dialogue.files import sha256_file
+from dialogue.mapped_weights import mapped_tensors
 from dialogue.nlu.errors import NluModelError
 from dialogue.nlu.folder_files import NEEDED_FILES, describe_files, file_problem, missing_file
 from dialogue.nlu.model import HeadConfig, JointModel
@@ -218,7 +219,10 @@ def _base_state(folder: Path, base: dict[str, str]) -> dict[str, torch.Tensor]:
             f"the encoder {path} is not the one the NLU model in {folder} was trained on; "
             "train the model again"
         )
-    return {f"encoder.{k}": v for k, v in load_file(str(path / BASE_WEIGHTS)).items()}
+    # Mapped, not read: the word table's pages load only for the rows a turn looks up, and
+    # they are the file cache's, shared with the retrieval encoder built on the same base.
+    tensors = mapped_tensors(path / BASE_WEIGHTS)
+    return {f"encoder.{k}": v for k, v in tensors.items()}
 
 
 def load_model(folder: Path, verify: bool = True) -> LoadedModel:
@@ -249,7 +253,7 @@ def load_model(folder: Path, verify: bool = True) -> LoadedModel:
             expected = model.state_dict().keys()
             base = _base_state(folder, meta.base)
             state = {**{k: v for k, v in base.items() if k in expected}, **state}
-        model.load_state_dict(state, strict=True)
+        model.load_state_dict(state, strict=True, assign=True)  # the mapped tensors serve
     except (OSError, ValueError, RuntimeError) as e:
         raise NluModelError(f"cannot load the NLU model in {folder}: {e}") from e
     references = None
