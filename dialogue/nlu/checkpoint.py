@@ -248,7 +248,7 @@ def load_model(folder: Path, verify: bool = True) -> LoadedModel:
         tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
         encoder = AutoModel.from_config(config)
         model = JointModel(encoder, len(meta.intents), len(meta.tags), meta.head)
-        state = load_file(str(weights))
+        state = mapped_tensors(weights)  # mapped: pages load as rows are looked up
         if meta.base:
             expected = model.state_dict().keys()
             base = _base_state(folder, meta.base)
