@@ -114,9 +114,11 @@ def load_tuned(model: Any, tuned_dir: Path) -> None:
 def make_encoder(config: EncoderConfig) -> Encoder:
     """Load the encoder (imports torch/transformers here, so ``import dialogue`` stays cheap);
     with ``tuned_dir`` its tuned layers replace the base ones."""
-    from transformers import AutoModel, AutoTokenizer
+    from transformers import AutoModel
 
-    tokenizer = AutoTokenizer.from_pretrained(config.model_dir, local_files_only=True)
+    from dialogue.shared_tokenizers import load_tokenizer
+
+    tokenizer = load_tokenizer(config.model_dir)  # shared with the NLU model's, if identical
     model = AutoModel.from_pretrained(config.model_dir, local_files_only=True)
     if config.tuned_dir is not None:
         load_tuned(model, config.tuned_dir)

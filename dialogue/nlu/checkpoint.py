@@ -38,6 +38,7 @@ from dialogue.nlu.errors import NluModelError
 from dialogue.nlu.folder_files import NEEDED_FILES, describe_files, file_problem, missing_file
 from dialogue.nlu.model import HeadConfig, JointModel
 from dialogue.nlu.outofscope import OosThresholds
+from dialogue.shared_tokenizers import load_tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +231,7 @@ def load_model(folder: Path, verify: bool = True) -> LoadedModel:
 
     ``verify`` re-hashes the weights against ``nlu.json`` (about 0.2 s for MiniLM).
     """
-    from transformers import AutoConfig, AutoModel, AutoTokenizer
+    from transformers import AutoConfig, AutoModel
 
     folder = Path(folder)
     meta = _read_meta(folder)
@@ -245,7 +246,7 @@ def load_model(folder: Path, verify: bool = True) -> LoadedModel:
         raise NluModelError(f"{weights} is corrupt (sha256 mismatch); train the model again")
     try:
         config = AutoConfig.from_pretrained(folder, local_files_only=True)
-        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        tokenizer = load_tokenizer(folder)  # shared with the retrieval encoder's, if identical
         encoder = AutoModel.from_config(config)
         model = JointModel(encoder, len(meta.intents), len(meta.tags), meta.head)
         state = mapped_tensors(weights)  # mapped: pages load as rows are looked up
