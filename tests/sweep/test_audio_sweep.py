@@ -13,7 +13,6 @@ CI runs a fixed, derandomized sample (``WENDA_SWEEP_EXAMPLES``, default 60);
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,23 +20,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from speech.audio import SAMPLE_RATE
 from speech.audio_file import AudioTooLongError, load_audio
 from speech.errors import AudioFileError
 from tests.speech.recordings import LIBRIVOX_0880
+from tests.sweep.budget import SWEEP
 from tests.sweep.mutations import Mutation
 
-EXAMPLES = int(os.environ.get("WENDA_SWEEP_EXAMPLES", "60"))
-SWEEP = settings(
-    max_examples=EXAMPLES,
-    derandomize=EXAMPLES <= 200,  # CI: the same inputs every run
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
 # (suffix, soundfile format, subtype); None: headerless 16 kHz 16-bit mono
 FORMATS = [
     (".wav", "WAV", "PCM_16"),

@@ -13,23 +13,15 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from app.cli import build_parser
+from tests.sweep.budget import SWEEP
 
-EXAMPLES = int(os.environ.get("WENDA_SWEEP_EXAMPLES", "60"))
-SWEEP = settings(
-    max_examples=EXAMPLES,
-    derandomize=EXAMPLES <= 200,
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
 Command = tuple[tuple[str, ...], argparse.ArgumentParser]
 
 

@@ -12,13 +12,12 @@ CI runs a fixed, derandomized sample (60 inputs per surface, about
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from app.config import Config, ConfigError
@@ -26,17 +25,10 @@ from app.config_file import load_config, render_config
 from dialogue.domain.errors import DomainError
 from dialogue.domain.load import load_domain
 from tests import REPO
+from tests.sweep.budget import SWEEP
 from tests.sweep.mutations import TOML_MUTATIONS, Mutation, mutations_for
 
 SHOP = REPO / "assets" / "domains" / "shop"
-EXAMPLES = int(os.environ.get("WENDA_SWEEP_EXAMPLES", "60"))
-SWEEP = settings(
-    max_examples=EXAMPLES,
-    derandomize=EXAMPLES <= 200,  # CI: the same inputs every run
-    database=None,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
 DOMAIN_FILES = sorted(
     p.relative_to(SHOP).as_posix()
     for p in SHOP.rglob("*")
