@@ -58,7 +58,7 @@ def mapped_tensors(path: Path) -> dict[str, torch.Tensor]:
             raise ValueError(f"{path}: {name} has a dtype this reader does not map: {info}")
         dtype = getattr(torch, _DTYPES[info["dtype"]])
         begin, end = info["data_offsets"]
-        count = (end - begin) // torch.empty(0, dtype=dtype).element_size()
+        count = (end - begin) // dtype.itemsize
         if start + end > len(mapped):
             raise ValueError(f"{path} is cut short: {name} ends past the end of the file")
         if count == 0:

@@ -21,6 +21,8 @@ import weakref
 from pathlib import Path
 from typing import Any
 
+from dialogue.files import sha256_file
+
 _lock = threading.Lock()
 _loaded: dict[str, weakref.ref[Any]] = {}
 # What a folder's files say about how to load them, not how the tokenizer splits text:
@@ -49,7 +51,7 @@ def _identity(folder: Path) -> str:
             kept = {k: v for k, v in model.items() if k not in _RUNTIME_KEYS}
             digest.update(json.dumps(kept, sort_keys=True).encode())
         else:
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            digest.update(sha256_file(path).encode())
     return digest.hexdigest()
 
 
