@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 BUBBLE_MAX_WIDTH = 520
 HEARING_WHO = "You (speaking...)"
+SPOKEN_WHO = "You (spoken)"
 STYLE = """
 QFrame[role="user"] { background: #2f6fed; border-radius: 14px; }
 QFrame[role="user"] QLabel { color: #ffffff; }
@@ -147,13 +148,18 @@ class ChatView(QScrollArea):
         return bubble
 
     def add_user(self, text: str, spoken: bool = False) -> Bubble:
-        who = "You (spoken)" if spoken else "You"
+        who = SPOKEN_WHO if spoken else "You"
         return self._add(Bubble("user", text, who), Qt.AlignmentFlag.AlignRight)
 
     def add_hearing(self, text: str) -> Bubble:
         """The user's words so far, while they speak; :meth:`Bubble.settle` or
         :meth:`remove` it when the final transcript comes."""
         return self._add(Bubble("hearing", text, HEARING_WHO), Qt.AlignmentFlag.AlignRight)
+
+    def settle(self, hearing: Bubble, text: str) -> None:
+        """The words heard so far become what the user said (a spoken user bubble)."""
+        hearing.set_text(text)
+        hearing.settle("user", SPOKEN_WHO)
 
     def remove(self, bubble: Bubble) -> None:
         """Take one bubble out (words heard so far that came to nothing)."""

@@ -239,14 +239,14 @@ class MainWindow(QMainWindow):
         if event.partial:
             if hearing is None:
                 hearing = self.chat.add_hearing(event.text)
-            hearing.set_text(event.text)
+            else:
+                hearing.set_text(event.text)
             self.hearing[event.turn_id] = hearing
         elif not event.text.strip():
             if hearing is not None:
                 self.chat.remove(hearing)
         elif hearing is not None:
-            hearing.set_text(event.text)
-            hearing.settle("user", "You (spoken)")
+            self.chat.settle(hearing, event.text)
         else:
             self.chat.add_user(event.text, spoken=True)
 
