@@ -243,6 +243,7 @@ def recognizer_config(
         device=config.asr.device,
         beam_size=config.asr.beam_size,
         vad_path=store.path(VAD_ROLE),
+        window_s=config.asr.window_s,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from speech.audio import DTYPE, seconds
+from speech.encoder_window import WindowedEncoder, window_frames
 from speech.errors import ModelLoadError
 from speech.expectation import Expectation
 from speech.hallucination import ScoredText
@@ -74,6 +75,8 @@ class FasterWhisperRecognizer:
                 f"prepare it again (`wenda models prepare asr --force`) or choose --device cpu"
             ) from e
         self.multilingual = bool(self.model.model.is_multilingual)
+        self._window = WindowedEncoder(self.model.encode)
+        self.model.encode = self._window  # type: ignore[method-assign]
         log.info(
             "faster-whisper %s (%s, %s) loaded in %.2f s",
             model_dir,
@@ -105,6 +108,7 @@ class FasterWhisperRecognizer:
         self, audio: np.ndarray, language: str | None = None, expect: Expectation | None = None
     ) -> Transcript:
         audio = np.ascontiguousarray(audio, dtype=DTYPE)
+        self._window.frames = window_frames(seconds(audio), self.config.window_s)
         wanted = resolve_language(language or self.config.language, self.multilingual)
         hotwords = expect.hint() if expect is not None else None
         segments, info = self._run(audio, wanted, hotwords)

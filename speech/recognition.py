@@ -14,6 +14,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from speech.cpu import cpu_count
+from speech.encoder_window import MIN_WINDOW_S
 from speech.errors import LanguageError
 from speech.expectation import Expectation
 from speech.hallucination import HallucinationGuard, ScoredText, keep_segments
@@ -38,6 +39,9 @@ class RecognizerConfig:
     threads: int = 0  # CPU threads; 0: every core this process may use
     vad_path: str = ""  # Silero VAD model for the gate; empty: no gate
     guard: HallucinationGuard = field(default_factory=HallucinationGuard)
+    # The encoder reads max(window_s, audio + 2 s) of Whisper's 30 s window (faster engine;
+    # speech.encoder_window): 30 reads it all, as Whisper itself does.
+    window_s: float = 30.0
     # Prompts that set the written form; Whisper otherwise writes Chinese in either script.
     prompts: tuple[tuple[str, str], ...] = (("zh", "以下是普通话的句子。"),)
 
@@ -48,6 +52,8 @@ class RecognizerConfig:
             raise ValueError(f"device must be auto, cpu or cuda, not {self.device!r}")
         if self.beam_size < 1 or self.threads < 0:
             raise ValueError("beam_size must be >= 1 and threads >= 0")
+        if not MIN_WINDOW_S <= self.window_s <= 30:
+            raise ValueError(f"window_s must be {MIN_WINDOW_S:g}-30 s, not {self.window_s}")
 
     def prompt(self, language: str) -> str | None:
         return dict(self.prompts).get(language)

@@ -26,6 +26,7 @@ def test_missing_file_gives_defaults() -> None:
         ({"privacy": {"history": "yes"}}, "privacy.history must be true or false"),
         ({"models": {"paths": {"asr": 3}}}, "models.paths must be a table of strings"),
         ({"asr": "openai"}, "[asr] must be a table"),
+        ({"asr": {"window_s": 3}}, "asr.window_s must be 5-30 (s)"),
     ],
 )
 def test_invalid_settings_name_the_key(doc: dict, message: str) -> None:

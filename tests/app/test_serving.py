@@ -75,10 +75,13 @@ def test_recognizer_errors(store: ModelStore, tmp_path: Path) -> None:
 def test_conversation_whisper_follows_asr_model(
     store: ModelStore, setting: str, language: str, role: str
 ) -> None:
-    config = config_from_dict({"asr": {"model": setting, "beam_size": 2, "device": "cpu"}})
+    config = config_from_dict(
+        {"asr": {"model": setting, "beam_size": 2, "device": "cpu", "window_s": 15}}
+    )
     settings = conversation_recognizer(config, store, language)
     assert settings.model_path == store.path(role)
     assert (settings.language, settings.beam_size, settings.device) == (language, 2, "cpu")
+    assert settings.window_s == 15 and Config().asr.window_s == 10
     assert settings.vad_path == ""  # the session's endpointer has found the speech already
 
 
