@@ -6,6 +6,7 @@ It joins the manifest (what Wenda ships), the cache (what is prepared) and the u
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -21,7 +22,10 @@ from app.store.errors import ModelStoreError
 from app.store.manifest import Manifest, ModelEntry, load_manifest
 from app.store.prepare import StepProgress, prepare_model
 from app.store.progress import ProgressFn
+from app.store.roles import GENERATOR_ROLES
 from app.store.status import ModelStatus, check_model, check_override
+
+log = logging.getLogger(__name__)
 
 SERVED_ROLES = ("generator", "generator-zh")  # chat models, served converted (CTranslate2)
 
@@ -91,7 +95,9 @@ class ModelStore:
     ) -> list[Path]:
         """Prepare bundled models (roles the user overrode are skipped: they are theirs).
 
-        A chat model is also converted for serving (``app.store.served``), once.
+        A chat model is also converted for serving (``app.store.served``), once, and merged
+        with the adapter that will serve with it (the domain's own, or the one activated), so
+        the first conversation does not wait for that (half a minute for the Chinese model).
         """
         prepared = []
         for entry in self.entries(roles):
@@ -99,11 +105,29 @@ class ModelStore:
                 continue
             folder = prepare_model(entry, self.root, step=step, force=force)
             if entry.role in SERVED_ROLES:
-                from app.store.served import ensure_served
-
-                ensure_served(folder)
+                self._serve(entry.role, folder)
             prepared.append(folder)
         return prepared
+
+    def _serve(self, role: str, folder: Path) -> None:
+        """Convert the chat model in ``folder`` for serving, alone and with its adapter."""
+        from app.generator import active_adapter
+        from app.store.served import ensure_served
+        from dialogue.generator.errors import ModelLoadError
+
+        ensure_served(folder)
+        language = next(lang for lang, r in GENERATOR_ROLES.items() if r == role)
+        adapter = (
+            active_adapter(self.config, language)
+            if self.config.generator.engine != "transformers"
+            else ""
+        )
+        if not adapter or not Path(adapter).is_dir() or self.config.generator.url:
+            return
+        try:
+            ensure_served(folder, Path(adapter))
+        except ModelLoadError as e:  # the conversation serves the base model and says why
+            log.warning("the %s adapter was not merged for serving: %s", language, e)
 
     def path(self, role: str) -> str:
         """Folder (or hub id) to load the model for ``role`` from; raises if it is not usable."""

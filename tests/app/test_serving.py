@@ -254,8 +254,8 @@ def test_compose_mode_is_served_with_the_chat_model(generator: dict, compose: st
 def test_the_domain_ships_an_adapter_for_the_bundled_chat_model(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The shop's English adapter serves by default; not for Chinese (none shipped), not for a
-    chat model the user chose instead, not when its record is missing (warned)."""
+    """The shop's adapters serve by default, each for its language; not for a chat model the
+    user chose instead, not when its record is missing (warned), not with the "none" choice."""
     import shutil
 
     from app.domains import bundled_domain_dir
@@ -264,7 +264,13 @@ def test_the_domain_ships_an_adapter_for_the_bundled_chat_model(
     serving = resolve(config)
     shipped = bundled_domain_dir() / "adapters" / "en"
     assert serving.generator is not None and serving.generator.adapter == str(shipped)
-    assert resolve(config, Asked(language="zh")).compose == "never"
+    chinese = resolve(config, Asked(language="zh"))
+    assert chinese.generator is not None and chinese.compose == "documents"
+    assert chinese.generator.adapter == str(bundled_domain_dir() / "adapters" / "zh")
+    declined = config_from_dict(
+        {"generator": {"engine": "transformers", "adapters": {"zh": "none"}}}
+    )
+    assert resolve(declined, Asked(language="zh")).compose == "never"
     own = config_from_dict(
         {"generator": {"engine": "transformers"}, "models": {"paths": {"generator": str(tmp_path)}}}
     )

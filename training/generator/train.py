@@ -162,6 +162,7 @@ def _save(
 
     def write(folder: Path) -> None:
         peft_model.save_pretrained(folder)
+        (folder / "README.md").unlink(missing_ok=True)  # peft's blank model card, with local paths
         write_examples(folder / HELDOUT_FILE, heldout)
         shutil.copyfile(log_path, folder / LOG_FILE)
         if record is not None:

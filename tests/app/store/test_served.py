@@ -62,3 +62,19 @@ def test_a_damaged_folder_is_found_and_converted_again(
     (folder / "model.bin").write_bytes(bytes(flipped))
     assert check_served(folder) == ""  # same size: only the deep check sees it
     assert "sha256" in check_served(folder, deep=True)
+
+
+def test_prepare_merges_the_adapter_that_will_serve(tiny_base: Path, tmp_path: Path) -> None:
+    """``models prepare`` converts a chat model alone and with the adapter that serves it, so
+    the first conversation does not wait; with engine = transformers nothing is merged."""
+    from app.config_file import config_from_dict
+    from app.store.store import ModelStore
+
+    adapter = build_random_adapter(tmp_path / "adapter", tiny_base)
+    chosen = {"generator": {"adapters": {"zh": str(adapter)}}}
+    ModelStore(config=config_from_dict(chosen))._serve("generator-zh", tiny_base)
+    assert served_dir(tiny_base).is_dir() and served_dir(tiny_base, adapter).is_dir()
+    other = build_random_adapter(tmp_path / "other", tiny_base)
+    on_torch = {"generator": {"engine": "transformers", "adapters": {"zh": str(other)}}}
+    ModelStore(config=config_from_dict(on_torch))._serve("generator-zh", tiny_base)
+    assert not served_dir(tiny_base, other).exists()

@@ -97,6 +97,7 @@ def test_save_then_load_gives_identical_output(
         LOG_FILE,
     ):
         assert (out / name).is_file(), name
+    assert not (out / "README.md").exists()  # peft's blank card named the local base path
     info = read_info(out)
     assert info["train_config"]["max_steps"] == 3 and len(info["data"]["sha256"]) == 64
     assert info["metrics"]["heldout_examples"] > 0
