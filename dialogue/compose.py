@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from dialogue.generation import GenerationRequest, Generator
 from dialogue.generator.errors import GeneratorError
-from dialogue.generator.facts import fact_tokens
+from dialogue.generator.facts import unsupported_facts
 from dialogue.generator.prompt import DECLINE
 from dialogue.kb.lexical import tokenize
 from dialogue.kb.types import Hit
@@ -99,11 +99,7 @@ def supported(sentence: str, sources: list[str], language: str = "en", question:
     """Whether every fact of ``sentence`` occurs in one of ``sources`` (a number the customer
     said is not a fact), and at least ``READ_SHARE`` of its words occur in the sources or the
     question (see the module doc)."""
-    facts = fact_tokens(sentence)
-    known: set[str] = set()
-    for source in sources:
-        known |= fact_tokens(source)
-    if not facts <= known:
+    if unsupported_facts(sentence, sources):  # numbers, codes and currencies
         return False
     words = _words(sentence, language)
     if len(words) < MIN_CHECKED_WORDS:

@@ -6,7 +6,8 @@ reply is *supported* when every fact token in it also occurs in the texts it may
 product code shows up as an unsupported fact; a paraphrase of the passage does not. Chinese
 numerals written as characters count too (九点九 is 9.9, 两天 is 2) when they are a number
 for sure: two or more numeral characters, or one before a measure word (三个, 五天); a lone
-一 in 一起 or 一下 is a word, not a number.
+一 in 一起 or 一下 is a word, not a number. An amount's currency is checked too: a price the
+passages give in euros, said "at £69", has a grounded number and an invented currency.
 """
 
 from __future__ import annotations
@@ -19,6 +20,19 @@ _ZH_NUMERAL = "零〇一二两三四五六七八九十百千万亿"
 _ZH_NUMBER = re.compile(
     rf"[{_ZH_NUMERAL}][{_ZH_NUMERAL}点]*[{_ZH_NUMERAL}]|[{_ZH_NUMERAL}](?=[个天日元块件次周小分岁号月年欧])"
 )
+# A currency named in a reply, as its ISO code (symbols and the words for it, en and zh).
+_CURRENCIES = (
+    ("EUR", re.compile(r"€|\beuros?\b|欧元", re.IGNORECASE)),
+    ("GBP", re.compile(r"£|\bpounds?\b|\bquid\b|英镑", re.IGNORECASE)),
+    ("USD", re.compile(r"\$|\bdollars?\b|\busd\b|美元", re.IGNORECASE)),
+    ("CNY", re.compile(r"¥|￥|\byuan\b|\brmb\b|人民币", re.IGNORECASE)),
+    ("CHF", re.compile(r"\bfrancs?\b|\bchf\b|瑞士法郎", re.IGNORECASE)),
+)
+
+
+def currency_tokens(text: str) -> set[str]:
+    """The currencies ``text`` names ("EUR", "GBP", ...)."""
+    return {code for code, pattern in _CURRENCIES if pattern.search(text)}
 
 
 def _number(text: str) -> str:
@@ -52,11 +66,11 @@ def _chinese_number(text: str) -> str:
 
 
 def unsupported_facts(reply: str, sources: list[str]) -> set[str]:
-    """Fact tokens of ``reply`` that occur in none of ``sources``."""
+    """Fact tokens and currencies of ``reply`` that occur in none of ``sources``."""
     known: set[str] = set()
     for source in sources:
-        known |= fact_tokens(source)
-    return fact_tokens(reply) - known
+        known |= fact_tokens(source) | currency_tokens(source)
+    return (fact_tokens(reply) | currency_tokens(reply)) - known
 
 
 def contains_fact(reply: str, fact: str) -> bool:

@@ -76,6 +76,12 @@ def test_a_first_sentence_with_an_unsupported_number_is_replaced_by_the_stored_a
     assert report.replaced and report.sentences == 0
 
 
+def test_a_price_in_another_currency_is_replaced_by_the_stored_answer() -> None:
+    """The number is the passage's, the currency invented (a composed reply said "at £12.90")."""
+    pieces, report = run("Express within Germany is priced at £12.90. It arrives tomorrow.")
+    assert pieces == [STORED] and report.replaced
+
+
 def test_a_later_unsupported_sentence_ends_the_answer_there() -> None:
     pieces, report = run("It costs 12.90 euros. Orders over 50 euros ship free.")
     assert pieces == ["It costs 12.90 euros."]

@@ -48,6 +48,13 @@ def test_fact_tokens(text: str, facts: set[str]) -> None:
 def test_support_and_expected_facts() -> None:
     assert unsupported_facts("It is 3.90 euros.", ["costs 3.90 euros"]) == set()
     assert unsupported_facts("It is 4.50 euros.", ["costs 3.90 euros"]) == {"4.5"}
+    # The number is in the passage, the currency is not (a composed reply said this).
+    passage = ["LL-1301 Linen tablecloth. Price: 69.00 euros."]
+    assert unsupported_facts("It is priced at £69.", passage) == {"GBP"}
+    assert unsupported_facts("It costs $69 or 69 pounds.", passage) == {"USD", "GBP"}
+    assert unsupported_facts("It costs 69 euros (€69).", passage) == set()
+    assert unsupported_facts("价格是69英镑。", ["价格：69.00欧元。"]) == {"GBP"}
+    assert unsupported_facts("价格是69欧元。", ["价格：69.00欧元。"]) == set()
     assert contains_fact("That's €3.9.", "3.90") and not contains_fact("3 euros", "3.90")
     assert contains_fact("within one working day", "one working day")
 
