@@ -111,7 +111,7 @@ class ModelStore:
 
     def _serve(self, role: str, folder: Path) -> None:
         """Convert the chat model in ``folder`` for serving, alone and with its adapter."""
-        from app.generator import active_adapter
+        from app.adapter_choice import active_adapter
         from app.store.served import ensure_served
         from dialogue.generator.errors import ModelLoadError
 
