@@ -104,10 +104,11 @@ class AsrConfig:
         3600.0, "Longest audio file `wenda transcribe` accepts, in seconds; longer is refused."
     )
     window_s: float = _opt(
-        10.0,
-        "Shortest part of Whisper's 30 s window its encoder reads, in seconds (5-30): a short "
-        "recording is read in this or its length + 2 s, about 3x faster on a CPU; 30 reads "
-        "the whole window as Whisper itself does (faster engine).",
+        30.0,
+        "Shortest part of Whisper's 30 s window its encoder reads in conversations, in seconds "
+        "(5-30): 30 reads it whole as Whisper does; 10 reads what the user said plus 2 s and "
+        "answers about 0.25 s sooner on two CPU cores, at the cost of a word now and then "
+        "(BENCHMARKS.md). Files are always read whole.",
     )
 
     def __post_init__(self) -> None:

@@ -243,7 +243,6 @@ def recognizer_config(
         device=config.asr.device,
         beam_size=config.asr.beam_size,
         vad_path=store.path(VAD_ROLE),
-        window_s=config.asr.window_s,
     )
 
 
@@ -251,9 +250,12 @@ def conversation_recognizer(
     config: Config, store: ModelStore, language: str, model: str = ""
 ) -> RecognizerConfig:
     """Whisper for a spoken conversation: decodes in the conversation language (no
-    detection pass) and without a VAD gate (the session's endpointer found the speech)."""
+    detection pass), without a VAD gate (the session's endpointer found the speech), and
+    reads ``asr.window_s`` of its 30 s window (files are read whole: there words count more
+    than the 0.3 s)."""
     name = whisper_name(model or config.asr.model, language, conversation=True)
-    return replace(recognizer_config(config, store, model=name, language=language), vad_path="")
+    files = recognizer_config(config, store, model=name, language=language)
+    return replace(files, vad_path="", window_s=config.asr.window_s)
 
 
 def voice_names() -> list[str]:

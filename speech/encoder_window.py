@@ -4,9 +4,10 @@ Whisper's encoder always reads 30 s (3,000 mel frames): a two-second answer is p
 28 s of nothing, and on two CPU cores that padding is most of a turn's wait (tiny.en int8:
 ~450 ms for the full window, ~45 ms for 10 s). CTranslate2 accepts a shorter window
 (the whisper.cpp ``audio_ctx`` trick); the positional embeddings were trained at 30 s, so too
-short a window costs words. A floor of 10 s plus 2 s of margin after the audio lost no word
-against the full window on the installed recordings of people (read sentences, card names,
-cut single words at 8 and 16 kHz: BENCHMARKS.md, Speech), while 5-7.5 s did.
+short a window costs words. A floor of 10 s plus 2 s of margin after the audio is the least
+that held up on the installed recordings of people (5-7.5 s lost more), but even 10 s costs
+tiny.en a few words now and then, so the app reads the full window unless ``asr.window_s``
+asks for less (BENCHMARKS.md, Voice loop).
 
 ``faster_whisper`` pads every segment to 3,000 frames before its ``encode``, so the window is
 applied there (:class:`WindowedEncoder` wraps that method); decoding is unchanged.

@@ -44,9 +44,10 @@ def empty_store(tmp_path: Path) -> ModelStore:
 
 
 def test_recognizer_for_files_from_settings(store: ModelStore) -> None:
-    config = config_from_dict({"asr": {"engine": "openai", "beam_size": 3}})
+    config = config_from_dict({"asr": {"engine": "openai", "beam_size": 3, "window_s": 12}})
     settings = recognizer_config(config, store)
     assert settings.engine == "openai" and settings.beam_size == 3
+    assert settings.window_s == 30  # files are read whole; asr.window_s is for conversations
     assert settings.model_path == store.path("asr") and settings.vad_path == store.path("vad")
     assert settings.languages == ("en", "zh") and settings.language == "auto"
     fast = recognizer_config(config, store, engine="faster", model="tiny.en", language="en")
@@ -81,7 +82,7 @@ def test_conversation_whisper_follows_asr_model(
     settings = conversation_recognizer(config, store, language)
     assert settings.model_path == store.path(role)
     assert (settings.language, settings.beam_size, settings.device) == (language, 2, "cpu")
-    assert settings.window_s == 15 and Config().asr.window_s == 10
+    assert settings.window_s == 15 and Config().asr.window_s == 30
     assert settings.vad_path == ""  # the session's endpointer has found the speech already
 
 

@@ -125,10 +125,10 @@ class _FramesSeen:
 
 
 def test_short_encoder_window_keeps_the_words(store) -> None:  # type: ignore[no-untyped-def]
-    """asr.window_s: the encoder reads 10 s (or the clip + 2 s) of Whisper's 30 s window,
-    about 3x faster on two cores; on people's recordings, read sentences and single words
-    at 8 and 16 kHz, it loses no more than a word or two against the full window (the
-    whole corpus is read with it in the tests above: asr.window_s defaults to 10)."""
+    """asr.window_s = 10: the encoder reads 10 s (or the clip + 2 s) of Whisper's 30 s
+    window, about 3x faster on two cores. On people's recordings (read sentences, single words
+    at 8 and 16 kHz) it costs tiny.en a few words of ~150 against the full window, varying
+    from run to run with Whisper's temperature fallback (0 to 5 seen): hence opt-in."""
     from dataclasses import replace
 
     from speech.asr import make_recognizer
@@ -151,5 +151,5 @@ def test_short_encoder_window_keeps_the_words(store) -> None:  # type: ignore[no
     assert set(frames_read[30.0]) == {3000}
     longest = max(len(audio) for audio, _ in clips) / SAMPLE_RATE
     assert max(frames_read[10.0]) <= max(1000, round((longest + 2) * 100) + 1)
-    assert errors[10.0] <= errors[30.0] + 2
+    assert errors[10.0] <= errors[30.0] + 6
     assert errors[10.0] / words < 0.15
