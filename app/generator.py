@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 
 from app.adapter_choice import NO_ADAPTER, active_adapter, bundled_adapter
 from app.config import Config, ConfigError
 from app.store.roles import generator_role
+from app.store.served import served_model
 from app.store.store import ModelStore
-from dialogue.generator.errors import ModelLoadError
 from dialogue.generator.options import GeneratorOptions
 
 log = logging.getLogger(__name__)
@@ -60,25 +59,6 @@ def generator_options(
         )
     except ValueError as e:
         raise ConfigError(f"[generator] {e}") from e
-
-
-def served_model(base: str, adapter: str) -> tuple[str, str, str]:
-    """(model folder, adapter, engine) serving ``base`` + ``adapter``: the CTranslate2 folder
-    with the adapter merged in, converted now if needed; else the transformers checkpoint and
-    adapter as they are (a hub id cannot be converted, a failed conversion is logged)."""
-    if not Path(base).is_dir():
-        return base, adapter, "transformers"
-    if adapter and not (Path(adapter) / "adapter_config.json").is_file():
-        log.warning("%s is not a LoRA adapter folder; the chat model runs on transformers", adapter)
-        return base, adapter, "transformers"
-    from app.store.served import ensure_served
-
-    try:
-        folder = ensure_served(Path(base), Path(adapter) if adapter else None)
-    except ModelLoadError as e:
-        log.warning("the chat model runs on transformers (slower): %s", e)
-        return base, adapter, "transformers"
-    return str(folder), "", "ctranslate2"
 
 
 def compose_mode(config: Config, language: str) -> str:

@@ -25,14 +25,14 @@ FULL_FRAMES = 3000  # Whisper's 30 s window, 100 mel frames a second
 FRAMES_PER_S = 100
 MARGIN_S = 2.0  # read this much past the end of the audio (the decoder looks for its end)
 MIN_WINDOW_S = 5.0  # the shortest floor a setting may ask for
-DEFAULT_WINDOW_S = 10.0
+FULL_WINDOW_S = FULL_FRAMES / FRAMES_PER_S
 
 
 def window_frames(audio_s: float, floor_s: float) -> int:
     """Mel frames the encoder reads for ``audio_s`` seconds of audio: the audio plus
     :data:`MARGIN_S`, at least ``floor_s``, at most the full window (``floor_s >= 30``:
     always the full window, Whisper's own behaviour)."""
-    if floor_s >= FULL_FRAMES / FRAMES_PER_S:
+    if floor_s >= FULL_WINDOW_S:
         return FULL_FRAMES
     wanted = max(floor_s, audio_s + MARGIN_S)
     return min(FULL_FRAMES, int(math.ceil(wanted * FRAMES_PER_S)))

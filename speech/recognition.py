@@ -14,7 +14,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from speech.cpu import cpu_count
-from speech.encoder_window import MIN_WINDOW_S
+from speech.encoder_window import FULL_WINDOW_S, MIN_WINDOW_S
 from speech.errors import LanguageError
 from speech.expectation import Expectation
 from speech.hallucination import HallucinationGuard, ScoredText, keep_segments
@@ -41,7 +41,7 @@ class RecognizerConfig:
     guard: HallucinationGuard = field(default_factory=HallucinationGuard)
     # The encoder reads max(window_s, audio + 2 s) of Whisper's 30 s window (faster engine;
     # speech.encoder_window): 30 reads it all, as Whisper itself does.
-    window_s: float = 30.0
+    window_s: float = FULL_WINDOW_S
     # Prompts that set the written form; Whisper otherwise writes Chinese in either script.
     prompts: tuple[tuple[str, str], ...] = (("zh", "以下是普通话的句子。"),)
 
@@ -52,8 +52,10 @@ class RecognizerConfig:
             raise ValueError(f"device must be auto, cpu or cuda, not {self.device!r}")
         if self.beam_size < 1 or self.threads < 0:
             raise ValueError("beam_size must be >= 1 and threads >= 0")
-        if not MIN_WINDOW_S <= self.window_s <= 30:
-            raise ValueError(f"window_s must be {MIN_WINDOW_S:g}-30 s, not {self.window_s}")
+        if not MIN_WINDOW_S <= self.window_s <= FULL_WINDOW_S:
+            raise ValueError(
+                f"window_s must be {MIN_WINDOW_S:g}-{FULL_WINDOW_S:g} s, not {self.window_s}"
+            )
 
     def prompt(self, language: str) -> str | None:
         return dict(self.prompts).get(language)

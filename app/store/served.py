@@ -30,6 +30,7 @@ from typing import Any
 from app import paths
 from app.store.files import sha256_file
 from dialogue.atomic import atomic_folder, write_text_atomic
+from dialogue.generator.errors import ModelLoadError
 
 log = logging.getLogger(__name__)
 
@@ -151,3 +152,20 @@ def _lock(folder: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def served_model(base: str, adapter: str) -> tuple[str, str, str]:
+    """(model folder, adapter, engine) serving ``base`` + ``adapter``: the CTranslate2 folder
+    with the adapter merged in, converted now if needed; else the transformers checkpoint and
+    adapter as they are (a hub id cannot be converted, a failed conversion is logged)."""
+    if not Path(base).is_dir():
+        return base, adapter, "transformers"
+    if adapter and not (Path(adapter) / "adapter_config.json").is_file():
+        log.warning("%s is not a LoRA adapter folder; the chat model runs on transformers", adapter)
+        return base, adapter, "transformers"
+    try:
+        folder = ensure_served(Path(base), Path(adapter) if adapter else None)
+    except ModelLoadError as e:
+        log.warning("the chat model runs on transformers (slower): %s", e)
+        return base, adapter, "transformers"
+    return str(folder), "", "ctranslate2"

@@ -6,7 +6,6 @@ It joins the manifest (what Wenda ships), the cache (what is prepared) and the u
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -24,8 +23,6 @@ from app.store.prepare import StepProgress, prepare_model
 from app.store.progress import ProgressFn
 from app.store.roles import GENERATOR_ROLES
 from app.store.status import ModelStatus, check_model, check_override
-
-log = logging.getLogger(__name__)
 
 SERVED_ROLES = ("generator", "generator-zh")  # chat models, served converted (CTranslate2)
 
@@ -112,22 +109,16 @@ class ModelStore:
     def _serve(self, role: str, folder: Path) -> None:
         """Convert the chat model in ``folder`` for serving, alone and with its adapter."""
         from app.adapter_choice import active_adapter
-        from app.store.served import ensure_served
-        from dialogue.generator.errors import ModelLoadError
+        from app.store.served import ensure_served, served_model
 
         ensure_served(folder)
-        language = next(lang for lang, r in GENERATOR_ROLES.items() if r == role)
-        adapter = (
-            active_adapter(self.config, language)
-            if self.config.generator.engine != "transformers"
-            else ""
-        )
-        if not adapter or not Path(adapter).is_dir() or self.config.generator.url:
+        settings = self.config.generator
+        if settings.engine == "transformers" or settings.url:
             return
-        try:
-            ensure_served(folder, Path(adapter))
-        except ModelLoadError as e:  # the conversation serves the base model and says why
-            log.warning("the %s adapter was not merged for serving: %s", language, e)
+        language = next(lang for lang, r in GENERATOR_ROLES.items() if r == role)
+        adapter = active_adapter(self.config, language)
+        if adapter:  # a folder that is no adapter, or fails to merge, is warned about there
+            served_model(str(folder), adapter)
 
     def path(self, role: str) -> str:
         """Folder (or hub id) to load the model for ``role`` from; raises if it is not usable."""
